@@ -1,0 +1,29 @@
+#include "host/host.h"
+
+namespace tether {
+
+const char* to_string(DnsRecordType type) {
+  switch (type) {
+    case DnsRecordType::a: return "A";
+    case DnsRecordType::aaaa: return "AAAA";
+    case DnsRecordType::mx: return "MX";
+  }
+  return "?";
+}
+
+std::uint64_t Host::random_u64() {
+  std::uint8_t b[8];
+  random_bytes(MutableByteView(b, sizeof b));
+  return load_le64(b);
+}
+
+std::uint64_t Host::random_below(std::uint64_t bound) {
+  // Rejection sampling: a plain modulo would favour small values.
+  std::uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
+  for (;;) {
+    std::uint64_t v = random_u64();
+    if (v < limit) return v % bound;
+  }
+}
+
+}  // namespace tether
