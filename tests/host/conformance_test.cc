@@ -1,0 +1,277 @@
+// The Host conformance suite: the same test code against every driver, so
+// that an app written against Host behaves alike on the manual clock, on
+// Linux and in ns-3.
+
+#include <boost/mpl/list.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "host/host_fixture.h"
+#include "posix/posix_host_fixture.h"
+#include "sim/sim_host_fixture.h"
+#include "support/ipv4_icmp.h"
+#include "support/manual_host_fixture.h"
+
+using namespace tether;
+using namespace tether::testing;
+
+using Drivers = boost::mpl::list<ManualHostFixture, PosixHostFixture, SimHostFixture>;
+
+namespace {
+
+const Duration kLimit = Duration::seconds(10);
+
+Bytes pattern(std::size_t n) {
+  Bytes b(n);
+  for (std::size_t i = 0; i < n; ++i) b[i] = std::uint8_t(i * 7 + i / 251);
+  return b;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(host_conformance)
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(timers_fire_in_deadline_order, F, Drivers) {
+  F f;
+  Host& host = f.host();
+  std::vector<int> fired;
+  std::vector<Time> fired_at;
+  Time start = host.now();
+  auto make = [&](int id) {
+    return host.create_timer([&, id] {
+      fired.push_back(id);
+      fired_at.push_back(host.now());
+    });
+  };
+  auto t30 = make(30), t10 = make(10), t20 = make(20);
+  t30->arm_at(start + Duration::milliseconds(30));
+  t10->arm_at(start + Duration::milliseconds(10));
+  t20->arm_at(start + Duration::milliseconds(20));
+  BOOST_TEST(t10->armed());
+  BOOST_TEST(fired.empty());  // never fires from inside arm_at
+  BOOST_TEST_REQUIRE(f.run_until([&] { return fired.size() == 3; }, kLimit), f.driver_name());
+  BOOST_TEST((fired == std::vector<int>{10, 20, 30}));
+  BOOST_TEST(fired_at[0] >= start + Duration::milliseconds(10));
+  BOOST_TEST(fired_at[2] >= start + Duration::milliseconds(30));
+  BOOST_TEST(!t10->armed());
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(cancel_and_rearm, F, Drivers) {
+  F f;
+  Host& host = f.host();
+  int cancelled_fired = 0, rearmed_fired = 0, destroyed_fired = 0;
+  Time rearmed_at;
+  auto cancelled = host.create_timer([&] { ++cancelled_fired; });
+  auto rearmed = host.create_timer([&] {
+    ++rearmed_fired;
+    rearmed_at = host.now();
+  });
+  auto destroyed = host.create_timer([&] { ++destroyed_fired; });
+  Time start = host.now();
+  cancelled->arm_at(start + Duration::milliseconds(5));
+  cancelled->cancel();
+  BOOST_TEST(!cancelled->armed());
+  rearmed->arm_at(start + Duration::milliseconds(5));
+  rearmed->arm_at(start + Duration::milliseconds(40));  // replaces the first deadline
+  destroyed->arm_at(start + Duration::milliseconds(5));
+  destroyed.reset();
+  f.run_for(Duration::milliseconds(80));
+  BOOST_TEST(cancelled_fired == 0);
+  BOOST_TEST(destroyed_fired == 0);
+  BOOST_TEST(rearmed_fired == 1);
+  BOOST_TEST(rearmed_at >= start + Duration::milliseconds(40));
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(post_runs_later_not_inside, F, Drivers) {
+  F f;
+  std::vector<std::string> order;
+  f.host().post([&] { order.push_back("posted"); });
+  order.push_back("caller");
+  BOOST_TEST_REQUIRE(f.run_until([&] { return order.size() == 2; }, kLimit));
+  BOOST_TEST((order == std::vector<std::string>{"caller", "posted"}));
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(udp_echo, F, Drivers) {
+  F f;
+  Host& host = f.host();
+  auto server = host.udp_bind(Endpoint(f.loopback(), 0));
+  BOOST_TEST_REQUIRE(server.ok(), (server.ok() ? "" : server.error().to_string()));
+  auto client = host.udp_bind(Endpoint(f.loopback(), 0));
+  BOOST_TEST_REQUIRE(client.ok());
+  BOOST_TEST((*server)->local_endpoint().port() != 0);
+  UdpSocket* server_socket = server->get();
+  server_socket->set_receive_handler([server_socket](const Endpoint& from, ByteView payload) {
+    (void)server_socket->send_to(from, payload);
+  });
+  std::vector<Bytes> got;
+  Endpoint reply_from;
+  (*client)->set_receive_handler([&](const Endpoint& from, ByteView payload) {
+    got.push_back(payload.to_bytes());
+    reply_from = from;
+  });
+  Bytes small = pattern(5), large = pattern(1400);
+  BOOST_TEST_REQUIRE((*client)->send_to((*server)->local_endpoint(), small).ok());
+  BOOST_TEST_REQUIRE((*client)->send_to((*server)->local_endpoint(), large).ok());
+  BOOST_TEST(got.empty());  // not delivered inside send_to
+  BOOST_TEST_REQUIRE(f.run_until([&] { return got.size() == 2; }, kLimit), f.driver_name());
+  BOOST_TEST((got[0] == small));
+  BOOST_TEST((got[1] == large));
+  BOOST_TEST(reply_from == (*server)->local_endpoint());
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(udp_bind_conflict_is_an_error, F, Drivers) {
+  F f;
+  auto first = f.host().udp_bind(Endpoint(f.loopback(), 0));
+  BOOST_TEST_REQUIRE(first.ok());
+  auto second = f.host().udp_bind((*first)->local_endpoint());
+  BOOST_TEST_REQUIRE(!second.ok());
+  BOOST_TEST(second.error().code == ErrorCode::address_in_use);
+  BOOST_TEST(second.error().message.find(std::to_string((*first)->local_endpoint().port())) != std::string::npos,
+             second.error().message);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(tcp_echo, F, Drivers) {
+  F f;
+  Host& host = f.host();
+  std::unique_ptr<TcpStream> accepted;
+  bool server_saw_eof = false;
+  auto listener = host.tcp_listen(Endpoint(f.loopback(), 0), [&](std::unique_ptr<TcpStream> stream) {
+    accepted = std::move(stream);
+    TcpStream* s = accepted.get();
+    TcpStream::Handlers h;
+    h.on_data = [s](ByteView data) { s->write(data); };
+    h.on_closed = [&, s](const Error& reason) {
+      server_saw_eof = reason.code == ErrorCode::closed;
+      s->shutdown_write();
+    };
+    s->set_handlers(std::move(h));
+  });
+  BOOST_TEST_REQUIRE(listener.ok(), (listener.ok() ? "" : listener.error().to_string()));
+
+  const Bytes message = pattern(200'000);
+  Bytes echoed;
+  bool connected = false, client_closed = false;
+  ErrorCode client_close_code = ErrorCode::internal;
+  TcpStream* client_raw = nullptr;
+  TcpStream::Handlers h;
+  h.on_connected = [&](Result<void> r) {
+    connected = r.ok();
+    if (connected) {
+      client_raw->write(message);
+      client_raw->shutdown_write();
+    }
+  };
+  h.on_data = [&](ByteView data) { append(echoed, data); };
+  h.on_closed = [&](const Error& reason) {
+    client_closed = true;
+    client_close_code = reason.code;
+  };
+  auto client = host.tcp_connect((*listener)->local_endpoint(), std::move(h));
+  client_raw = client.get();
+  BOOST_TEST_REQUIRE(f.run_until([&] { return client_closed; }, kLimit), f.driver_name());
+  BOOST_TEST(connected);
+  BOOST_TEST(server_saw_eof);
+  BOOST_TEST(client_close_code == ErrorCode::closed);
+  BOOST_TEST(echoed.size() == message.size());
+  BOOST_TEST((echoed == message));
+  BOOST_TEST(client->remote_endpoint() == (*listener)->local_endpoint());
+  BOOST_TEST(accepted->remote_endpoint() == client->local_endpoint());
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(tcp_connection_refused, F, Drivers) {
+  F f;
+  Host& host = f.host();
+  Endpoint closed_port;
+  {
+    // A port that was free a moment ago and now has no listener.
+    auto l = host.tcp_listen(Endpoint(f.loopback(), 0), [](std::unique_ptr<TcpStream>) {});
+    BOOST_TEST_REQUIRE(l.ok());
+    closed_port = (*l)->local_endpoint();
+  }
+  std::optional<Result<void>> outcome;
+  TcpStream::Handlers h;
+  h.on_connected = [&](Result<void> r) { outcome = r; };
+  auto client = host.tcp_connect(closed_port, std::move(h));
+  BOOST_TEST(!outcome.has_value());
+  BOOST_TEST_REQUIRE(f.run_until([&] { return outcome.has_value(); }, kLimit), f.driver_name());
+  BOOST_TEST_REQUIRE(!outcome->ok());
+  BOOST_TEST(outcome->error().code == ErrorCode::connection_refused, outcome->error().to_string());
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(tcp_peer_closing, F, Drivers) {
+  F f;
+  Host& host = f.host();
+  std::unique_ptr<TcpStream> accepted;
+  auto listener = host.tcp_listen(Endpoint(f.loopback(), 0), [&](std::unique_ptr<TcpStream> stream) {
+    accepted = std::move(stream);
+    accepted->set_handlers({});
+    accepted->write(ByteView(std::string_view("221 bye\r\n")));
+    accepted->close();  // the peer hangs up right after its last words
+  });
+  BOOST_TEST_REQUIRE(listener.ok());
+  std::string received;
+  std::optional<Error> closed_reason;
+  TcpStream::Handlers h;
+  h.on_data = [&](ByteView data) { received += std::string(data.as_string()); };
+  h.on_closed = [&](const Error& reason) { closed_reason = reason; };
+  auto client = host.tcp_connect((*listener)->local_endpoint(), std::move(h));
+  BOOST_TEST_REQUIRE(f.run_until([&] { return closed_reason.has_value(); }, kLimit), f.driver_name());
+  BOOST_TEST(received == "221 bye\r\n");
+  BOOST_TEST(closed_reason->code == ErrorCode::closed, closed_reason->to_string());
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(tunnel_device_round_trip, F, Drivers) {
+  F f;
+  if (auto reason = f.tunnel_unavailable_reason()) {
+    BOOST_TEST_MESSAGE("SKIPPED tunnel_device_round_trip on " << f.driver_name() << ": " << *reason);
+    return;
+  }
+  TunnelDeviceConfig config = f.tunnel_config();
+  auto device = f.host().open_tunnel(config);
+  BOOST_TEST_REQUIRE(device.ok(), (device.ok() ? "" : device.error().to_string()));
+  BOOST_TEST((*device)->name() == config.name);
+  BOOST_TEST((*device)->mtu() == config.mtu);
+
+  IcmpEcho request;
+  request.source = *IpAddress::parse("198.18.0.2");
+  request.destination = config.addresses.at(0).address();
+  request.identifier = 0x7e7e;
+  request.sequence = 1;
+  request.payload = pattern(56);
+
+  std::optional<IcmpEcho> reply;
+  (*device)->set_packet_handler([&](ByteView packet) {
+    auto echo = parse_icmp_echo(packet);
+    if (echo && !echo->is_request && echo->identifier == request.identifier) reply = echo;
+  });
+  BOOST_TEST_REQUIRE((*device)->write_packet(build_icmp_echo(request)).ok());
+  BOOST_TEST_REQUIRE(f.run_until([&] { return reply.has_value(); }, kLimit), f.driver_name());
+  BOOST_TEST(reply->source == request.destination);
+  BOOST_TEST(reply->destination == request.source);
+  BOOST_TEST(reply->sequence == request.sequence);
+  BOOST_TEST((reply->payload == request.payload));
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(random_bytes_are_not_constant, F, Drivers) {
+  F f;
+  std::array<std::uint8_t, 32> a{}, b{};
+  f.host().random_bytes(a);
+  f.host().random_bytes(b);
+  BOOST_TEST((ByteView(a) != ByteView(b)));
+  BOOST_TEST(f.host().random_below(10) < 10u);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(storage_root_is_a_writable_directory, F, Drivers) {
+  F f;
+  const auto& root = f.host().storage_root();
+  BOOST_TEST_REQUIRE(std::filesystem::is_directory(root), root.string());
+  auto probe = root / "conformance-probe";
+  { std::ofstream(probe) << "x"; }
+  BOOST_TEST(std::filesystem::file_size(probe) == 1u);
+  std::filesystem::remove(probe);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
