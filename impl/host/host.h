@@ -61,9 +61,11 @@ class TcpStream {
     std::function<void(ByteView data)> on_data;
     // Everything written so far has been handed to the network stack.
     std::function<void()> on_drained;
-    // The stream is finished: code `closed` for an orderly close by the peer
-    // (EOF), otherwise the failure (connection_reset, timed_out, ...). Not
-    // called after close() or destruction.
+    // No more data will arrive. Code `closed`: the peer's orderly close
+    // (EOF); the stream stays writable (TCP half-close) so a server can still
+    // answer, until close(). Any other code is a failure (connection_reset,
+    // timed_out, ...) and the stream is dead. Not called after close() or
+    // destruction.
     std::function<void(const Error& reason)> on_closed;
   };
 
@@ -78,7 +80,10 @@ class TcpStream {
   virtual std::size_t pending_write_bytes() const = 0;
   // Sends FIN once every queued byte is out; reading continues.
   virtual void shutdown_write() = 0;
-  // Ends the connection now; no more callbacks.
+  // Ends the connection now, with no more callbacks: bytes the network stack
+  // accepts at once still go out, anything still queued beyond that is
+  // dropped. For a graceful end that loses nothing, shutdown_write() and wait
+  // for the peer's EOF first.
   virtual void close() = 0;
   // Flow control: while false, no on_data calls and the peer is pushed back
   // by TCP's window.
