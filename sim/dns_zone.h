@@ -1,0 +1,59 @@
+#pragma once
+// The records a simulated resolver answers from: A, AAAA and MX by name.
+// The world owns the zone and may change it while the simulation runs (an
+// ISP handing the home host a new address, a DNS update); hosts read it at
+// the moment a lookup is answered, so a change is seen from then on.
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/endpoint.h"
+#include "core/error.h"
+#include "core/time.h"
+#include "host/host.h"
+
+namespace tether::sim {
+
+class DnsZone {
+ public:
+  static constexpr Duration kDefaultTtl = Duration::seconds(300);
+
+  // An A record for a v4 address, AAAA for v6. Adding an existing record
+  // again only updates its TTL.
+  void add_address(std::string_view name, const IpAddress& address, Duration ttl = kDefaultTtl);
+  void add_mx(std::string_view name, std::uint16_t preference, std::string_view exchange,
+              Duration ttl = kDefaultTtl);
+  // Removes every record of `type` at `name`; the name stays known (later
+  // lookups of that type answer dns_no_data) while it has other records.
+  void remove(std::string_view name, DnsRecordType type);
+  // Replaces the A (v4) or AAAA (v6) records at `name` with `addresses`,
+  // all of that family (a dynamic IP change); empty removes them.
+  void set_addresses(std::string_view name, IpAddress::Family family,
+                     const std::vector<IpAddress>& addresses, Duration ttl = kDefaultTtl);
+
+  // dns_nxdomain for a name with no records, dns_no_data for a name without
+  // records of that type; MX records in the order they were added, the way
+  // a server gives them (not sorted: that is the client's job).
+  Result<DnsAnswer> lookup(std::string_view name, DnsRecordType type) const;
+
+  // DNS names compare case-insensitively and "example.org." is "example.org".
+  static std::string canonical_name(std::string_view name);
+
+ private:
+  template <typename T>
+  struct Record {
+    T value;
+    Duration ttl;
+  };
+  struct Node {
+    std::vector<Record<IpAddress>> a;
+    std::vector<Record<IpAddress>> aaaa;
+    std::vector<Record<MxRecord>> mx;
+    bool empty() const { return a.empty() && aaaa.empty() && mx.empty(); }
+  };
+  std::map<std::string, Node> names_;
+};
+
+}  // namespace tether::sim

@@ -1,0 +1,78 @@
+#include "sim/linux_like_tcp_socket.h"
+
+#include <ns3/packet.h>
+#include <ns3/simulator.h>
+#include <ns3/tcp-header.h>
+#include <ns3/tcp-l4-protocol.h>
+#include <ns3/tcp-rx-buffer.h>
+#include <ns3/tcp-socket-state.h>
+#include <ns3/tcp-tx-buffer.h>
+
+namespace tether::sim {
+
+ns3::Ptr<ns3::TcpSocketBase> LinuxLikeTcpSocket::create(ns3::Ptr<ns3::Node> node) {
+  // Copying a socket the protocol made keeps its set-up in one place (ns-3),
+  // the way TcpSocketBase::Fork copies a listener. The unbound original is
+  // not yet in the protocol's socket list and simply goes away.
+  ns3::Ptr<ns3::TcpSocketBase> configured =
+      ns3::DynamicCast<ns3::TcpSocketBase>(node->GetObject<ns3::TcpL4Protocol>()->CreateSocket());
+  return ns3::Ptr<LinuxLikeTcpSocket>(new LinuxLikeTcpSocket(*configured), false);
+}
+
+ns3::Ptr<ns3::TcpSocketBase> LinuxLikeTcpSocket::Fork() { return ns3::CopyObject<LinuxLikeTcpSocket>(this); }
+
+ns3::Ptr<ns3::Packet> LinuxLikeTcpSocket::Recv(std::uint32_t max_size, std::uint32_t flags) {
+  ns3::Ptr<ns3::Packet> packet = ns3::TcpSocketBase::Recv(max_size, flags);
+  if (!packet || packet->GetSize() == 0) return packet;
+  // Only while the peer may still send.
+  if (m_state != ESTABLISHED && m_state != FIN_WAIT_1 && m_state != FIN_WAIT_2) return packet;
+  if (m_tcb->m_rxBuffer->GotFin()) return packet;
+  std::uint32_t advertised = m_advWnd;  // what our last segment carried
+  std::uint32_t window =
+      static_cast<std::uint32_t>(m_tcb->m_rxBuffer->MaxRxSequence() - m_tcb->m_rxBuffer->NextRxSequence());
+  // "Lots" is at least twice, as in Linux; and never less than a segment,
+  // so that the update does not itself invite silly-window sends.
+  if (window >= 2 * advertised && window >= m_tcb->m_segmentSize) SendEmptyPacket(ns3::TcpHeader::ACK);
+  return packet;
+}
+
+int LinuxLikeTcpSocket::Close() {
+  closed_by_app_ = true;
+  if (m_tcb->m_rxBuffer->Size() > 0 && (m_state == ESTABLISHED || m_state == CLOSE_WAIT)) {
+    abort();
+    return 0;
+  }
+  return ns3::TcpSocketBase::Close();
+}
+
+int LinuxLikeTcpSocket::ShutdownSend() {
+  int result = ns3::TcpSocketBase::ShutdownSend();
+  bool all_sent = m_txBuffer->SizeFromSequence(m_tcb->m_nextTxSequence) == 0;
+  if (result == 0 && all_sent && m_txBuffer->Size() > 0 && (m_state == ESTABLISHED || m_state == CLOSE_WAIT)) {
+    // As ns-3's own Close() does in this situation (DoClose).
+    SendEmptyPacket(ns3::TcpHeader::FIN);
+    m_state = m_state == ESTABLISHED ? FIN_WAIT_1 : LAST_ACK;
+  }
+  return result;
+}
+
+void LinuxLikeTcpSocket::ReceivedData(ns3::Ptr<ns3::Packet> packet, const ns3::TcpHeader& header) {
+  if (!closed_by_app_ || packet->GetSize() == 0) {
+    ns3::TcpSocketBase::ReceivedData(packet, header);
+    return;
+  }
+  // Nobody will read this. The abort waits for the end of the current
+  // event: the caller (ProcessWait) goes on using the connection's state.
+  if (abort_scheduled_) return;
+  abort_scheduled_ = true;
+  ns3::Simulator::ScheduleNow(&LinuxLikeTcpSocket::abort, ns3::Ptr<LinuxLikeTcpSocket>(this));
+}
+
+void LinuxLikeTcpSocket::abort() {
+  if (m_state == CLOSED || m_state == LISTEN || m_state == TIME_WAIT) return;
+  SendRST();  // also releases the endpoint
+  CancelAllTimers();
+  CloseAndNotify();
+}
+
+}  // namespace tether::sim

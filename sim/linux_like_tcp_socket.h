@@ -1,0 +1,55 @@
+#pragma once
+// ns-3's TcpSocketBase with three Linux behaviours that tether's apps can
+// observe and stock ns-3.37 lacks. Only the simulated kernel changes; the
+// Host driver above it stays a plain socket user.
+//
+// 1. Window updates on read. ns-3 never sends one. After a receiver stops
+//    reading (set_reading false, a slow consumer) its advertised window
+//    shrinks below one segment but not to zero; the sender then waits for a
+//    full segment's window (sender-side silly window avoidance) with no
+//    persist timer running (that starts only at a zero window), and the
+//    connection stalls for good. Linux sends the update from
+//    tcp_cleanup_rbuf() once the window has at least doubled; so does this.
+// 2. Abort on close with unread data, and on data arriving after close.
+//    ns-3 sends a FIN and keeps accepting bytes nobody will read, so a
+//    sender that does not read never learns and fills the window; Linux
+//    (RFC 2525 2.17, tcp_rcv_state_process) answers with an RST, which is
+//    how a client learns that a server dropped it mid-command.
+// 3. A FIN after shutdown(SHUT_WR) when everything has been sent but not
+//    yet acknowledged. ns-3 sends it at once only if its buffer is empty,
+//    else with the last new segment; in between it never sends it, and the
+//    peer waits for EOF forever (an echo server that shuts down right
+//    after echoing).
+
+#include <ns3/node.h>
+#include <ns3/tcp-socket-base.h>
+
+namespace tether::sim {
+
+class LinuxLikeTcpSocket : public ns3::TcpSocketBase {
+ public:
+  // A socket configured as the node's TcpL4Protocol configures its own
+  // (congestion control, recovery, RTT estimator, attribute defaults). It
+  // presents itself as an ns3::TcpSocketBase: same attributes and traces.
+  static ns3::Ptr<ns3::TcpSocketBase> create(ns3::Ptr<ns3::Node> node);
+
+  explicit LinuxLikeTcpSocket(const ns3::TcpSocketBase& configured) : ns3::TcpSocketBase(configured) {}
+  LinuxLikeTcpSocket(const LinuxLikeTcpSocket& other) = default;
+
+  ns3::Ptr<ns3::Packet> Recv(std::uint32_t max_size, std::uint32_t flags) override;
+  int Close() override;
+  int ShutdownSend() override;
+
+ protected:
+  // Accepted connections are forks of the listening socket: keep the type.
+  ns3::Ptr<ns3::TcpSocketBase> Fork() override;
+  void ReceivedData(ns3::Ptr<ns3::Packet> packet, const ns3::TcpHeader& header) override;
+
+ private:
+  void abort();
+
+  bool closed_by_app_ = false;
+  bool abort_scheduled_ = false;
+};
+
+}  // namespace tether::sim
