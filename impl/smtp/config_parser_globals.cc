@@ -1,0 +1,117 @@
+// Global settings: queue (with tether's retry policy), bounce, smtp, mta, srs.
+
+#include "smtp/config_parser_impl.h"
+
+#include <cctype>
+
+namespace tether::smtp::parsing {
+
+void Parser::queue_statement() {
+  Token what = take();
+  const std::string w = what.kind == TokenKind::word ? what.text : "";
+  if (w == "ttl") {
+    st_.config.queue.ttl = parse_positive_duration(expect_value("a duration after 'queue ttl'"), "queue ttl");
+  } else if (w == "retry") {
+    // tether-specific, see RetryPolicy.
+    RetryPolicy& p = st_.config.queue.retry;
+    Token kind = take();
+    const std::string k = kind.kind == TokenKind::word ? kind.text : "";
+    if (k == "opensmtpd") {
+      p = RetryPolicy{};
+    } else if (k == "constant") {
+      p = RetryPolicy{};
+      p.kind = RetryPolicy::Kind::constant;
+      p.interval = parse_positive_duration(expect_value("an interval after 'constant'"), "queue retry constant");
+    } else if (k == "exponential") {
+      p = RetryPolicy{};
+      p.kind = RetryPolicy::Kind::exponential;
+      p.interval = parse_positive_duration(expect_value("a first interval after 'exponential'"), "queue retry exponential");
+      expect_keyword("max", "exponential INTERVAL");
+      p.max = parse_positive_duration(expect_value("a maximum interval after 'max'"), "queue retry max");
+      if (p.max < p.interval) fail(kind.line, "queue retry exponential: max is shorter than the first interval");
+    } else {
+      fail_unknown(kind, " after 'queue retry'", "opensmtpd, constant or exponential");
+    }
+  } else if (w == "compression" || w == "encryption") {
+    fail(what.line, "'queue " + w + "' is not supported by tether");
+  } else {
+    fail_unknown(what, " after 'queue'", "ttl or retry");
+  }
+  end_statement("the queue directive");
+}
+
+void Parser::bounce_statement() {
+  expect_keyword("warn-interval", "bounce");
+  std::vector<Duration> delays;
+  for (;;) {
+    delays.push_back(parse_positive_duration(expect_value("a duration after 'warn-interval'"), "bounce warn-interval"));
+    if (peek().kind != TokenKind::comma) break;
+    take();
+  }
+  if (delays.size() > 4) fail(peek().line, "bounce warn-interval takes at most 4 delays");
+  end_statement("the bounce directive");
+  st_.config.bounce_warn_intervals = std::move(delays);
+}
+
+void Parser::smtp_statement() {
+  Token what = take();
+  const std::string w = what.kind == TokenKind::word ? what.text : "";
+  SmtpSettings& s = st_.config.smtp;
+  if (w == "limit") {
+    bool any = false;
+    while (!at_end_of_statement()) {
+      Token name = take();
+      if (name.kind == TokenKind::word && name.text == "max-mails")
+        s.max_mails_per_session = static_cast<std::uint32_t>(parse_number(expect_value("a number"), 1000000, "max-mails"));
+      else if (name.kind == TokenKind::word && name.text == "max-rcpt")
+        s.max_rcpt_per_transaction = static_cast<std::uint32_t>(parse_number(expect_value("a number"), 1000000, "max-rcpt"));
+      else
+        fail_unknown(name, " in smtp limit", "max-mails or max-rcpt");
+      any = true;
+    }
+    if (!any) fail(what.line, "smtp limit needs max-mails or max-rcpt");
+  } else if (w == "max-message-size") {
+    s.max_message_size = parse_size(expect_value("a size after 'max-message-size'"));
+  } else if (w == "ciphers") {
+    s.ciphers = expect_value("a cipher list after 'ciphers'").text;
+  } else if (w == "sub-addr-delim") {
+    Token d = expect_value("a character after 'sub-addr-delim'");
+    unsigned char c = d.text.size() == 1 ? static_cast<unsigned char>(d.text[0]) : 0;
+    if (d.text.size() != 1 || !std::isprint(c) || std::isspace(c) || c == '@')
+      fail(d.line, "sub-addr-delim must be one printable character other than '@'");
+    s.subaddress_delimiter = d.text[0];
+  } else {
+    fail_unknown(what, " after 'smtp'", "limit, max-message-size, ciphers or sub-addr-delim");
+  }
+  end_statement("the smtp directive");
+}
+
+void Parser::mta_statement() {
+  Token what = take();
+  if (what.kind == TokenKind::word && what.text == "max-deferred") {
+    st_.config.mta_max_deferred =
+        static_cast<std::uint32_t>(parse_number(expect_value("a number after 'max-deferred'"), 1000000, "max-deferred"));
+  } else if (what.kind == TokenKind::word && what.text == "limit") {
+    fail(what.line, "'mta limit' is not supported by tether");
+  } else {
+    fail_unknown(what, " after 'mta'", "max-deferred");
+  }
+  end_statement("the mta directive");
+}
+
+void Parser::srs_statement() {
+  Token what = take();
+  SrsSettings& s = st_.config.srs;
+  if (what.kind == TokenKind::word && what.text == "key") {
+    if (accept("backup")) s.backup_key = expect_value("a secret after 'backup'").text;
+    else s.key = expect_value("a secret after 'key'").text;
+  } else if (what.kind == TokenKind::word && what.text == "ttl") {
+    s.ttl = parse_positive_duration(expect_value("a duration after 'srs ttl'"), "srs ttl");
+    if (s.ttl < Duration::days(1)) fail(what.line, "srs ttl must be at least a day");
+  } else {
+    fail_unknown(what, " after 'srs'", "key or ttl");
+  }
+  end_statement("the srs directive");
+}
+
+}  // namespace tether::smtp::parsing
