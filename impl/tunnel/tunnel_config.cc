@@ -12,8 +12,10 @@ namespace {
 enum class Section { none, interface, peer, unknown };
 
 // Keys wg(8) reads, then the ones wg-quick(8) handles itself.
-constexpr std::string_view kInterfaceKeys[] = {"PrivateKey", "ListenPort", "FwMark", "Address", "MTU", "DNS",
-                                               "Table", "PreUp", "PostUp", "PreDown", "PostDown", "SaveConfig"};
+// Then tether's own.
+constexpr std::string_view kInterfaceKeys[] = {"PrivateKey", "ListenPort", "FwMark",  "Address",  "MTU",
+                                               "DNS",        "Table",      "PreUp",   "PostUp",   "PreDown",
+                                               "PostDown",   "SaveConfig", "AllowInner"};
 constexpr std::string_view kPeerKeys[] = {"PublicKey", "PresharedKey", "Endpoint", "AllowedIPs",
                                           "PersistentKeepalive"};
 
@@ -351,6 +353,14 @@ class Parser {
                                                                                                      : i.post_down;
       hooks.emplace_back(raw_value);
       not_applied(n, *name, "tether runs no hook commands");
+    } else if (*name == "AllowInner") {
+      if (value.empty()) {
+        error(n, prefix + "empty value (omit the key to allow all inner traffic)");
+        return;
+      }
+      auto filter = InnerFilter::parse(value);
+      if (!filter) error(n, prefix + filter.error().message);
+      else i.allow_inner.add(*filter);
     } else if (*name == "SaveConfig") {
       note_repeat(n, *name);
       if (iequals(compact, "true")) i.save_config = true;
@@ -516,6 +526,7 @@ std::string to_wg_quick(const TunnelConfig& config) {
   if (i.fwmark) line("FwMark", std::to_string(*i.fwmark));
   if (!i.addresses.empty()) line("Address", join(i.addresses));
   if (i.mtu) line("MTU", std::to_string(*i.mtu));
+  if (!i.allow_inner.allows_all()) line("AllowInner", i.allow_inner.to_string());
   if (!i.dns.empty()) line("DNS", join(i.dns));
   if (i.table) line("Table", *i.table);
   if (i.save_config) line("SaveConfig", *i.save_config ? "true" : "false");

@@ -11,6 +11,12 @@
 //
 // The parser does no I/O and reports every error it finds, each as
 // "FILE:LINE: Key: problem", so one run shows the user everything to fix.
+//
+// One key is tether's own: `AllowInner` under [Interface], the inner
+// allow-list (inner_filter.h for its grammar), e.g.
+//   AllowInner = in tcp 25, icmp local 10.8.0.2 remote 10.8.0.1
+// Several AllowInner lines add up; none allows everything, as WireGuard.
+// wg-quick does not know it, so a file that uses it is tether's alone.
 
 #include <cstdint>
 #include <optional>
@@ -21,6 +27,7 @@
 #include "core/endpoint.h"
 #include "core/error.h"
 #include "crypto/base64_key.h"
+#include "tunnel/inner_filter.h"
 
 namespace tether::tunnel {
 
@@ -42,6 +49,7 @@ struct InterfaceSection {
   std::optional<std::uint16_t> listen_port;
   std::vector<IpPrefix> addresses;  // as written: host bits are the interface's own address
   std::optional<int> mtu;
+  InnerFilter allow_inner;  // tether's AllowInner; no rules = allow all
 
   // Accepted for wg-quick compatibility; recorded and written back, not acted on.
   std::optional<std::uint32_t> fwmark;  // "off" is 0
