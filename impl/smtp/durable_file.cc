@@ -1,0 +1,71 @@
+#include "smtp/durable_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace tether::smtp {
+
+Error errno_error(const std::string& what, const std::filesystem::path& path, int error_number) {
+  return Error(ErrorCode::io, what + " '" + path.string() + "': " + std::strerror(error_number));
+}
+
+Result<void> write_all(int fd, ByteView bytes, const std::filesystem::path& path) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_error("cannot write", path, errno);
+    }
+    done += std::size_t(n);
+  }
+  return {};
+}
+
+Result<void> fsync_fd(int fd, const std::filesystem::path& path) {
+  if (::fsync(fd) != 0) return errno_error("cannot fsync", path, errno);
+  return {};
+}
+
+Result<void> fsync_directory(const std::filesystem::path& directory) {
+  int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno_error("cannot open directory", directory, errno);
+  Result<void> synced = fsync_fd(fd, directory);
+  ::close(fd);
+  return synced;
+}
+
+Result<void> make_directories(const std::filesystem::path& directory, unsigned mode) {
+  std::filesystem::path so_far;
+  for (const std::filesystem::path& part : directory) {
+    so_far /= part;
+    if (part.empty() || part == "/" || part == ".") continue;
+    if (::mkdir(so_far.c_str(), mode) == 0) {
+      std::filesystem::path parent = so_far.parent_path();
+      Result<void> synced = fsync_directory(parent.empty() ? std::filesystem::path(".") : parent);
+      if (!synced) return synced;
+      continue;
+    }
+    if (errno != EEXIST) return errno_error("cannot create directory", so_far, errno);
+    struct stat st {};
+    if (::stat(so_far.c_str(), &st) != 0) return errno_error("cannot stat", so_far, errno);
+    if (!S_ISDIR(st.st_mode)) return Error(ErrorCode::io, "'" + so_far.string() + "' is not a directory");
+  }
+  return {};
+}
+
+Bytes crlf_to_lf(ByteView bytes) {
+  Bytes out;
+  out.reserve(bytes.size());
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (bytes[i] == '\r' && i + 1 < bytes.size() && bytes[i + 1] == '\n') continue;
+    out.push_back(bytes[i]);
+  }
+  return out;
+}
+
+}  // namespace tether::smtp
