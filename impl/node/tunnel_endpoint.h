@@ -53,7 +53,7 @@ struct TunnelEndpointOptions {
   int reresolve_after_attempts = 3;
   // A failed lookup is retried after this, doubling up to the maximum.
   Duration resolve_retry_initial = Duration::seconds(5);
-  Duration resolve_retry_max = Duration::minutes(5);
+  Duration resolve_retry_max = Duration::minutes(1);
 
   // Wireshark key log (tshark -o wg.keylog_file:FILE); it holds private
   // keys, so it is created 0600. Empty: no key log. A relative path is

@@ -1,0 +1,44 @@
+// tetherd: runs tether's node apps on this machine. So far the tunnel:
+//
+//   tetherd --tunnel /etc/wireguard/wg0.conf     interface wg0, as wg-quick up
+//   tetherd -n --tunnel wg0.conf                 check the file and exit
+//
+// It stays in the foreground and logs to stderr (systemd or the test
+// harness collect it); SIGINT or SIGTERM take the interface down and end it
+// with status 0.
+
+#include <csignal>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "daemon/daemon.h"
+#include "daemon/tetherd_options.h"
+
+int main(int argc, char** argv) {
+  using namespace tether::daemon;
+  // A tetherctl that hangs up mid-answer must not kill the daemon.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto options = parse_options(std::vector<std::string>(argv + 1, argv + argc));
+  if (!options) {
+    std::cerr << "tetherd: " << options.error().message << "\n" << usage();
+    return 1;
+  }
+  if (options->help) {
+    std::cout << usage();
+    return 0;
+  }
+
+  TunnelFileCheck tunnel = check_tunnel_file(options->tunnel_file);
+  for (const std::string& warning : tunnel.warnings) std::cerr << warning << "\n";
+  for (const std::string& error : tunnel.errors) std::cerr << error << "\n";
+  // (next) with --relay, the smtpd.conf is checked here as well.
+  if (options->check_only) {
+    if (!tunnel.ok()) return 1;
+    std::cout << "configuration OK\n";
+    return 0;
+  }
+  if (!tunnel.ok()) return 1;
+  return run_daemon(*options, std::move(tunnel));
+}
