@@ -1,0 +1,287 @@
+#pragma once
+// MailRelay: an smtpd.conf-configured mail server as a node application,
+// written only against the Host interface, so the same object runs in
+// tetherd (PosixHost), in the ns-3 world (Ns3Host) and in the manual-clock
+// tests (ManualHost). It plays whichever role its config gives it in the
+// seeds: the relay VM (namorar), the home router (carinho), the workstation
+// (mimando), the backup MX (mx2).
+//
+//   listeners   `listen on` lines (relay_listener.h), each accepted
+//               connection a RelayInboundSession: ServerSession with the
+//               Router, the listener's credentials, filters and TLS;
+//               messages committed to the QueueStore (fsynced) before 250;
+//   queue       QueueStore under storage_root()/queue; recovered at start,
+//               every envelope back in the Scheduler: nothing accepted is lost;
+//   scheduler   one Timer at Scheduler::next_deadline(); due envelopes go to
+//               local delivery (relay_local_delivery.h, a bounded number per
+//               turn of the loop) or to RelayDelivery (relay_delivery.h, one
+//               transaction per message and destination); outcomes go back to
+//               the Scheduler and, durably, to the envelope files;
+//   reports     failures and delay warnings become DSNs (bounce.h), injected
+//               as new mail from <> and routed like local mail; a report that
+//               no rule routes is dropped with OpenSMTPD's log line (the
+//               seeds' relay relies on that);
+//   control     pause/resume smtp (meanwhile every new connection is answered
+//               "421 4.3.2 ... Service paused" and closed, so a sender moves on
+//               to its next MX at once; the sockets stay bound, so resuming
+//               cannot fail), pause/resume mta/mda, schedule, remove, and the
+//               data for show queue and monitor (relay_control.h).
+//
+// "The route came back": route_up(destination) makes the deferred mail for
+// it due now and forgets the penalties of its servers. route_up_within(
+// prefixes) does so for every destination whose servers' addresses (as last
+// resolved) lie in the prefixes: tetherd calls it with a peer's AllowedIPs
+// when the tunnel reports a completed handshake with that peer.
+//
+// What the Host cannot give, the app's options supply: the addresses of
+// interface names in `listen on`, and clients' reverse DNS names. Without a
+// reverse-DNS source every client has no rDNS, so a `!rdns`/`!fcrdns`
+// filter (mx2's seed config) refuses everyone; see MailRelayOptions.
+
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/endpoint.h"
+#include "core/error.h"
+#include "core/time.h"
+#include "crypto/tls.h"
+#include "host/host.h"
+#include "node/relay_delivery.h"
+#include "node/relay_listener.h"
+#include "smtp/alias_expansion.h"
+#include "smtp/client_session.h"
+#include "smtp/config.h"
+#include "smtp/queue_listing.h"
+#include "smtp/queue_store.h"
+#include "smtp/route_penalty.h"
+#include "smtp/router.h"
+#include "smtp/scheduler.h"
+#include "smtp/server_session.h"
+#include "smtp/user_database.h"
+
+namespace tether::node {
+
+class RelayInboundSession;
+
+// A client's reverse DNS, when the app knows it (Host has no PTR lookup).
+struct ReverseName {
+  std::string name;     // "" = none
+  bool confirmed = false;  // forward-confirmed (fcrdns)
+};
+
+struct MailRelayOptions {
+  // The queue's directory; relative paths are under the host's storage root.
+  std::filesystem::path queue_dir = "queue";
+  // Prepended to the files the config names (pki cert/key, ca): the same
+  // root the config loader was given (rooted_file_loader). Empty: as written.
+  std::filesystem::path config_root;
+  // Addresses of the names `listen on` may use (see relay_listener.h).
+  InterfaceAddresses interface_addresses;
+  // Domains that are `for local` besides the host name and localhost.
+  std::vector<std::string> local_names;
+  // Clients' reverse names for filters, Received: and `from rdns`. Unset:
+  // every client has none (so `!rdns` filters refuse everyone).
+  std::function<ReverseName(const IpAddress&)> reverse_dns;
+  // Users for local delivery. Null: StorageUserDatabase (every user's home
+  // is storage_root()/home/<name>), the simulated world's default; tetherd
+  // passes the system's (getpwnam).
+  std::shared_ptr<const smtp::UserDatabase> users;
+  // mbox actions write SPOOL/<user>; empty: storage_root()/mail.
+  std::filesystem::path mbox_spool;
+  // Give up connecting to a server after this long (TcpConnectOptions);
+  // unset: the stack's own limit.
+  std::optional<Duration> connect_timeout;
+  smtp::ServerTimeouts server_timeouts;
+  smtp::ClientTimeouts client_timeouts;
+  std::size_t max_inbound_sessions = 1000;  // beyond it, new connections get a 421
+  std::size_t max_outbound_sessions = 100;  // relay transactions at once; more wait their turn
+  std::size_t local_deliveries_per_turn = 32;
+  // Off only for benchmarks that measure what durability costs.
+  bool queue_sync = true;
+  Duration close_linger = Duration::seconds(10);
+};
+
+struct MailRelayEvent {
+  enum class Kind {
+    session_opened,     // a client connected (detail: its address)
+    session_closed,
+    message_accepted,   // committed before the 250 (msgid, envelopes)
+    delivery_attempt,   // an envelope leaves for delivery (destination)
+    delivered,          // detail: where (the server, or the maildir file in path)
+    temporary_failure,  // detail: the error; it stays queued
+    permanent_failure,  // detail: the error; a report follows if one may be made
+    report_queued,      // a failure or delay report about an envelope was queued
+    report_injected,    // a DSN was made and queued to the sender (msgid: the DSN)
+    report_dropped,     // a report no rule routes (detail: OpenSMTPD's warn line)
+    expired,            // reached `queue ttl`
+    removed,            // `remove`
+    smtp_paused,
+    smtp_resumed,
+  };
+  Kind kind = Kind::message_accepted;
+  Time time;
+  WallTime wall;
+  smtp::MessageId msgid = 0;
+  smtp::EnvelopeId evpid = 0;
+  std::vector<smtp::EnvelopeId> envelopes;  // message_accepted
+  std::string destination;
+  std::string detail;
+  std::filesystem::path path;  // delivered locally: the file
+};
+const char* to_string(MailRelayEvent::Kind kind);
+
+struct MailRelayCounters {
+  std::uint64_t sessions = 0;
+  std::uint64_t messages_accepted = 0;
+  std::uint64_t envelopes_accepted = 0;
+  std::uint64_t attempts = 0;  // envelopes handed to a delivery
+  std::uint64_t delivered = 0;
+  std::uint64_t temporary_failures = 0;
+  std::uint64_t permanent_failures = 0;
+  std::uint64_t reports_queued = 0;
+  std::uint64_t reports_injected = 0;
+  std::uint64_t reports_dropped = 0;
+  std::uint64_t expired = 0;
+  std::uint64_t removed = 0;
+};
+
+class MailRelay {
+ public:
+  using EventHandler = std::function<void(const MailRelayEvent&)>;
+  using SubscriptionId = std::uint64_t;
+
+  // Nothing happens until start(). `host` must outlive the relay.
+  MailRelay(Host& host, std::shared_ptr<const smtp::Config> config, MailRelayOptions options = {});
+  ~MailRelay();
+  MailRelay(const MailRelay&) = delete;
+  MailRelay& operator=(const MailRelay&) = delete;
+
+  // Loads the TLS contexts, opens (and recovers) the queue, schedules what
+  // it holds, then listens. On failure everything is undone and the error
+  // names the step.
+  Result<void> start();
+  // Closes listeners and sessions and cancels attempts in flight; queued
+  // mail stays in the queue for the next start. Idempotent.
+  void stop();
+  bool running() const { return store_ != nullptr; }
+
+  // Every event, in order, as it happens. A handler must not stop or
+  // destroy the relay from inside the call (post that to the Host).
+  SubscriptionId subscribe(EventHandler handler);
+  void unsubscribe(SubscriptionId id);
+
+  // ---- control ----
+  Result<void> pause_smtp();
+  Result<void> resume_smtp();
+  bool smtp_paused() const { return smtp_paused_; }
+  void pause_delivery(smtp::DeliveryType type);   // mta (relaying) or mda (local)
+  void resume_delivery(smtp::DeliveryType type);
+  // `schedule ID|all`: due now. Returns how many envelopes.
+  std::size_t schedule(std::uint64_t id);
+  std::size_t schedule_all();
+  // `remove ID|all`: returns how many envelopes were (or, in flight, will be) removed.
+  std::size_t remove(std::uint64_t id);
+  std::size_t remove_all();
+
+  // ---- the route came back ----
+  std::size_t route_up(const std::string& destination);
+  std::size_t route_up_within(const std::vector<IpPrefix>& prefixes);
+
+  // ---- inspection ----
+  const smtp::Config& config() const { return *config_; }
+  const smtp::QueueStore* queue() const { return store_.get(); }
+  const smtp::Scheduler& scheduler() const { return scheduler_; }
+  // `monitor`'s sample: the scheduler's envelope and delivery counters
+  // with the client columns filled in.
+  smtp::MonitorDigest monitor_digest() const;
+  const MailRelayCounters& counters() const { return counters_; }
+  // One entry per open listening socket.
+  std::vector<Endpoint> listening_endpoints() const;
+  std::size_t inbound_sessions() const { return inbound_.size(); }
+  std::size_t outbound_sessions() const { return outbound_.size(); }
+  // The addresses last resolved for a destination's servers.
+  std::vector<IpAddress> destination_addresses(const std::string& destination) const;
+  Time now() const { return host_.now(); }
+
+ private:
+  // A relay transaction waiting for a free outbound slot.
+  struct PendingRelay {
+    RelayAttempt attempt;
+  };
+
+  Result<void> load_tls();
+  Result<std::shared_ptr<const crypto::TlsContext>> server_context(const smtp::Listener& listener);
+  Result<std::shared_ptr<const crypto::TlsContext>> client_context(const smtp::Action& action);
+  std::string rooted(const std::string& path) const;
+  Result<void> open_queue();
+  Result<void> create_listeners();
+  Result<void> open_listeners();
+
+  // inbound
+  void on_accept(RelayListener& listener, std::unique_ptr<TcpStream> stream);
+  Result<smtp::MessageId> commit(smtp::IncomingMessage& message, const smtp::MessageToCommit& content);
+  smtp::Envelope envelope_for(const smtp::MessageToCommit& content, const smtp::AcceptedRecipient& rcpt,
+                              WallTime now) const;
+  std::string destination_for(const smtp::Action& action, const std::string& rcpt) const;
+
+  // scheduler loop
+  void rearm();
+  void on_scheduler_timer();
+  void run_due();
+  void run_local_tasks();
+  void start_relays();
+  void deliver_local(smtp::EnvelopeId id);
+  void expand_envelope(const smtp::Envelope& envelope, const std::vector<smtp::AliasTarget>& targets);
+  void start_relay(PendingRelay pending);
+  void on_relay_done(RelayDelivery* delivery, RelayAttemptOutcome outcome);
+  void inject_reports(std::vector<smtp::EnvelopeId> ids);
+  void on_expired(const smtp::SchedulerTask& task);
+
+  // outcomes
+  void delivered(smtp::EnvelopeId id, const std::string& detail, const std::filesystem::path& path = {});
+  void temporary_failure(smtp::EnvelopeId id, const std::string& error);
+  void permanent_failure(smtp::EnvelopeId id, const std::string& error);
+  void queue_failure_report(const smtp::Envelope& envelope, const std::string& error, const std::string& status);
+  void forget_envelope(smtp::EnvelopeId id, const char* why);
+
+  void emit(MailRelayEvent event);
+  MailRelayEvent event(MailRelayEvent::Kind kind, smtp::EnvelopeId id = 0) const;
+
+  Host& host_;
+  std::shared_ptr<const smtp::Config> config_;
+  MailRelayOptions options_;
+  Logger log_;
+  smtp::Router router_;
+  smtp::Scheduler scheduler_;
+  smtp::RoutePenalties penalties_;
+  std::shared_ptr<const smtp::UserDatabase> users_;
+  std::unique_ptr<smtp::QueueStore> store_;
+  std::unique_ptr<Timer> timer_;
+  std::map<std::string, std::shared_ptr<const crypto::TlsContext>> server_tls_;  // by pki name
+  std::map<std::string, std::shared_ptr<const crypto::TlsContext>> client_tls_;  // by action name
+  std::vector<std::unique_ptr<RelayListener>> listeners_;
+  bool smtp_paused_ = false;
+  std::map<RelayInboundSession*, std::unique_ptr<RelayInboundSession>> inbound_;
+  std::map<RelayDelivery*, std::unique_ptr<RelayDelivery>> outbound_;
+  std::deque<smtp::EnvelopeId> local_queue_;
+  bool local_posted_ = false;
+  std::deque<PendingRelay> relay_queue_;
+  std::map<std::string, std::vector<IpAddress>> destination_addresses_;
+  std::map<std::string, std::vector<std::string>> destination_routes_;
+  std::size_t source_cursor_ = 0;
+  std::uint64_t clt_connect_ = 0;
+  std::uint64_t clt_disconnect_ = 0;
+  MailRelayCounters counters_;
+  std::map<SubscriptionId, EventHandler> subscribers_;
+  SubscriptionId next_subscription_ = 1;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace tether::node

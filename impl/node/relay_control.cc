@@ -1,0 +1,86 @@
+#include "node/relay_control.h"
+
+namespace tether::node {
+namespace {
+
+ControlAnswer fail(std::string text) { return ControlAnswer{false, std::move(text) + "\n"}; }
+ControlAnswer done(std::string text) { return ControlAnswer{true, std::move(text) + "\n"}; }
+
+std::string count_text(std::size_t n, const char* verb) {
+  return std::to_string(n) + (n == 1 ? " envelope " : " envelopes ") + verb;
+}
+
+std::optional<smtp::DeliveryType> delivery_kind(const std::string& word) {
+  if (word == "mta") return smtp::DeliveryType::mta;
+  if (word == "mda") return smtp::DeliveryType::mda;
+  return std::nullopt;
+}
+
+}  // namespace
+
+const std::vector<std::pair<std::string, std::string>>& relay_commands() {
+  static const std::vector<std::pair<std::string, std::string>> commands{
+      {"show queue", "every queued envelope, as smtpctl show queue prints it"},
+      {"monitor", "relay activity once a second, as smtpctl monitor (until interrupted)"},
+      {"pause", "pause smtp|mta|mda: stop accepting connections, relaying or local delivery"},
+      {"resume", "resume smtp|mta|mda"},
+      {"schedule", "schedule all|ID: try queued mail now"},
+      {"remove", "remove all|ID: delete queued mail"},
+  };
+  return commands;
+}
+
+std::string show_queue(const MailRelay& relay) {
+  std::string out;
+  const smtp::QueueStore* queue = relay.queue();
+  if (!queue) return out;
+  const Time now = relay.now();
+  for (const auto& [id, envelope] : queue->envelopes())
+    out += smtp::format_queue_row(envelope, relay.scheduler().row_state(id, now)) + "\n";
+  return out;
+}
+
+std::string monitor_sample(smtp::MonitorView& view, const MailRelay& relay) {
+  return view.next(relay.monitor_digest());
+}
+
+ControlAnswer run_relay_command(MailRelay& relay, const std::vector<std::string>& words) {
+  if (!relay.running()) return fail("the relay is not running");
+  const std::string command = words.empty() ? std::string() : words[0];
+  const std::string arg = words.size() > 1 ? words[1] : std::string();
+
+  if (command == "show" && arg == "queue" && words.size() == 2) return ControlAnswer{true, show_queue(relay)};
+
+  if ((command == "pause" || command == "resume") && words.size() == 2) {
+    const bool pause = command == "pause";
+    if (arg == "smtp") {
+      Result<void> r = pause ? relay.pause_smtp() : relay.resume_smtp();
+      if (!r) return fail("command failed: " + r.error().message);
+      return done("command succeeded");
+    }
+    if (auto kind = delivery_kind(arg)) {
+      if (pause)
+        relay.pause_delivery(*kind);
+      else
+        relay.resume_delivery(*kind);
+      return done("command succeeded");
+    }
+    return fail("usage: " + command + " smtp|mta|mda");
+  }
+
+  if ((command == "schedule" || command == "remove") && words.size() == 2) {
+    const bool schedule = command == "schedule";
+    if (arg == "all")
+      return done(count_text(schedule ? relay.schedule_all() : relay.remove_all(), schedule ? "scheduled" : "removed"));
+    auto id = smtp::parse_queue_id(arg);
+    if (!id) return fail("invalid msgid/evpid: " + arg);
+    return done(count_text(schedule ? relay.schedule(*id) : relay.remove(*id), schedule ? "scheduled" : "removed"));
+  }
+
+  std::string usage = "unknown relay command '";
+  for (std::size_t i = 0; i < words.size(); ++i) usage += (i ? " " : "") + words[i];
+  usage += "'; relay commands: show queue, monitor, pause|resume smtp|mta|mda, schedule all|ID, remove all|ID";
+  return fail(usage);
+}
+
+}  // namespace tether::node

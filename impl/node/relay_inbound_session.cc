@@ -1,0 +1,145 @@
+#include "node/relay_inbound_session.h"
+
+namespace tether::node {
+
+RelayInboundSession::RelayInboundSession(Host& host, std::unique_ptr<TcpStream> stream,
+                                         smtp::ServerSessionOptions options, smtp::ServerHooks hooks,
+                                         InboundQueue queue, Finished finished, Duration linger)
+    : host_(host),
+      stream_(std::move(stream)),
+      remote_(stream_->remote_endpoint()),
+      log_(options.logger),
+      queue_(std::move(queue)),
+      finished_(std::move(finished)),
+      linger_(linger) {
+  hooks.new_message_id = [this] { return new_message_id(); };
+  session_.emplace(std::move(options), std::move(hooks), host_.now());
+}
+
+RelayInboundSession::RelayInboundSession(Host& host, std::unique_ptr<TcpStream> stream, std::string refusal,
+                                         Logger log, Finished finished, Duration linger)
+    : host_(host),
+      stream_(std::move(stream)),
+      remote_(stream_->remote_endpoint()),
+      log_(std::move(log)),
+      finished_(std::move(finished)),
+      linger_(linger),
+      refusal_(std::move(refusal)) {}
+
+RelayInboundSession::~RelayInboundSession() {
+  alive_.reset();
+  timer_.reset();
+  stream_.reset();
+  incoming_.reset();  // an unfinished message leaves incoming/ (IncomingMessage aborts)
+}
+
+void RelayInboundSession::start() {
+  timer_ = host_.create_timer([this] { on_timer(); });
+  TcpStream::Handlers handlers;
+  handlers.on_data = [this](ByteView data) { on_data(data); };
+  handlers.on_closed = [this](const Error& reason) { on_closed(reason); };
+  stream_->set_handlers(std::move(handlers));
+  if (!session_) {
+    stream_->write(ByteView(std::string_view(refusal_)));
+    begin_close();
+    return;
+  }
+  pump();  // the greeting (or a connect filter's refusal)
+}
+
+std::string RelayInboundSession::new_message_id() {
+  incoming_.reset();  // a transaction abandoned after DATA
+  auto created = queue_.create ? queue_.create() : Result<smtp::IncomingMessage>(Error(ErrorCode::internal, "no queue"));
+  if (!created) {
+    log_.warning("cannot create a message in the queue: " + created.error().message);
+    return "00000000";  // the commit fails with 451 and says why
+  }
+  incoming_.emplace(std::move(*created));
+  return smtp::format_message_id(incoming_->id());
+}
+
+void RelayInboundSession::on_data(ByteView data) {
+  if (!session_ || closing_) return;
+  session_->feed(data, host_.now());
+  pump();
+}
+
+void RelayInboundSession::on_closed(const Error& reason) {
+  if (closing_ || !session_ || session_->closed()) {
+    end();
+    return;
+  }
+  // The client went away mid-session (EOF or reset): nothing more to say.
+  if (reason.code != ErrorCode::closed) log_.debug("connection from " + remote_.to_string() + " lost: " + reason.message);
+  end();
+}
+
+void RelayInboundSession::on_timer() {
+  if (ended_) return;
+  if (closing_ || !session_) {
+    end();  // linger over
+    return;
+  }
+  const Time now = host_.now();
+  if (session_->next_deadline() <= now) session_->on_deadline(now);
+  pump();
+}
+
+void RelayInboundSession::commit_ready() {
+  while (auto message = session_->take_message()) {
+    const Time now = host_.now();
+    if (!incoming_ || smtp::format_message_id(incoming_->id()) != message->envelope.id) {
+      session_->fail_message("Queue unavailable, try again later", now);
+      incoming_.reset();
+      continue;
+    }
+    Result<smtp::MessageId> committed = queue_.commit(*incoming_, *message);
+    incoming_.reset();
+    if (!committed) {
+      log_.warning("message " + message->envelope.id + " from " + remote_.to_string() +
+                   " not queued: " + committed.error().message);
+      session_->fail_message("Queue write failed, try again later", host_.now());
+      continue;
+    }
+    ++messages_;
+    session_->complete_message(smtp::format_message_id(*committed), host_.now());
+  }
+}
+
+void RelayInboundSession::pump() {
+  if (ended_ || closing_ || !session_) return;
+  commit_ready();
+  if (session_->has_output()) stream_->write(session_->take_output());
+  if (session_->closed()) {
+    begin_close();
+    return;
+  }
+  const Time deadline = session_->next_deadline();
+  if (deadline.is_never())
+    timer_->cancel();
+  else
+    timer_->arm_at(deadline);
+}
+
+void RelayInboundSession::begin_close() {
+  closing_ = true;
+  incoming_.reset();
+  stream_->shutdown_write();
+  timer_->arm_at(host_.now() + linger_);
+}
+
+void RelayInboundSession::end() {
+  if (ended_) return;
+  ended_ = true;
+  timer_->cancel();
+  if (stream_) stream_->close();
+  incoming_.reset();
+  std::weak_ptr<bool> alive = alive_;
+  host_.post([this, alive] {
+    if (alive.expired()) return;
+    Finished finished = std::move(finished_);
+    if (finished) finished(*this);
+  });
+}
+
+}  // namespace tether::node

@@ -1,0 +1,88 @@
+#pragma once
+// One accepted SMTP connection of the relay: TcpStream <-> ServerSession <->
+// the queue. Bytes from the stream go into the sans-IO session, its output
+// back out, one Timer follows its next_deadline(), and each message it
+// accepts is committed durably (QueueStore::commit fsyncs message, envelopes
+// and directories) before complete_message() lets the 250 go out; a commit
+// that fails is a 451 and nothing is queued.
+//
+// The message id a session announces at DATA (Received: "id", the 250) is
+// the queue's: the hook creates the message in incoming/ then, and a
+// transaction the client abandons leaves nothing behind.
+//
+// When the session closes, its last replies are flushed with a half-close
+// (shutdown_write) and the stream is kept until the client closes too or
+// `linger` passes, so a 221 or 421 is never cut off by our own close().
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/logger.h"
+#include "host/host.h"
+#include "smtp/queue_store.h"
+#include "smtp/server_session.h"
+
+namespace tether::node {
+
+// The relay's side of message commits.
+struct InboundQueue {
+  std::function<Result<smtp::IncomingMessage>()> create;
+  // Writes the content, commits it with one envelope per recipient and
+  // schedules them. Any error means "do not answer 250".
+  std::function<Result<smtp::MessageId>(smtp::IncomingMessage& message, const smtp::MessageToCommit& content)>
+      commit;
+};
+
+class RelayInboundSession {
+ public:
+  // Called (from the loop) once the connection is over; the owner then
+  // destroys the session, which may be done from inside this call.
+  using Finished = std::function<void(RelayInboundSession&)>;
+
+  // `hooks` gives route, credentials and wall_clock; new_message_id is the
+  // session's own. Nothing is read or written before start().
+  RelayInboundSession(Host& host, std::unique_ptr<TcpStream> stream, smtp::ServerSessionOptions options,
+                      smtp::ServerHooks hooks, InboundQueue queue, Finished finished,
+                      Duration linger = Duration::seconds(10));
+  // A connection turned away (smtp paused, too many sessions): `refusal`
+  // ("421 ...") is the whole conversation.
+  RelayInboundSession(Host& host, std::unique_ptr<TcpStream> stream, std::string refusal, Logger log,
+                      Finished finished, Duration linger = Duration::seconds(10));
+  ~RelayInboundSession();
+  RelayInboundSession(const RelayInboundSession&) = delete;
+  RelayInboundSession& operator=(const RelayInboundSession&) = delete;
+
+  void start();
+  const Endpoint& remote() const { return remote_; }
+  std::size_t messages() const { return messages_; }
+
+ private:
+  void on_data(ByteView data);
+  void on_closed(const Error& reason);
+  void on_timer();
+  void pump();
+  void commit_ready();
+  void begin_close();
+  void end();
+  std::string new_message_id();
+
+  Host& host_;
+  std::unique_ptr<TcpStream> stream_;
+  Endpoint remote_;
+  Logger log_;
+  InboundQueue queue_;
+  Finished finished_;
+  Duration linger_;
+  std::string refusal_;
+  std::optional<smtp::ServerSession> session_;
+  std::optional<smtp::IncomingMessage> incoming_;
+  std::unique_ptr<Timer> timer_;
+  bool closing_ = false;  // half-closed, waiting for the client's close
+  bool ended_ = false;
+  std::size_t messages_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace tether::node

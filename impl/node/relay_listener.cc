@@ -1,0 +1,54 @@
+#include "node/relay_listener.h"
+
+#include <algorithm>
+
+namespace tether::node {
+
+Result<std::vector<Endpoint>> listen_endpoints(const smtp::Listener& listener, const InterfaceAddresses& interfaces) {
+  std::vector<IpAddress> addresses;
+  const std::string& name = listener.interface;
+  if (listener.address) {
+    addresses.push_back(*listener.address);
+  } else if (listener.socket || name == "lo" || name == "lo0" || name == "localhost") {
+    addresses.push_back(IpAddress::loopback(IpAddress::Family::v4));
+    addresses.push_back(IpAddress::loopback(IpAddress::Family::v6));
+  } else {
+    auto it = interfaces.find(name);
+    if (it == interfaces.end() || it->second.empty())
+      return Error(ErrorCode::not_found, listener.where.to_string() + ": listen on " + name +
+                                             ": no address known for that name (tether cannot list interfaces "
+                                             "through the Host; give the app its addresses)");
+    addresses = it->second;
+  }
+  std::vector<Endpoint> out;
+  for (const IpAddress& a : addresses) {
+    if (listener.family && a.family() != *listener.family) continue;
+    Endpoint e(a, listener.port);
+    if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(e);
+  }
+  if (out.empty())
+    return Error(ErrorCode::not_found, listener.where.to_string() + ": listen on " +
+                                           (listener.socket ? std::string("socket") : name) +
+                                           ": no address of the requested family");
+  return out;
+}
+
+RelayListener::RelayListener(Host& host, const smtp::Listener& config, Endpoint endpoint,
+                             std::shared_ptr<const crypto::TlsContext> tls, Accept accept)
+    : host_(host), config_(config), endpoint_(endpoint), tls_(std::move(tls)), accept_(std::move(accept)) {}
+
+Result<void> RelayListener::open() {
+  if (socket_) return {};
+  auto listening = host_.tcp_listen(endpoint_, [this](std::unique_ptr<TcpStream> stream) {
+    accept_(*this, std::move(stream));
+  });
+  if (!listening)
+    return Error(listening.error().code, config_.where.to_string() + ": cannot listen on " + endpoint_.to_string() +
+                                             ": " + listening.error().message);
+  socket_ = std::move(*listening);
+  return {};
+}
+
+void RelayListener::close() { socket_.reset(); }
+
+}  // namespace tether::node
