@@ -2,52 +2,69 @@
 // tetherd's running state: a PosixHost, the node apps on it, the control
 // socket, and the signals that end it. Construction order is start-up
 // order; members are destroyed in reverse, so on SIGINT/SIGTERM the control
-// socket goes first, then the apps (the tunnel interface is removed with
-// its endpoint), then the host.
+// socket goes first, then the relay (its queue stays on disk), then the
+// tunnel (the interface is removed with its endpoint), then the host.
 
+#include <map>
 #include <memory>
 
 #include <boost/asio/signal_set.hpp>
 
 #include "daemon/control_server.h"
 #include "daemon/tetherd_options.h"
+#include "node/mail_relay.h"
 #include "node/tunnel_endpoint.h"
 #include "posix/posix_host.h"
+#include "smtp/queue_listing.h"
 
 namespace tether::daemon {
 
 class Daemon {
  public:
   // Throws std::runtime_error when the state directory cannot be created.
-  Daemon(DaemonOptions options, TunnelFileCheck tunnel);
+  // `tunnel` is used with --tunnel, `relay` with --relay.
+  Daemon(DaemonOptions options, TunnelFileCheck tunnel, RelayFileCheck relay);
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
-  // Brings the tunnel up and opens the control socket.
+  // Brings the tunnel up, then the relay (which may listen on the tunnel's
+  // address), then opens the control socket.
   Result<void> start();
   // Serves until SIGINT or SIGTERM.
   void run();
 
  private:
+  Result<void> start_relay();
   void register_tunnel_commands();
+  void register_relay_commands();
+  // A completed handshake with a peer: the route to every relay destination
+  // whose servers lie in that peer's AllowedIPs came back.
+  void on_tunnel_event(const tunnel::Event& event);
+
+  // One `monitor` client: its samples and its timer.
+  struct MonitorStream {
+    smtp::MonitorView view;
+    std::unique_ptr<Timer> timer;
+    std::shared_ptr<control::Reply> reply;
+    bool ending = false;
+  };
+  void end_monitor(MonitorStream* stream);
 
   DaemonOptions options_;
   TunnelFileCheck tunnel_file_;
+  RelayFileCheck relay_file_;
   posix::PosixHost host_;
   Logger log_;
   boost::asio::signal_set signals_;
   std::unique_ptr<node::TunnelEndpoint> tunnel_;
-  // The MailRelay (`--relay smtpd.conf`, next) goes here: a node app on
-  // host_ like the tunnel, built after it in start() (it listens on the
-  // tunnel's address), destroyed before it, and registering its commands
-  // ("show queue", "monitor", "pause smtp", "resume smtp", "schedule",
-  // "remove") on control_.
+  std::unique_ptr<node::MailRelay> relay_;
   std::unique_ptr<control::ControlServer> control_;
+  std::map<MonitorStream*, std::unique_ptr<MonitorStream>> monitors_;
 };
 
-// tetherd after its options were parsed and the tunnel file checked:
-// returns the process's exit code.
-int run_daemon(const DaemonOptions& options, TunnelFileCheck tunnel);
+// tetherd after its options were parsed and its files checked: returns the
+// process's exit code.
+int run_daemon(const DaemonOptions& options, TunnelFileCheck tunnel, RelayFileCheck relay);
 
 }  // namespace tether::daemon

@@ -1,11 +1,13 @@
-// tetherd: runs tether's node apps on this machine. So far the tunnel:
+// tetherd: runs tether's node apps on this machine, the tunnel and the mail
+// relay, alone or together in one process:
 //
 //   tetherd --tunnel /etc/wireguard/wg0.conf     interface wg0, as wg-quick up
-//   tetherd -n --tunnel wg0.conf                 check the file and exit
+//   tetherd --relay /etc/mail/smtpd.conf         the relay, queue in --state DIR
+//   tetherd -n --tunnel wg0.conf --relay F       check the files and exit (as smtpd -n)
 //
 // It stays in the foreground and logs to stderr (systemd or the test
 // harness collect it); SIGINT or SIGTERM take the interface down and end it
-// with status 0.
+// with status 0 (queued mail stays in the state directory for the next start).
 
 #include <csignal>
 #include <iostream>
@@ -30,15 +32,23 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  TunnelFileCheck tunnel = check_tunnel_file(options->tunnel_file);
-  for (const std::string& warning : tunnel.warnings) std::cerr << warning << "\n";
-  for (const std::string& error : tunnel.errors) std::cerr << error << "\n";
-  // (next) with --relay, the smtpd.conf is checked here as well.
+  TunnelFileCheck tunnel;
+  if (!options->tunnel_file.empty()) {
+    tunnel = check_tunnel_file(options->tunnel_file);
+    for (const std::string& warning : tunnel.warnings) std::cerr << warning << "\n";
+    for (const std::string& error : tunnel.errors) std::cerr << error << "\n";
+  }
+  RelayFileCheck relay;
+  if (!options->relay_file.empty()) {
+    relay = check_relay_file(options->relay_file, options->config_root);
+    for (const std::string& error : relay.errors) std::cerr << error << "\n";
+  }
+  const bool ok = tunnel.ok() && relay.ok();
   if (options->check_only) {
-    if (!tunnel.ok()) return 1;
+    if (!ok) return 1;
     std::cout << "configuration OK\n";
     return 0;
   }
-  if (!tunnel.ok()) return 1;
-  return run_daemon(*options, std::move(tunnel));
+  if (!ok) return 1;
+  return run_daemon(*options, std::move(tunnel), std::move(relay));
 }

@@ -1,16 +1,22 @@
 #include "daemon/tetherd_options.h"
 
+#include "smtp/config_files.h"
+#include "smtp/config_parser.h"
 #include "tunnel/tunnel_config_file.h"
 
 namespace tether::daemon {
 
 std::string usage() {
-  return "usage: tetherd --tunnel FILE.conf [--control PATH] [--state DIR] [--log-level LEVEL] [--key-log FILE]\n"
-         "       tetherd -n --tunnel FILE.conf\n"
+  return "usage: tetherd --tunnel FILE.conf [--relay SMTPD.CONF] [--control PATH] [--state DIR] [--log-level LEVEL]\n"
+         "               [--key-log FILE] [--config-root DIR]\n"
+         "       tetherd --relay SMTPD.CONF [options]\n"
+         "       tetherd -n [--tunnel FILE.conf] [--relay SMTPD.CONF] [--config-root DIR]\n"
          "\n"
          "  --tunnel FILE.conf  wg-quick configuration; the interface is named after the file (wg0.conf: wg0)\n"
+         "  --relay SMTPD.CONF  run the mail relay with this smtpd.conf(5) configuration\n"
+         "  --config-root DIR   read the files smtpd.conf names (tables, pki, ca) below DIR\n"
          "  --control PATH      control socket for tetherctl (default /run/tether/tetherd.sock)\n"
-         "  --state DIR         tetherd's own files (default /var/lib/tether)\n"
+         "  --state DIR         tetherd's own files: the mail queue (default /var/lib/tether)\n"
          "  --log-level LEVEL   debug, info, warning, error or off (default info); logs go to stderr\n"
          "  --key-log FILE      append session keys for Wireshark's wg.keylog_file (secret!)\n"
          "  -n                  check the configuration, print what is wrong, and exit (0: fine)\n";
@@ -41,6 +47,14 @@ Result<DaemonOptions> parse_options(const std::vector<std::string>& args) {
       auto v = take_value();
       if (!v) return v.error();
       options.tunnel_file = *v;
+    } else if (name == "--relay") {
+      auto v = take_value();
+      if (!v) return v.error();
+      options.relay_file = *v;
+    } else if (name == "--config-root") {
+      auto v = take_value();
+      if (!v) return v.error();
+      options.config_root = std::filesystem::absolute(*v);
     } else if (name == "--control") {
       auto v = take_value();
       if (!v) return v.error();
@@ -61,12 +75,11 @@ Result<DaemonOptions> parse_options(const std::vector<std::string>& args) {
       // Relative to where tetherd was started, not to its state directory.
       options.key_log = std::filesystem::absolute(*v);
     } else {
-      // (next) "--relay": the MailRelay's smtpd.conf.
       return Error(ErrorCode::invalid_argument, "unknown option '" + arg + "'");
     }
   }
-  if (!options.help && options.tunnel_file.empty())
-    return Error(ErrorCode::invalid_argument, "--tunnel FILE.conf is required");
+  if (!options.help && options.tunnel_file.empty() && options.relay_file.empty())
+    return Error(ErrorCode::invalid_argument, "--tunnel FILE.conf or --relay SMTPD.CONF is required");
   return options;
 }
 
@@ -83,6 +96,21 @@ std::optional<std::string> interface_name_from_path(const std::string& path) {
     if (!ok) return std::nullopt;
   }
   return name;
+}
+
+RelayFileCheck check_relay_file(const std::string& path, const std::filesystem::path& root) {
+  RelayFileCheck check;
+  auto text = smtp::read_text_file(path);
+  if (!text) {
+    check.errors.push_back(text.error().message);  // names the file
+    return check;
+  }
+  smtp::ConfigFileLoader loader =
+      root.empty() ? smtp::real_file_loader() : smtp::rooted_file_loader(root.string());
+  smtp::ConfigParseResult parsed = smtp::parse_config(*text, path, loader);
+  for (const smtp::ConfigError& e : parsed.errors) check.errors.push_back(e.to_string());
+  if (parsed.ok()) check.config = std::make_shared<const smtp::Config>(std::move(parsed.config));
+  return check;
 }
 
 TunnelFileCheck check_tunnel_file(const std::string& path) {

@@ -3,26 +3,31 @@
 // (the same ones the daemon runs before it touches the network).
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "core/logger.h"
+#include "smtp/config.h"
 #include "tunnel/tunnel_config.h"
 
 namespace tether::daemon {
 
 struct DaemonOptions {
   std::string tunnel_file;  // --tunnel FILE.conf; the interface is named after it
+  std::string relay_file;   // --relay smtpd.conf: the MailRelay's configuration
   std::filesystem::path control_path = "/run/tether/tetherd.sock";
   std::filesystem::path state_dir = "/var/lib/tether";
   LogLevel log_level = LogLevel::info;
   std::optional<std::filesystem::path> key_log;  // absolute once parsed
   bool check_only = false;                       // -n
   bool help = false;
-  // (next) --relay smtpd.conf: the MailRelay's configuration, checked by -n
-  // too once the relay exists.
+  // --config-root DIR: the files smtpd.conf names (tables, includes, pki
+  // certificates and keys, cas) are read below DIR, "/etc/mail/secrets" as
+  // DIR/etc/mail/secrets. Empty: as written.
+  std::filesystem::path config_root;
 };
 
 std::string usage();
@@ -41,6 +46,16 @@ struct TunnelFileCheck {
   std::vector<std::string> warnings;  // "FILE:LINE: warning: message"
   bool ok() const { return errors.empty(); }
 };
+
+struct RelayFileCheck {
+  std::shared_ptr<const smtp::Config> config;  // set when ok()
+  std::vector<std::string> errors;             // "FILE:LINE: message"
+  bool ok() const { return errors.empty(); }
+};
+
+// Reads and parses an smtpd.conf, its tables and includes read below
+// `root` (see DaemonOptions::config_root). Every error, with its line.
+RelayFileCheck check_relay_file(const std::string& path, const std::filesystem::path& root);
 
 // Loads and checks `path`: readable, a valid interface name, parses
 // (every error, with its line), has a PrivateKey, and the file's mode
