@@ -1,0 +1,102 @@
+#include "sim/scenario_runner.h"
+
+#include <ns3/boolean.h>
+#include <ns3/global-value.h>
+#include <ns3/mac48-address.h>
+#include <ns3/names.h>
+#include <ns3/rng-seed-manager.h>
+#include <ns3/simulator.h>
+
+#include "sim/node_loop.h"
+#include "sim/results_writer.h"
+#include "sim/world_builder.h"
+#include "sim/workload.h"
+
+namespace tether::sim {
+namespace {
+
+// ns-3 keeps a simulation in process-wide singletons: start each run clean,
+// so a second run in one process (the determinism test) builds the same world.
+void reset_ns3(std::uint64_t seed) {
+  ns3::Simulator::Destroy();
+  ns3::Names::Clear();
+  ns3::GlobalValue::Bind("ChecksumEnabled", ns3::BooleanValue(true));
+  ns3::Mac48Address::ResetAllocationIndex();
+  ns3::RngSeedManager::SetSeed(1);
+  ns3::RngSeedManager::SetRun(seed);
+}
+
+Time sim_now() { return Time::zero() + Duration::nanoseconds(ns3::Simulator::Now().GetNanoSeconds()); }
+
+}  // namespace
+
+Result<RunResult> run_scenario(const Scenario& scenario, const RunOptions& options) {
+  RunResult result;
+  result.out_dir = options.out_dir.empty() ? scenario.outputs.dir : options.out_dir;
+  std::error_code ec;
+  std::filesystem::remove_all(result.out_dir / "nodes", ec);
+  std::filesystem::remove_all(result.out_dir / "pcap", ec);
+  std::filesystem::create_directories(result.out_dir, ec);
+  if (ec) return Error(ErrorCode::io, result.out_dir.string() + ": " + ec.message());
+
+  reset_ns3(scenario.seed);
+  result.metrics = std::make_unique<Metrics>(scenario);
+  Metrics& metrics = *result.metrics;
+
+  WorldOptions world_options;
+  world_options.storage_root = std::filesystem::absolute(result.out_dir / "nodes");
+  if (options.pcap || scenario.outputs.pcap) world_options.pcap_dir = result.out_dir / "pcap";
+  world_options.hooks.relay_event = [&](WorldNode& n, const node::MailRelayEvent& e) { metrics.on_relay_event(n, e); };
+  world_options.hooks.tunnel_event = [&](WorldNode& n, const tunnel::Event& e) { metrics.on_tunnel_event(n, e); };
+  world_options.hooks.nat_event = [&](const NatEvent& e) { metrics.on_nat_event(e); };
+  world_options.hooks.world_event = [&](const std::string& what, const std::string& target, const std::string& detail) {
+    metrics.on_world_event(sim_now(), what, target, detail);
+  };
+  auto built = World::build(scenario, std::move(world_options));
+  if (!built.ok()) {
+    ns3::Simulator::Destroy();
+    return built.error();
+  }
+  std::unique_ptr<World> world = std::move(*built);
+
+  std::unique_ptr<Workload> workload;
+  if (WorldNode* sender = world->node(scenario.workload.sender); sender && scenario.workload.count > 0) {
+    workload = std::make_unique<Workload>(*sender->submitter_host, *sender->submission, scenario.workload, scenario.seed,
+                                          sender->spec->hostname);
+    workload->on_submitted = [&](const Submission& s) { metrics.on_submitted(s); };
+    workload->start();
+  }
+
+  const Time start = sim_now();
+  for (const EventSpec& e : scenario.events) {
+    WorldNode* target = world->node(e.target);
+    const std::uint32_t context = target ? target->node->GetId() : 0;
+    ns3::Simulator::ScheduleWithContext(context, to_ns3(e.at - (start - Time::zero())), [&world, &metrics, e] {
+      metrics.on_world_event(sim_now(), std::string("event:") + to_string(e.action), e.target,
+                             e.name.empty() ? e.value : e.name + " " + e.value);
+      world->apply(e);
+    });
+  }
+  const Duration step = Duration::seconds(1);
+  std::function<void()> sample = [&] {
+    metrics.sample_availability(*world, sim_now(), step);
+    ns3::Simulator::Schedule(to_ns3(step), sample);
+  };
+  ns3::Simulator::Schedule(to_ns3(step), sample);
+
+  ns3::Simulator::Stop(to_ns3(scenario.duration - (start - Time::zero())));
+  ns3::Simulator::Run();
+  metrics.finish(*world, sim_now());
+
+  workload.reset();
+  world.reset();
+  ns3::Simulator::Destroy();
+  ns3::Names::Clear();
+
+  result.summary = format_summary(metrics);
+  if (options.write)
+    if (auto w = write_results(metrics, result.out_dir); !w.ok()) return w.error();
+  return result;
+}
+
+}  // namespace tether::sim

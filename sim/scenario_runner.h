@@ -1,0 +1,32 @@
+#pragma once
+// One run of a scenario: a fresh ns-3 simulation seeded from the scenario,
+// the world built (world_builder.h), the workload and the timed events
+// scheduled, the simulation run for the scenario's duration, and the
+// results written (results_writer.h). Node storage goes below
+// OUT/nodes/<host> and is emptied first; pcaps to OUT/pcap when asked for.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "core/error.h"
+#include "sim/metrics.h"
+#include "sim/scenario.h"
+
+namespace tether::sim {
+
+struct RunOptions {
+  std::filesystem::path out_dir;  // empty: the scenario's outputs.dir
+  bool pcap = false;              // or the scenario's outputs.pcap
+  bool write = true;              // results.json, messages.csv, events.csv
+};
+
+struct RunResult {
+  std::unique_ptr<Metrics> metrics;
+  std::filesystem::path out_dir;
+  std::string summary;
+};
+
+Result<RunResult> run_scenario(const Scenario& scenario, const RunOptions& options);
+
+}  // namespace tether::sim

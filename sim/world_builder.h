@@ -1,0 +1,129 @@
+#pragma once
+// WorldBuilder: a Scenario made real on ns-3. It builds the topology (the
+// fixed shape of sim/scenario.h: public hosts on their own links to the
+// "internet" router, the home on a LAN behind the "gateway" NAT, whose
+// uplink the ISP numbers), the DNS zone, one Ns3Host per host with its
+// storage under `storage_root`/<host>, and on each the apps its config
+// files ask for: a TunnelEndpoint (wg-quick file) and a MailRelay
+// (smtpd.conf), parsed as tetherd parses them. Table files the smtpd.conf
+// names (`file:/etc/mail/aliases`) are read below the host's config root:
+// the directory above the config's `etc/` (scenarios/<name>/<host>/).
+//
+// Wiring that tetherd does too: when a host runs both a tunnel and a relay,
+// a completed handshake with a peer makes the relay retry the mail routed
+// into that peer's AllowedIPs at once (MailRelay::route_up_within).
+//
+// Each sender also gets a hidden "submission" node on a fast link of its
+// own (10.255.N.0/24) from which the workload's SMTP client connects: TCP
+// between two sockets of one ns-3.37 node is not safe (see
+// tests/node/mail_relay_sim_test.cc).
+//
+// stop_node() is a VM powered off: its apps are destroyed (process state
+// lost; the queue stays on disk) and its link blackholes; start_node()
+// brings the link back and starts the apps again from the config files,
+// the relay recovering its queue.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <ns3/node.h>
+
+#include "core/error.h"
+#include "node/mail_relay.h"
+#include "node/tunnel_endpoint.h"
+#include "sim/dns_zone.h"
+#include "sim/isp.h"
+#include "sim/nat.h"
+#include "sim/ns3_host.h"
+#include "sim/point_to_point_link.h"
+#include "sim/scenario.h"
+#include "sim/uplink_failover.h"
+
+namespace tether::sim {
+
+struct WorldNode {
+  const HostSpec* spec = nullptr;
+  ns3::Ptr<ns3::Node> node;
+  std::unique_ptr<Ns3Host> host;
+  std::unique_ptr<node::TunnelEndpoint> tunnel;
+  std::unique_ptr<node::MailRelay> relay;
+  LinkOutage* link = nullptr;  // its access link (home: the LAN)
+  std::vector<IpAddress> egress;
+  std::optional<Endpoint> submission;  // senders: where the workload connects
+  ns3::Ptr<ns3::Node> submitter;       // senders: the hidden submission node
+  std::unique_ptr<Ns3Host> submitter_host;
+  bool stopped = false;
+  // Counters of apps destroyed by stop_node, so totals survive restarts.
+  node::MailRelayCounters relay_before_stop;
+  std::uint64_t keepalives_before_stop = 0;
+};
+
+struct WorldHooks {
+  std::function<void(WorldNode&, const node::MailRelayEvent&)> relay_event;
+  std::function<void(WorldNode&, const tunnel::Event&)> tunnel_event;
+  std::function<void(const NatEvent&)> nat_event;
+  // A world action happened (stop, link down, ...): `what` and a detail.
+  std::function<void(const std::string& what, const std::string& target, const std::string& detail)> world_event;
+};
+
+struct WorldOptions {
+  std::filesystem::path storage_root;  // per-node directories go below
+  std::filesystem::path pcap_dir;      // empty: no captures
+  WorldHooks hooks;
+  LogLevel log_threshold = LogLevel::warning;
+  Logger::Sink log_sink;  // unset: discard
+};
+
+class World {
+ public:
+  // Builds and boots the topology, then creates the hosts and starts every
+  // app. Errors name the host and the config file.
+  static Result<std::unique_ptr<World>> build(const Scenario& scenario, WorldOptions options);
+  // Apps and hosts go first, then the world models.
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  // Runs a scenario event now (call it from an ns-3 event).
+  void apply(const EventSpec& event);
+  Result<void> start_node(WorldNode& node);
+  void stop_node(WorldNode& node);
+
+  WorldNode* node(const std::string& name);
+  std::vector<std::unique_ptr<WorldNode>>& nodes() { return nodes_; }
+  WorldNode* home() { return home_; }
+  Nat* nat() { return nat_.get(); }
+  Isp* isp() { return isp_line_.get(); }
+  LinkOutage* uplink() { return uplink_.outage.get(); }
+  const Scenario& scenario() const { return scenario_; }
+  std::shared_ptr<DnsZone> zone() { return zone_; }
+
+ private:
+  World(const Scenario& scenario, WorldOptions options);
+  Result<void> build_topology();
+  Result<void> create_hosts();
+  Result<void> start_apps(WorldNode& node);
+  void stop_apps(WorldNode& node);
+  void note(const std::string& what, const std::string& target, const std::string& detail = "");
+
+  const Scenario& scenario_;
+  WorldOptions options_;
+  std::shared_ptr<DnsZone> zone_ = std::make_shared<DnsZone>();
+  std::map<std::string, std::string> reverse_names_;  // address -> name
+  ns3::Ptr<ns3::Node> internet_, gateway_;
+  PointToPointLink lan_, uplink_, lte_;
+  std::vector<PointToPointLink> access_links_;  // one per public host, and the submission links
+  std::unique_ptr<Nat> nat_;
+  std::unique_ptr<Isp> isp_line_, lte_line_;
+  std::unique_ptr<UplinkFailover> failover_;
+  std::vector<std::unique_ptr<WorldNode>> nodes_;
+  WorldNode* home_ = nullptr;
+};
+
+}  // namespace tether::sim
