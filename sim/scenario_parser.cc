@@ -265,7 +265,7 @@ class Parser {
         key = "lan";
       } else {
         error(e, f + ".endpoints",
-              "[" + l.a + ", " + l.b + "] is not a link of the world (a public host to internet, the home to gateway, "
+              "[" + e[0].Scalar() + ", " + e[1].Scalar() + "] is not a link of the world (a public host to internet, the home to gateway, "
               "gateway to internet)");
         continue;
       }

@@ -1,0 +1,109 @@
+// Scenario files: what a valid one gives, and errors that name the file,
+// the line and the field.
+
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "sim/scenario_parser.h"
+
+using namespace tether;
+using namespace tether::sim;
+
+namespace {
+
+const std::filesystem::path kScenarios = std::filesystem::path(TETHER_SOURCE_DIR) / "scenarios";
+
+bool has(const ScenarioParse& p, const std::string& text) {
+  for (const std::string& e : p.errors)
+    if (e.find(text) != std::string::npos) return true;
+  return false;
+}
+
+// A scenario in the scenarios/ directory (so that config paths resolve).
+ScenarioParse parse(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  return parse_scenario(text, kScenarios / "test.yaml", overrides);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(scenario_parser)
+
+BOOST_AUTO_TEST_CASE(shipped_scenario_loads) {
+  auto p = load_scenario(kScenarios / "backup-mx-fallback.yaml");
+  BOOST_TEST_REQUIRE(p.ok(), p.error_text());
+  const Scenario& s = p.scenario;
+  BOOST_TEST(s.name == "backup-mx-fallback");
+  BOOST_TEST(s.duration == Duration::hours(12));
+  BOOST_TEST(s.hosts.size() == 4u);
+  BOOST_TEST(std::string(to_string(s.host("mx2")->role)) == "backup");
+  BOOST_TEST(s.host("carinho")->address.to_string() == "192.168.1.10");
+  BOOST_TEST(std::filesystem::exists(s.host("namorar")->tunnel));
+  BOOST_TEST(s.dns.size() == 6u);
+  BOOST_TEST(s.workload.count == 48u);
+  BOOST_TEST(s.workload.interval == Duration::minutes(10));
+  BOOST_TEST_REQUIRE(s.events.size() == 2u);
+  BOOST_TEST(std::string(to_string(s.events[0].action)) == "stop-node");
+  BOOST_TEST(s.events[1].at == Duration::hours(7));
+  BOOST_TEST(s.nat.table.timeouts.udp == Duration::seconds(30));
+}
+
+BOOST_AUTO_TEST_CASE(errors_name_file_line_and_field) {
+  const std::string text =
+      "seed: 1\n"                                   // 1
+      "duration: 2h\n"                              // 2
+      "hosts:\n"                                    // 3
+      "  relay:\n"                                  // 4
+      "    role: relay\n"                           // 5
+      "    address: 203.0.113.10\n"                 // 6
+      "    tunnel: x.conf\n"                        // 7
+      "    colour: blue\n"                          // 8
+      "  home:\n"                                   // 9
+      "    role: toaster\n"                         // 10
+      "    address: 192.168.1.300\n"                // 11
+      "links:\n"                                    // 12
+      "  - {endpoints: [relay, home]}\n"            // 13
+      "events:\n"                                   // 14
+      "  - {at: 3h, action: stop-node, target: relay}\n"  // 15
+      "  - {at: 1h, action: explode}\n";            // 16
+  auto p = parse(text);
+  BOOST_TEST(!p.ok());
+  BOOST_TEST(has(p, "test.yaml:7: hosts.relay.tunnel: file 'x.conf' not found"), p.error_text());
+  BOOST_TEST(has(p, "test.yaml:8: hosts.relay.colour: unknown key"), p.error_text());
+  BOOST_TEST(has(p, "test.yaml:10: hosts.home.role: 'toaster' is not a role"), p.error_text());
+  BOOST_TEST(has(p, "test.yaml:11: hosts.home.address: '192.168.1.300' is not an IP address"), p.error_text());
+  BOOST_TEST(has(p, "test.yaml:13: links.0.endpoints: [relay, home] is not a link of the world"), p.error_text());
+  BOOST_TEST(has(p, "test.yaml:15: events.0.at: outside the scenario's duration"), p.error_text());
+  BOOST_TEST(has(p, "test.yaml:16: events.1.action: 'explode' is not an action"), p.error_text());
+}
+
+BOOST_AUTO_TEST_CASE(yaml_syntax_error_has_a_line) {
+  auto p = parse("seed: 1\nhosts: [\n");
+  BOOST_TEST_REQUIRE(p.errors.size() == 1u);
+  BOOST_TEST(p.errors[0].rfind("test.yaml:", 0) == 0u, p.errors[0]);
+}
+
+BOOST_AUTO_TEST_CASE(set_overrides_apply_before_validation) {
+  const auto file = kScenarios / "backup-mx-fallback.yaml";
+  auto p = load_scenario(file, {"duration=3h", "seed=42", "events.1.at=2h", "workload.recipients=[a@example.org, b@example.org]",
+                                "nat.timeouts.udp=2m"});
+  BOOST_TEST_REQUIRE(p.ok(), p.error_text());
+  BOOST_TEST(p.scenario.duration == Duration::hours(3));
+  BOOST_TEST(p.scenario.seed == 42u);
+  BOOST_TEST(p.scenario.events[1].at == Duration::hours(2));
+  BOOST_TEST(p.scenario.workload.recipients.size() == 2u);
+  BOOST_TEST(p.scenario.nat.table.timeouts.udp == Duration::minutes(2));
+
+  auto bad = load_scenario(file, {"duration=3x", "hosts.mx2.tunnel=missing.conf", "nosuch=1", "events.9.at=1h"});
+  BOOST_TEST(!bad.ok());
+  BOOST_TEST(has(bad, "--set events.9.at=1h: '9' is not an index of the list"), bad.error_text());
+  // Errors in the tree are reported once the tree can be edited.
+  auto bad2 = load_scenario(file, {"duration=3x", "hosts.mx2.tunnel=missing.conf", "nosuch=1"});
+  BOOST_TEST(has(bad2, "--set duration=3x: duration: '3x' is not a duration"), bad2.error_text());
+  BOOST_TEST(has(bad2, "--set hosts.mx2.tunnel=missing.conf: hosts.mx2.tunnel: file 'missing.conf' not found"),
+             bad2.error_text());
+  BOOST_TEST(has(bad2, "--set nosuch=1: nosuch: unknown key"), bad2.error_text());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
