@@ -34,6 +34,9 @@ struct HostSpec {
   std::filesystem::path tunnel;  // wg-quick config, absolute; empty: none
   std::filesystem::path smtpd;   // smtpd.conf, absolute; empty: no mail server
   std::string interface_name = "wg0";
+  // Overrides every [Peer]'s PersistentKeepalive of the tunnel config
+  // (seconds, 0 off): what `--set hosts.NAME.persistent_keepalive=25` sweeps.
+  std::optional<std::uint16_t> persistent_keepalive;
   int line = 0;
 };
 
@@ -78,6 +81,18 @@ struct WorkloadSpec {
   std::vector<std::string> recipients;
 };
 
+// Traffic the home host originates by itself through the tunnel, as real
+// homes do (an NTP poll, a monitoring check): one
+// small UDP datagram to `to` every `interval` from `start`. Without
+// PersistentKeepalive it is all that opens the NAT mapping and brings the
+// tunnel up. interval zero: none.
+struct HomeActivitySpec {
+  Duration interval = Duration::zero();
+  Duration start = Duration::zero();
+  Endpoint to;
+  std::size_t size = 48;
+};
+
 enum class EventAction : std::uint8_t {
   link_down, link_up,      // target: a host name (its link), "uplink" or "lte"
   pause_smtp, resume_smtp, // target: a host
@@ -115,6 +130,7 @@ struct Scenario {
   IspSpec isp;
   std::vector<DnsRecordSpec> dns;
   WorkloadSpec workload;
+  HomeActivitySpec home_activity;
   std::vector<EventSpec> events;      // sorted by time, file order within a time
   OutputSpec outputs;
 

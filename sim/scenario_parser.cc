@@ -1,6 +1,7 @@
 #include "sim/scenario_parser.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -144,7 +145,7 @@ class Parser {
     Scenario s;
     s.source = path_;
     s.name = path_.stem().string();
-    if (!keys(root, "", {"seed", "duration", "epoch", "hosts", "links", "nat", "isp", "dns", "workload", "events", "outputs"}))
+    if (!keys(root, "", {"seed", "duration", "epoch", "hosts", "links", "nat", "isp", "dns", "workload", "home_activity", "events", "outputs"}))
       return s;
     if (auto n = root["seed"]) {
       if (auto v = integer<std::uint64_t>(n, "seed", 0, UINT64_MAX)) s.seed = *v;
@@ -167,6 +168,7 @@ class Parser {
     isp(root["isp"], s);
     dns(root["dns"], s);
     workload(root["workload"], s);
+    home_activity(root["home_activity"], s);
     events(root["events"], s);
     outputs(root["outputs"], s);
     return s;
@@ -190,7 +192,7 @@ class Parser {
       if (h.name == "internet" || h.name == "gateway" || h.name == "uplink" || h.name == "lte")
         error(it->first, f, "'" + h.name + "' is a name the world uses itself");
       const YAML::Node& m = it->second;
-      if (!keys(m, f, {"role", "hostname", "address", "tunnel", "smtpd", "interface"})) continue;
+      if (!keys(m, f, {"role", "hostname", "address", "tunnel", "smtpd", "interface", "persistent_keepalive"})) continue;
       if (auto r = m["role"]) {
         auto text = scalar(r, f + ".role");
         if (text == std::optional<std::string>("sender")) h.role = HostRole::sender;
@@ -222,6 +224,19 @@ class Parser {
       }
       if (auto v = m["interface"]) {
         if (auto t = scalar(v, f + ".interface")) h.interface_name = *t;
+      }
+      if (auto v = m["persistent_keepalive"]) {
+        if (!m["tunnel"]) error(v, f + ".persistent_keepalive", "the host runs no tunnel");
+        // Seconds, as wg(8) takes it; "25s" too.
+        if (v.IsScalar() && !v.Scalar().empty() && !std::isdigit(static_cast<unsigned char>(v.Scalar().back()))) {
+          if (auto d = duration(v, f + ".persistent_keepalive")) {
+            if (*d < Duration::zero() || *d > Duration::seconds(65535))
+              error(v, f + ".persistent_keepalive", "must be 0..65535 s");
+            else h.persistent_keepalive = std::uint16_t(d->ns() / 1000000000);
+          }
+        } else if (auto k = integer<std::uint16_t>(v, f + ".persistent_keepalive", 0, 65535)) {
+          h.persistent_keepalive = *k;
+        }
       }
       s.hosts.push_back(std::move(h));
     }
@@ -486,6 +501,36 @@ class Parser {
     } else if (w.count > 0) {
       error(n, "workload.recipients", "missing");
     }
+  }
+
+  void home_activity(const YAML::Node& n, Scenario& s) {
+    if (!n) return;
+    auto& a = s.home_activity;
+    if (!keys(n, "home_activity", {"interval", "start", "to", "size"})) return;
+    if (auto v = n["interval"]) {
+      if (auto d = duration(v, "home_activity.interval")) {
+        if (*d <= Duration::zero()) error(v, "home_activity.interval", "must be positive");
+        a.interval = *d;
+      }
+    } else {
+      error(n, "home_activity.interval", "missing");
+    }
+    if (auto v = n["start"]) {
+      if (auto d = duration(v, "home_activity.start")) a.start = *d;
+    }
+    if (auto v = n["to"]) {
+      if (auto t = scalar(v, "home_activity.to")) {
+        auto e = Endpoint::parse(*t);
+        if (!e.ok()) error(v, "home_activity.to", "'" + *t + "' is not ADDRESS:PORT");
+        else a.to = *e;
+      }
+    } else {
+      error(n, "home_activity.to", "missing");
+    }
+    if (auto v = n["size"]) {
+      if (auto c = integer<std::size_t>(v, "home_activity.size", 0, 1400)) a.size = *c;
+    }
+    if (!s.first_with_role(HostRole::home)) error(n, "home_activity", "the scenario has no home host");
   }
 
   void events(const YAML::Node& n, Scenario& s) {

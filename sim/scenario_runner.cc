@@ -67,6 +67,15 @@ Result<RunResult> run_scenario(const Scenario& scenario, const RunOptions& optio
     workload->start();
   }
 
+  std::unique_ptr<HomeActivity> home_activity;
+  if (WorldNode* home = world->home(); home && scenario.home_activity.interval > Duration::zero()) {
+    home_activity = std::make_unique<HomeActivity>(*home->host, scenario.home_activity);
+    home_activity->on_sent = [&metrics](const std::string& detail) {
+      metrics.on_world_event(sim_now(), "home-activity", "home", detail);
+    };
+    home_activity->start();
+  }
+
   const Time start = sim_now();
   for (const EventSpec& e : scenario.events) {
     WorldNode* target = world->node(e.target);
@@ -89,6 +98,7 @@ Result<RunResult> run_scenario(const Scenario& scenario, const RunOptions& optio
   metrics.finish(*world, sim_now());
 
   workload.reset();
+  home_activity.reset();
   world.reset();
   ns3::Simulator::Destroy();
   ns3::Names::Clear();

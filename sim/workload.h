@@ -59,4 +59,29 @@ class Workload {
   std::vector<std::unique_ptr<Session>> sessions_;
 };
 
+// The home's own traffic through the tunnel (scenario.h HomeActivitySpec):
+// one UDP datagram to `to` every interval, from a socket on the home's Host,
+// routed into the tunnel by the AllowedIPs route like any app's packet.
+class HomeActivity {
+ public:
+  HomeActivity(Host& host, const HomeActivitySpec& spec);
+  ~HomeActivity();
+  HomeActivity(const HomeActivity&) = delete;
+  HomeActivity& operator=(const HomeActivity&) = delete;
+
+  void start();
+  std::uint64_t sent() const { return sent_; }
+  std::function<void(const std::string& detail)> on_sent;
+
+ private:
+  void send();
+
+  Host& host_;
+  HomeActivitySpec spec_;
+  std::unique_ptr<UdpSocket> socket_;
+  std::unique_ptr<Timer> timer_;
+  Time first_ = Time::zero();
+  std::uint64_t sent_ = 0;
+};
+
 }  // namespace tether::sim

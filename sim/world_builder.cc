@@ -292,6 +292,8 @@ Result<void> World::start_apps(WorldNode& n) {
     if (!text.ok()) return Error(ErrorCode::invalid_argument, "hosts." + spec.name + ".tunnel: " + text.error().message);
     auto parsed = tunnel::parse_tunnel_config(*text, spec.tunnel.filename().string());
     if (!parsed.ok()) return Error(ErrorCode::invalid_argument, "hosts." + spec.name + ".tunnel: " + parsed.error().message);
+    if (spec.persistent_keepalive)
+      for (auto& peer : parsed.config.peers) peer.persistent_keepalive = *spec.persistent_keepalive;
     std::vector<IpAddress> inner;
     for (const IpPrefix& p : parsed.config.interface.addresses) inner.push_back(p.address());
     relay_options.interface_addresses[spec.interface_name] = inner;

@@ -1,0 +1,93 @@
+// The shipped scenarios' promises (issue 5), on cuts short enough for ctest:
+// - nat-expiry: with PersistentKeepalive 25 mail is down the tunnel within
+//   about a second; with 0 it waits for the home's own traffic or the
+//   relay's retry, minutes.
+
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "sim/scenario_parser.h"
+#include "sim/scenario_runner.h"
+
+using namespace tether;
+using namespace tether::sim;
+
+namespace {
+
+const std::filesystem::path kScenarios = std::filesystem::path(TETHER_SOURCE_DIR) / "scenarios";
+
+Scenario load(const std::string& file, const std::vector<std::string>& sets) {
+  auto p = load_scenario(kScenarios / file, sets);
+  BOOST_TEST_REQUIRE(p.ok(), p.error_text());
+  return p.scenario;
+}
+
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& name) : path(std::filesystem::temp_directory_path() / name) {
+    std::filesystem::remove_all(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+RunResult run(const Scenario& s, const std::filesystem::path& out) {
+  RunOptions options;
+  options.out_dir = out;
+  auto r = run_scenario(s, options);
+  BOOST_TEST_REQUIRE(r.ok(), (r.ok() ? "" : r.error().to_string()));
+  return std::move(*r);
+}
+
+void all_delivered_once(const Metrics& m, std::size_t count, const std::string& summary) {
+  BOOST_TEST(m.submitted() == count);
+  BOOST_TEST(m.delivered() == count, summary);
+  BOOST_TEST(m.bounced() == 0u);
+  BOOST_TEST(m.duplicates() == 0u);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(shipped_scenarios)
+
+// 3 h: 20 messages 7 min apart from 10 min; the home polls every 20 min.
+BOOST_AUTO_TEST_CASE(nat_expiry_keepalive_25_delivers_within_a_second_and_0_waits_minutes) {
+  TempDir dir("tether-shipped-nat-expiry");
+  const std::vector<std::string> cut{"duration=3h", "workload.count=20"};
+
+  auto with = cut;
+  with.push_back("hosts.carinho.persistent_keepalive=25");
+  const Scenario kept_scenario = load("nat-expiry.yaml", with);  // Metrics refers to it
+  RunResult kept = run(kept_scenario, dir.path / "25");
+  all_delivered_once(*kept.metrics, 20, kept.summary);
+  const LatencySummary k = kept.metrics->latency();
+  BOOST_TEST(k.max < Duration::seconds(2), format_duration(k.max));
+  BOOST_TEST(kept.metrics->availability() > 0.99);
+  BOOST_TEST(kept.metrics->nat_expiries == 0u);
+  BOOST_TEST(kept.metrics->keepalives > 300u);
+
+  auto without = cut;
+  without.push_back("hosts.carinho.persistent_keepalive=0");
+  const Scenario idle_scenario = load("nat-expiry.yaml", without);
+  RunResult idle = run(idle_scenario, dir.path / "0");
+  const Metrics& m = *idle.metrics;
+  all_delivered_once(m, 20, idle.summary);
+  std::size_t minutes_late = 0;
+  for (const MessageRecord& msg : m.messages())
+    if (message_latency(msg) > Duration::minutes(1)) ++minutes_late;
+  // Most mail waits for the home's next poll (every 20 min) or a retry.
+  BOOST_TEST(minutes_late >= 15u, idle.summary);
+  const LatencySummary l = m.latency();
+  BOOST_TEST(l.p50 > Duration::minutes(3), format_duration(l.p50));
+  BOOST_TEST(l.max > Duration::minutes(10), format_duration(l.max));
+  // ... but never longer than a poll interval plus a TCP connect timeout.
+  BOOST_TEST(l.max < Duration::minutes(20) + Duration::minutes(3), format_duration(l.max));
+  BOOST_TEST(m.keepalives < 30u);
+  BOOST_TEST(m.nat_expiries >= 5u);
+  BOOST_TEST(m.availability() < 0.2);
+  BOOST_TEST(m.handshakes >= 5u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
