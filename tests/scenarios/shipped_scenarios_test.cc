@@ -1,7 +1,9 @@
 // The shipped scenarios' promises (issue 5), on cuts short enough for ctest:
 // - nat-expiry: with PersistentKeepalive 25 mail is down the tunnel within
 //   about a second; with 0 it waits for the home's own traffic or the
-//   relay's retry, minutes.
+//   relay's retry, minutes;
+// - ip-change: after each new home address the relay reaches the home again
+//   within one keepalive interval plus a handshake, and no mail is lost.
 
 #include <boost/test/unit_test.hpp>
 
@@ -88,6 +90,28 @@ BOOST_AUTO_TEST_CASE(nat_expiry_keepalive_25_delivers_within_a_second_and_0_wait
   BOOST_TEST(m.nat_expiries >= 5u);
   BOOST_TEST(m.availability() < 0.2);
   BOOST_TEST(m.handshakes >= 5u);
+}
+
+BOOST_AUTO_TEST_CASE(ip_change_every_2h_relay_follows_within_a_keepalive_and_no_mail_is_lost) {
+  TempDir dir("tether-shipped-ip-change");
+  const Scenario s = load("ip-change.yaml", {"duration=6h", "isp.change_every=2h", "workload.count=68"});
+  RunResult r = run(s, dir.path);
+  const Metrics& m = *r.metrics;
+  all_delivered_once(m, 68, r.summary);
+  std::vector<Time> changes;
+  std::vector<Duration> recoveries;
+  for (const TimelineRow& row : m.timeline()) {
+    if (row.kind == "isp-address") changes.push_back(row.at);
+    if (row.source == "namorar" && row.kind == "endpoint-changed" && !changes.empty() &&
+        recoveries.size() < changes.size())
+      recoveries.push_back(row.at - changes.back());
+  }
+  BOOST_TEST(changes.size() == 2u);
+  BOOST_TEST_REQUIRE(recoveries.size() == changes.size());
+  // PersistentKeepalive 25 s plus a handshake (REKEY_TIMEOUT 5 s at most).
+  for (Duration d : recoveries) BOOST_TEST(d <= Duration::seconds(25 + 5), format_duration(d));
+  BOOST_TEST(m.latency().max < Duration::minutes(2), format_duration(m.latency().max));
+  BOOST_TEST(m.availability() > 0.99);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
