@@ -228,6 +228,9 @@ Result<void> World::build_topology() {
       failover_ = std::make_unique<UplinkFailover>(
           gateway_, Uplink{wan, ns3::Ipv4Address("100.64.0.1"), uplink_.outage.get()},
           Uplink{lte_wan, ns3::Ipv4Address("100.64.1.1"), lte_.outage.get()}, fc, nat_.get());
+      failover_->add_switch_handler([this](bool to_backup) {
+        note("uplink-switch", "gateway", to_backup ? "to 4G" : "to the wired line");
+      });
     }
   }
 

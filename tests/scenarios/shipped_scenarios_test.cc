@@ -3,7 +3,9 @@
 //   about a second; with 0 it waits for the home's own traffic or the
 //   relay's retry, minutes;
 // - ip-change: after each new home address the relay reaches the home again
-//   within one keepalive interval plus a handshake, and no mail is lost.
+//   within one keepalive interval plus a handshake, and no mail is lost;
+// - link-flap-4g: the uplink drops 10 min an hour, the home fails over to 4G
+//   and back (events.csv has each switch), and all mail arrives.
 
 #include <boost/test/unit_test.hpp>
 
@@ -41,6 +43,13 @@ RunResult run(const Scenario& s, const std::filesystem::path& out) {
   auto r = run_scenario(s, options);
   BOOST_TEST_REQUIRE(r.ok(), (r.ok() ? "" : r.error().to_string()));
   return std::move(*r);
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 void all_delivered_once(const Metrics& m, std::size_t count, const std::string& summary) {
@@ -112,6 +121,23 @@ BOOST_AUTO_TEST_CASE(ip_change_every_2h_relay_follows_within_a_keepalive_and_no_
   for (Duration d : recoveries) BOOST_TEST(d <= Duration::seconds(25 + 5), format_duration(d));
   BOOST_TEST(m.latency().max < Duration::minutes(2), format_duration(m.latency().max));
   BOOST_TEST(m.availability() > 0.99);
+}
+
+BOOST_AUTO_TEST_CASE(link_flap_4g_fails_over_and_back_and_delivers_everything) {
+  TempDir dir("tether-shipped-link-flap");
+  const Scenario s = load("link-flap-4g.yaml", {});
+  RunResult r = run(s, dir.path);
+  const Metrics& m = *r.metrics;
+  all_delivered_once(m, 70, r.summary);
+  std::size_t to_4g = 0, back = 0;
+  for (const TimelineRow& row : m.timeline())
+    if (row.kind == "uplink-switch") (row.detail.find("to 4G") != std::string::npos ? to_4g : back)++;
+  BOOST_TEST(to_4g == 6u);
+  BOOST_TEST(back == 6u);
+  const std::string events = slurp(dir.path / "events.csv");
+  BOOST_TEST(events.find(",world,uplink-switch,gateway to 4G") != std::string::npos);
+  BOOST_TEST(events.find(",world,uplink-switch,gateway to the wired line") != std::string::npos);
+  BOOST_TEST(m.latency().max < Duration::minutes(2), format_duration(m.latency().max));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
