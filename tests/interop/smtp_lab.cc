@@ -1,0 +1,290 @@
+#include "interop/smtp_lab.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "crypto/self_signed_certificate.h"
+#include "posix/network_namespace.h"
+
+namespace tether::testing::smtp_lab {
+namespace {
+
+const std::string kTetherd = TETHERD_PATH;
+const std::string kTetherctl = TETHERCTL_PATH;
+
+std::unique_ptr<ChildProcess> spawn(const std::vector<std::string>& argv) {
+  auto child = ChildProcess::spawn(argv);
+  BOOST_TEST_REQUIRE(child.ok(), (child.ok() ? "" : child.error().to_string()));
+  return std::move(*child);
+}
+
+// SIGTERM, a few seconds to go, then the ChildProcess's SIGKILL.
+void stop(std::unique_ptr<ChildProcess>& process, Duration grace) {
+  if (!process) return;
+  if (!process->exited()) {
+    ::kill(process->pid(), SIGTERM);
+    process->wait_exit(grace);
+  }
+  process.reset();
+}
+
+// Single quotes for sh; the test's paths never contain one.
+std::string quoted(const std::string& s) {
+  return "'" + s + "'";
+}
+
+bool is_trace_field(const std::string& line) {
+  for (const char* name : {"Received:", "Return-Path:", "Delivered-To:"})
+    if (line.rfind(name, 0) == 0) return true;
+  return false;
+}
+
+}  // namespace
+
+boost::test_tools::assertion_result needs_smtp_peers(boost::unit_test::test_unit_id) {
+  if (!running_as_root()) {
+    boost::test_tools::assertion_result result(false);
+    result.message() << "SKIPPED: needs root (network and mount namespaces)";
+    return result;
+  }
+  std::string missing;
+  auto need = [&](bool ok, const std::string& what) {
+    if (!ok) missing += (missing.empty() ? "" : ", ") + what;
+  };
+  need(program_exists("swaks"), "swaks");
+  need(std::filesystem::exists("/usr/sbin/smtpd"), "smtpd (opensmtpd)");
+  need(std::filesystem::exists("/usr/sbin/dnsmasq"), "dnsmasq (dnsmasq-base)");
+  need(program_exists("unshare") && program_exists("mount"), "unshare/mount (util-linux, mount)");
+  need(program_exists("python3"), "python3");
+  if (program_exists("swaks")) {
+    const ProcessResult support = run_process({"swaks", "--support"});
+    need(contains(support.out + support.err, "=== TLS supported"), "swaks's TLS (libnet-ssleay-perl)");
+  }
+  boost::test_tools::assertion_result result(missing.empty());
+  result.message() << "SKIPPED: not installed: " << missing
+                   << " (scripts/packages.txt; scripts/setup installs them)";
+  return result;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string write_pki(const TestDirectory& dir, const std::string& name) {
+  crypto::SelfSignedCertificateOptions options;
+  options.common_name = name;
+  auto made = crypto::make_self_signed_certificate(options);
+  BOOST_TEST_REQUIRE(made.ok(), (made.ok() ? "" : made.error().to_string()));
+  const auto cert = dir / (name + ".crt");
+  const auto key = dir / (name + ".key");
+  write_file(cert, made->certificate_pem, 0644);
+  write_file(key, made->private_key_pem, 0600);
+  return "pki " + name + " cert \"" + cert.string() + "\"\n" + "pki " + name + " key \"" + key.string() +
+         "\"\n";
+}
+
+std::filesystem::path write_resolv_conf(const TestDirectory& dir, const std::string& name,
+                                        const std::string& nameserver) {
+  const auto path = dir / name;
+  write_file(path, "nameserver " + nameserver + "\n", 0644);
+  return path;
+}
+
+std::vector<std::string> in_private_mounts(const NamedNamespace& ns, const std::string& setup,
+                                           const std::filesystem::path& resolv_conf,
+                                           const std::vector<std::string>& argv) {
+  // /etc/resolv.conf may be a symlink into /run (systemd-resolved): after a
+  // private /run its target is gone, so an empty one is made in the tmpfs to
+  // bind onto. An existing target is only bound over, never written.
+  const std::string script = (setup.empty() ? std::string() : setup + " && ") +
+                             "t=$(readlink -m /etc/resolv.conf) && "
+                             "{ [ -e \"$t\" ] || { mkdir -p \"$(dirname \"$t\")\" && : > \"$t\"; }; } && "
+                             "mount --bind " +
+                             quoted(resolv_conf.string()) + " /etc/resolv.conf && exec \"$@\"";
+  // ip netns exec, unshare (without --fork) and sh all exec: the PID the
+  // test holds is the server's own.
+  std::vector<std::string> full{"ip",      "netns", "exec", ns.name(), "unshare", "-m", "--propagation",
+                                "private", "sh",    "-c",   script,    "sh"};
+  full.insert(full.end(), argv.begin(), argv.end());
+  return full;
+}
+
+// --- tetherd ---
+
+RelayDaemon::RelayDaemon(const NamedNamespace& ns, const TestDirectory& dir, const std::string& name,
+                         const std::string& config, const std::filesystem::path& resolv_conf)
+    : control_((dir / (name + ".sock")).string()) {
+  const std::string conf = (dir / (name + ".conf")).string();
+  write_file(conf, config, 0644);
+  process_ = spawn(in_private_mounts(
+      ns, "", resolv_conf,
+      {kTetherd, "--relay", conf, "--control", control_, "--state", (dir / (name + "-state")).string()}));
+  BOOST_TEST_REQUIRE(process_->wait_for_output("ready: ", Duration::seconds(10)),
+                     name + ":\n" + process_->output());
+}
+
+RelayDaemon::~RelayDaemon() {
+  stop(process_, Duration::seconds(10));
+}
+
+ProcessResult RelayDaemon::ctl(const std::vector<std::string>& words) {
+  std::vector<std::string> argv{kTetherctl, "--control", control_};
+  argv.insert(argv.end(), words.begin(), words.end());
+  return run_process(argv);
+}
+
+// --- OpenSMTPD ---
+
+OpenSmtpd::OpenSmtpd(const NamedNamespace& ns, const TestDirectory& dir, const std::string& config,
+                     const std::filesystem::path& resolv_conf, const std::string& address, int port) {
+  const std::string conf = (dir / "opensmtpd.conf").string();
+  write_file(conf, config, 0644);
+  ProcessResult check = run_process({"/usr/sbin/smtpd", "-n", "-f", conf});
+  BOOST_TEST_REQUIRE(check.exit_code == 0, "smtpd -n: " + check.describe() + "\n" + config);
+  // A tmpfs over /var/spool rather than /var/spool/smtpd: the latter exists
+  // only once a system smtpd has run; smtpd makes it with the modes it wants.
+  process_ = spawn(in_private_mounts(ns,
+                                     "mount -t tmpfs -o mode=755 tmpfs /run && "
+                                     "mount -t tmpfs -o mode=755 tmpfs /var/spool",
+                                     resolv_conf, {"/usr/sbin/smtpd", "-d", "-f", conf}));
+  // Ready when it greets: swaks stops right after the banner.
+  const bool up = eventually(
+      [&] {
+        if (process_->exited()) return true;
+        return swaks(ns, address, port, {"--quit-after", "CONNECT", "--timeout", "2"}, Duration::seconds(5))
+                   .exit_code == 0;
+      },
+      Duration::seconds(15));
+  BOOST_TEST_REQUIRE((up && !process_->exited()), "OpenSMTPD did not start:\n" + process_->output());
+}
+
+OpenSmtpd::~OpenSmtpd() {
+  stop(process_, Duration::seconds(5));
+}
+
+// --- dnsmasq ---
+
+Dnsmasq::Dnsmasq(const NamedNamespace& ns, const std::string& address,
+                 const std::vector<std::string>& records) {
+  std::vector<std::string> argv{"ip", "netns", "exec", ns.name(), "/usr/sbin/dnsmasq", "--no-daemon",
+                                "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
+                                "--listen-address=" + address, "--port=53", "--user=root",
+                                "--pid-file=", "--log-facility=-",
+                                // Names under example.org that are not listed are NXDOMAIN, never forwarded.
+                                "--local=/example.org/"};
+  argv.insert(argv.end(), records.begin(), records.end());
+  process_ = spawn(argv);
+  BOOST_TEST_REQUIRE(process_->wait_for_output("started, version", Duration::seconds(10)),
+                     "dnsmasq did not start:\n" + process_->output());
+}
+
+// --- swaks and messages ---
+
+ProcessResult swaks(const NamedNamespace& ns, const std::string& address, int port,
+                    const std::vector<std::string>& args, Duration limit) {
+  std::vector<std::string> argv{"ip",       "netns", "exec",   ns.name(),           "swaks",
+                                "--server", address, "--port", std::to_string(port)};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_process(argv, "", limit);
+}
+
+std::string message_data(const std::string& tag) {
+  return "From: Alice <alice@example.net>\r\n"
+         "To: <someone@example.org>\r\n"
+         "Subject: tether interop: " +
+         tag +
+         "\r\n"
+         "Message-ID: <" +
+         tag +
+         ".interop@example.net>\r\n"
+         "\r\n"
+         "first line\r\n"
+         ".a line that starts with a dot\r\n"
+         "..and one with two\r\n"
+         "trailing spaces   \r\n"
+         "\ta tab\r\n"
+         "\r\n"
+         "last line, no line break";
+}
+
+std::string stored_form(const std::string& data) {
+  std::string out;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    if (data[i] == '\r' && i + 1 < data.size() && data[i + 1] == '\n') continue;
+    out += data[i];
+  }
+  return out + "\n";
+}
+
+DeliveredMessage split_trace(const std::string& file) {
+  DeliveredMessage m;
+  std::size_t pos = 0;
+  while (pos < file.size()) {
+    std::size_t end = file.find('\n', pos);
+    if (end == std::string::npos) break;
+    const std::string line = file.substr(pos, end - pos);
+    if (is_trace_field(line)) {
+      std::string field = line;
+      std::size_t next = end + 1;
+      // Folded lines start with white space.
+      while (next < file.size() && (file[next] == ' ' || file[next] == '\t')) {
+        std::size_t fold_end = file.find('\n', next);
+        if (fold_end == std::string::npos) fold_end = file.size();
+        field += " " + file.substr(next + 1, fold_end - next - 1);
+        next = fold_end + 1;
+      }
+      (line.rfind("Received:", 0) == 0 ? m.received : m.other_trace).push_back(field);
+      pos = next;
+    } else {
+      break;
+    }
+  }
+  m.rest = file.substr(std::min(pos, file.size()));
+  return m;
+}
+
+std::vector<std::filesystem::path> mail_in(const std::filesystem::path& maildir) {
+  std::vector<std::filesystem::path> out;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(maildir / "new", ec);
+       !ec && it != std::filesystem::directory_iterator(); ++it)
+    out.push_back(it->path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::filesystem::path> wait_for_mail(const std::filesystem::path& maildir, std::size_t count,
+                                                 Duration limit) {
+  std::vector<std::filesystem::path> files;
+  eventually(
+      [&] {
+        files = mail_in(maildir);
+        return files.size() >= count;
+      },
+      limit);
+  return files;
+}
+
+bool eventually(const std::function<bool()>& condition, Duration limit) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(limit.ns());
+  for (;;) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+}  // namespace tether::testing::smtp_lab
