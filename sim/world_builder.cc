@@ -302,6 +302,10 @@ Result<void> World::start_apps(WorldNode& n) {
     relay_options.interface_addresses[spec.interface_name] = inner;
     node::TunnelEndpointOptions options;
     options.interface_name = spec.interface_name;
+    // With captures on, each tunnel writes a Wireshark key log beside them
+    // (tshark -o wg.keylog_file:F decrypts the tunnel in the pcaps).
+    if (!options_.pcap_dir.empty())
+      options.key_log_file = std::filesystem::absolute(options_.pcap_dir / (spec.name + "-wg-keys.log"));
     n.tunnel = std::make_unique<node::TunnelEndpoint>(*n.host, parsed.config, options);
     WorldNode* self = &n;
     n.tunnel->subscribe([this, self](const tunnel::Event& e) {
