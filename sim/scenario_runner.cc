@@ -1,9 +1,11 @@
 #include "sim/scenario_runner.h"
 
 #include <ns3/boolean.h>
+#include <ns3/config.h>
 #include <ns3/global-value.h>
 #include <ns3/mac48-address.h>
 #include <ns3/names.h>
+#include <ns3/packet.h>
 #include <ns3/rng-seed-manager.h>
 #include <ns3/simulator.h>
 
@@ -25,6 +27,8 @@ void reset_ns3(std::uint64_t seed) {
   ns3::RngSeedManager::SetSeed(1);
   ns3::RngSeedManager::SetRun(seed);
 }
+
+void count_packet(std::uint64_t* n, ns3::Ptr<const ns3::Packet>) { ++*n; }
 
 Time sim_now() { return Time::zero() + Duration::nanoseconds(ns3::Simulator::Now().GetNanoSeconds()); }
 
@@ -58,6 +62,10 @@ Result<RunResult> run_scenario(const Scenario& scenario, const RunOptions& optio
     return built.error();
   }
   std::unique_ptr<World> world = std::move(*built);
+  std::uint64_t link_packets = 0;
+  ns3::Config::ConnectWithoutContextFailSafe(
+      "/NodeList/*/DeviceList/*/$ns3::PointToPointNetDevice/PhyTxEnd",
+      ns3::MakeBoundCallback(&count_packet, &link_packets));
 
   std::unique_ptr<Workload> workload;
   if (WorldNode* sender = world->node(scenario.workload.sender); sender && scenario.workload.count > 0) {
@@ -96,6 +104,8 @@ Result<RunResult> run_scenario(const Scenario& scenario, const RunOptions& optio
   ns3::Simulator::Stop(to_ns3(scenario.duration - (start - Time::zero())));
   ns3::Simulator::Run();
   metrics.finish(*world, sim_now());
+  result.events = ns3::Simulator::GetEventCount();
+  result.link_packets = link_packets;
 
   workload.reset();
   home_activity.reset();

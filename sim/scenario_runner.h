@@ -25,6 +25,10 @@ struct RunResult {
   std::unique_ptr<Metrics> metrics;
   std::filesystem::path out_dir;
   std::string summary;
+  // For bench/sim_throughput: ns-3 events run, and packets put on the wire
+  // (transmissions on point-to-point links, every hop counted).
+  std::uint64_t events = 0;
+  std::uint64_t link_packets = 0;
 };
 
 Result<RunResult> run_scenario(const Scenario& scenario, const RunOptions& options);

@@ -1,0 +1,190 @@
+// bench_sim_throughput: what a simulated week costs. Runs a scenario
+// (default scenarios/seed-week.yaml) through tether-sim's runner and,
+// in the same process and run, a plain ns-3 program that sends the same
+// number of UDP packets over the same links (the home LAN, the home
+// uplink and the relay VM's link, with the scenario's rates and delays;
+// no NAT, no tunnel, no SMTP, UdpClient -> UdpServer). Both count link
+// transmissions (PhyTxEnd on every point-to-point device), so "per packet"
+// means the same thing on both sides. Prints wall and CPU time, ns-3
+// events/s, and the per-packet cost ratio (DESIGN.md, "Measuring"); the
+// issue's targets are a ratio within 3x and seed-week under 5 s.
+//
+//   bench_sim_throughput [SCENARIO.yaml] [--rounds N] [--out DIR]
+// Results go to DIR (default: a directory under /dev/shm if it exists, so
+// the queue's fsyncs do not time the disk; else the temp directory).
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <ns3/boolean.h>
+#include <ns3/config.h>
+#include <ns3/global-value.h>
+#include <ns3/internet-stack-helper.h>
+#include <ns3/ipv4-address-helper.h>
+#include <ns3/ipv4-global-routing-helper.h>
+#include <ns3/node-container.h>
+#include <ns3/packet.h>
+#include <ns3/point-to-point-helper.h>
+#include <ns3/simulator.h>
+#include <ns3/string.h>
+#include <ns3/uinteger.h>
+#include <ns3/udp-client-server-helper.h>
+
+#include "sim/scenario_parser.h"
+#include "sim/scenario_runner.h"
+
+using namespace tether;
+using namespace tether::sim;
+
+namespace {
+
+struct Figures {
+  double wall_s = 0, cpu_s = 0;
+  std::uint64_t events = 0, packets = 0;
+  double per_packet_us() const { return packets ? wall_s * 1e6 / double(packets) : 0; }
+  double cpu_per_packet_us() const { return packets ? cpu_s * 1e6 / double(packets) : 0; }
+};
+
+double cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+template <typename F>
+Figures timed(F&& f) {
+  Figures out;
+  const double cpu0 = cpu_seconds();
+  const auto t0 = std::chrono::steady_clock::now();
+  f(out);
+  out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.cpu_s = cpu_seconds() - cpu0;
+  return out;
+}
+
+const LinkSpec* find_link(const Scenario& s, const std::string& a, const std::string& b) {
+  for (const LinkSpec& l : s.links)
+    if (!l.lte && ((l.a == a && l.b == b) || (l.a == b && l.b == a))) return &l;
+  return nullptr;
+}
+
+ns3::NetDeviceContainer link(ns3::Ptr<ns3::Node> x, ns3::Ptr<ns3::Node> y, const LinkSpec* spec, const char* rate,
+                             Duration delay) {
+  ns3::PointToPointHelper p2p;
+  p2p.SetDeviceAttribute("DataRate", ns3::StringValue(spec ? spec->rate : rate));
+  p2p.SetChannelAttribute("Delay", ns3::TimeValue(ns3::NanoSeconds((spec ? spec->delay : delay).ns())));
+  return p2p.Install(x, y);
+}
+
+void count_packet(std::uint64_t* n, ns3::Ptr<const ns3::Packet>) { ++*n; }
+
+// The plain program: home -> gateway -> internet -> relay, `packets` link
+// transmissions' worth of 148-byte UDP datagrams spread over `duration`.
+void plain_ns3(const Scenario& s, std::uint64_t link_packets, Figures& out) {
+  ns3::Simulator::Destroy();
+  ns3::GlobalValue::Bind("ChecksumEnabled", ns3::BooleanValue(true));
+  std::string home = "home", relay = "relay";
+  for (const HostSpec& h : s.hosts) {
+    if (h.role == HostRole::home) home = h.name;
+    if (h.role == HostRole::relay) relay = h.name;
+  }
+  ns3::NodeContainer nodes;
+  nodes.Create(4);  // home, gateway, internet, relay
+  ns3::InternetStackHelper stack;
+  stack.Install(nodes);
+  ns3::Ipv4AddressHelper ip;
+  ip.SetBase("192.168.1.0", "255.255.255.0");
+  ns3::Ipv4InterfaceContainer lan = ip.Assign(link(nodes.Get(0), nodes.Get(1), find_link(s, home, "gateway"), "1Gbps", Duration::milliseconds(1)));
+  ip.SetBase("198.51.100.0", "255.255.255.0");
+  ip.Assign(link(nodes.Get(1), nodes.Get(2), find_link(s, "gateway", "internet"), "50Mbps", Duration::milliseconds(10)));
+  ip.SetBase("203.0.113.0", "255.255.255.0");
+  ns3::Ipv4InterfaceContainer vm = ip.Assign(link(nodes.Get(3), nodes.Get(2), find_link(s, relay, "internet"), "100Mbps", Duration::milliseconds(5)));
+  ns3::Ipv4GlobalRoutingHelper::PopulateRoutingTables();
+
+  const std::uint64_t datagrams = std::max<std::uint64_t>(1, link_packets / 3);  // three hops each
+  ns3::UdpServerHelper server(51820);
+  server.Install(nodes.Get(3)).Start(ns3::Seconds(0));
+  ns3::UdpClientHelper client(vm.GetAddress(0), 51820);
+  client.SetAttribute("MaxPackets", ns3::UintegerValue(std::uint32_t(datagrams)));
+  client.SetAttribute("Interval", ns3::TimeValue(ns3::NanoSeconds(s.duration.ns() / std::int64_t(datagrams))));
+  client.SetAttribute("PacketSize", ns3::UintegerValue(148));
+  client.Install(nodes.Get(0)).Start(ns3::Seconds(0));
+
+  std::uint64_t sent = 0;
+  ns3::Config::ConnectWithoutContext("/NodeList/*/DeviceList/*/$ns3::PointToPointNetDevice/PhyTxEnd",
+                                     ns3::MakeBoundCallback(&count_packet, &sent));
+  ns3::Simulator::Stop(ns3::NanoSeconds(s.duration.ns()) + ns3::Seconds(1));
+  ns3::Simulator::Run();
+  out.events = ns3::Simulator::GetEventCount();
+  out.packets = sent;
+  ns3::Simulator::Destroy();
+}
+
+void print(const char* name, const Figures& f) {
+  std::printf("%-26s wall %8.3f s  cpu %8.3f s  events %10llu (%9.0f/s)  link packets %9llu  %7.3f us/packet wall  %7.3f us/packet cpu\n",
+              name, f.wall_s, f.cpu_s, (unsigned long long)f.events, f.wall_s > 0 ? double(f.events) / f.wall_s : 0,
+              (unsigned long long)f.packets, f.per_packet_us(), f.cpu_per_packet_us());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::filesystem::path file = std::filesystem::path(TETHER_SOURCE_DIR) / "scenarios" / "seed-week.yaml";
+  std::filesystem::path out = std::filesystem::exists("/dev/shm") ? std::filesystem::path("/dev/shm/tether-bench-sim")
+                                                                   : std::filesystem::temp_directory_path() / "tether-bench-sim";
+  int rounds = 1;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = std::max(1, std::atoi(argv[++i]));
+    else if (!std::strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+    else file = argv[i];
+  }
+  auto parsed = load_scenario(file, {});
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "%s\n", parsed.error_text().c_str());
+    return 2;
+  }
+  const Scenario& scenario = parsed.scenario;
+  std::printf("bench_sim_throughput: %s, %s simulated, %d round(s), results in %s\n", file.filename().c_str(),
+              format_duration(scenario.duration).c_str(), rounds, out.c_str());
+
+  std::vector<Figures> ours, plain;
+  for (int r = 0; r < rounds; ++r) {
+    std::uint64_t link_packets = 0;
+    bool failed = false;
+    ours.push_back(timed([&](Figures& f) {
+      RunOptions options;
+      options.out_dir = out;
+      auto run = run_scenario(scenario, options);
+      if (!run.ok()) {
+        std::fprintf(stderr, "run: %s\n", run.error().to_string().c_str());
+        failed = true;
+        return;
+      }
+      f.events = run->events;
+      f.packets = link_packets = run->link_packets;
+      if (r == 0) std::printf("%s", run->summary.c_str());
+    }));
+    if (failed) return 1;
+    plain.push_back(timed([&](Figures& f) { plain_ns3(scenario, link_packets, f); }));
+    print("tether-sim", ours.back());
+    print("plain ns-3 UDP", plain.back());
+  }
+  auto best = [](std::vector<Figures> v) {
+    return *std::min_element(v.begin(), v.end(), [](const Figures& a, const Figures& b) { return a.wall_s < b.wall_s; });
+  };
+  const Figures o = best(ours), p = best(plain);
+  std::printf("best of %d: tether-sim %.3f s wall (%.3f s cpu), plain ns-3 %.3f s wall (%.3f s cpu)\n", rounds, o.wall_s,
+              o.cpu_s, p.wall_s, p.cpu_s);
+  std::printf("per-packet cost ratio tether-sim / plain ns-3: %.2fx wall, %.2fx cpu (target <= 3x); %s in %.3f s (target < 5 s)\n",
+              o.per_packet_us() / p.per_packet_us(), o.cpu_per_packet_us() / p.cpu_per_packet_us(),
+              file.stem().c_str(), o.wall_s);
+  std::filesystem::remove_all(out);
+  return 0;
+}
