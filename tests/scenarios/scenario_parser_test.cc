@@ -106,4 +106,25 @@ BOOST_AUTO_TEST_CASE(set_overrides_apply_before_validation) {
   BOOST_TEST(has(bad2, "--set nosuch=1: nosuch: unknown key"), bad2.error_text());
 }
 
+BOOST_AUTO_TEST_CASE(home_activity_and_persistent_keepalive) {
+  auto p = load_scenario(kScenarios / "nat-expiry.yaml", {"hosts.carinho.persistent_keepalive=0"});
+  BOOST_TEST_REQUIRE(p.ok(), p.error_text());
+  BOOST_TEST((p.scenario.host("carinho")->persistent_keepalive == std::optional<std::uint16_t>(0)));
+  BOOST_TEST(!p.scenario.host("namorar")->persistent_keepalive.has_value());
+  BOOST_TEST(p.scenario.home_activity.interval == Duration::minutes(20));
+  BOOST_TEST(p.scenario.home_activity.to.to_string() == "10.8.0.1:123");
+  BOOST_TEST(p.scenario.home_activity.size == 48u);
+
+  auto units = load_scenario(kScenarios / "nat-expiry.yaml", {"hosts.carinho.persistent_keepalive=25s"});
+  BOOST_TEST_REQUIRE(units.ok(), units.error_text());
+  BOOST_TEST((units.scenario.host("carinho")->persistent_keepalive == std::optional<std::uint16_t>(25)));
+
+  auto bad = load_scenario(kScenarios / "nat-expiry.yaml",
+                           {"home_activity.to=10.8.0.1", "home_activity.every=5m", "hosts.sender.persistent_keepalive=25"});
+  BOOST_TEST(!bad.ok());
+  BOOST_TEST(has(bad, "home_activity.to: '10.8.0.1' is not ADDRESS:PORT"), bad.error_text());
+  BOOST_TEST(has(bad, "home_activity.every: unknown key"), bad.error_text());
+  BOOST_TEST(has(bad, "hosts.sender.persistent_keepalive: the host runs no tunnel"), bad.error_text());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
