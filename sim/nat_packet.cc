@@ -58,6 +58,10 @@ ns3::Ptr<ns3::Packet> rewrite_transport(const ns3::Packet& payload, ns3::Ipv4Hea
     case NatProtocol::udp: {
       ns3::UdpHeader udp;
       packet->RemoveHeader(udp);
+      // ns-3.37's UdpHeader keeps the length it read minus its own 8 bytes
+      // and writes that back as the length field: force the true length, or
+      // tshark sees a short datagram and cannot dissect what the NAT passed.
+      udp.ForcePayloadSize(packet->GetSize() + 8);
       if (rewrite.source_port) udp.SetSourcePort(*rewrite.source_port);
       if (rewrite.destination_port) udp.SetDestinationPort(*rewrite.destination_port);
       if (checksums) {
