@@ -225,7 +225,8 @@ void ClientSession::receive(ByteView bytes, Time now) {
   if (!fed) {
     bool handshake = !tls_ready_;
     if (handshake && options_.tls == ClientTls::opportunistic) opportunistic_tls_failed_ = true;
-    fail_session(std::string(handshake ? "TLS handshake failed: " : "TLS failed: ") + tls_->error(), now);
+    // The TLS layer's error already says which stage failed ("TLS handshake failed: ...").
+    fail_session(tls_->error(), now);
     return;
   }
   if (!tls_ready_ && tls_->handshake_done()) {
