@@ -45,13 +45,28 @@ void DnsZone::add_mx(std::string_view name, std::uint16_t preference, std::strin
   upsert(names_[canonical_name(name)].mx, Record<MxRecord>{mx, ttl});
 }
 
+void DnsZone::add_ptr(const IpAddress& address, std::string_view name, Duration ttl) {
+  upsert(names_[reverse_dns_name(address)].ptr, Record<std::string>{canonical_name(name), ttl});
+}
+
+Result<std::string> DnsZone::owner(std::string_view name, DnsRecordType type) {
+  if (type != DnsRecordType::ptr) return canonical_name(name);
+  auto address = IpAddress::parse(name);
+  if (!address)
+    return Error(ErrorCode::invalid_argument, "a PTR lookup needs an IP address, not '" + std::string(name) + "'");
+  return reverse_dns_name(*address);
+}
+
 void DnsZone::remove(std::string_view name, DnsRecordType type) {
-  auto it = names_.find(canonical_name(name));
+  auto key = owner(name, type);
+  if (!key) return;
+  auto it = names_.find(*key);
   if (it == names_.end()) return;
   switch (type) {
     case DnsRecordType::a: it->second.a.clear(); break;
     case DnsRecordType::aaaa: it->second.aaaa.clear(); break;
     case DnsRecordType::mx: it->second.mx.clear(); break;
+    case DnsRecordType::ptr: it->second.ptr.clear(); break;
   }
   if (it->second.empty()) names_.erase(it);
 }
@@ -68,7 +83,9 @@ void DnsZone::set_addresses(std::string_view name, IpAddress::Family family,
 }
 
 Result<DnsAnswer> DnsZone::lookup(std::string_view name, DnsRecordType type) const {
-  std::string key = canonical_name(name);
+  auto owned = owner(name, type);
+  if (!owned) return owned.error();
+  const std::string& key = *owned;
   auto it = names_.find(key);
   if (it == names_.end()) return Error(ErrorCode::dns_nxdomain, "no such name: " + key);
   const Node& node = it->second;
@@ -86,6 +103,11 @@ Result<DnsAnswer> DnsZone::lookup(std::string_view name, DnsRecordType type) con
       if (node.mx.empty()) break;
       for (const auto& r : node.mx) answer.mx.push_back(r.value);
       answer.ttl = smallest_ttl(node.mx);
+      return answer;
+    case DnsRecordType::ptr:
+      if (node.ptr.empty()) break;
+      for (const auto& r : node.ptr) answer.names.push_back(r.value);
+      answer.ttl = smallest_ttl(node.ptr);
       return answer;
   }
   return Error(ErrorCode::dns_no_data, key + " has no " + to_string(type) + " record");

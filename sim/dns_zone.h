@@ -1,5 +1,7 @@
 #pragma once
-// The records a simulated resolver answers from: A, AAAA and MX by name.
+// The records a simulated resolver answers from: A, AAAA and MX by name,
+// PTR by address (kept at the address's in-addr.arpa / ip6.arpa name, as a
+// real zone keeps them).
 // The world owns the zone and may change it while the simulation runs (an
 // ISP handing the home host a new address, a DNS update); hosts read it at
 // the moment a lookup is answered, so a change is seen from then on.
@@ -25,8 +27,12 @@ class DnsZone {
   void add_address(std::string_view name, const IpAddress& address, Duration ttl = kDefaultTtl);
   void add_mx(std::string_view name, std::uint16_t preference, std::string_view exchange,
               Duration ttl = kDefaultTtl);
-  // Removes every record of `type` at `name`; the name stays known (later
-  // lookups of that type answer dns_no_data) while it has other records.
+  // A PTR record: `address`'s reverse name is `name`. Nothing checks that
+  // `name` leads back to the address (that is what fcrdns tests).
+  void add_ptr(const IpAddress& address, std::string_view name, Duration ttl = kDefaultTtl);
+  // Removes every record of `type` at `name` (for ptr, the address in text);
+  // the name stays known (later lookups of that type answer dns_no_data)
+  // while it has other records.
   void remove(std::string_view name, DnsRecordType type);
   // Replaces the A (v4) or AAAA (v6) records at `name` with `addresses`,
   // all of that family (a dynamic IP change); empty removes them.
@@ -34,8 +40,10 @@ class DnsZone {
                      const std::vector<IpAddress>& addresses, Duration ttl = kDefaultTtl);
 
   // dns_nxdomain for a name with no records, dns_no_data for a name without
-  // records of that type; MX records in the order they were added, the way
-  // a server gives them (not sorted: that is the client's job).
+  // records of that type; MX and PTR records in the order they were added,
+  // the way a server gives them (not sorted: that is the client's job). For
+  // ptr, `name` is the address in text (Host::dns_lookup's contract);
+  // anything else is invalid_argument.
   Result<DnsAnswer> lookup(std::string_view name, DnsRecordType type) const;
 
   // DNS names compare case-insensitively and "example.org." is "example.org".
@@ -51,8 +59,12 @@ class DnsZone {
     std::vector<Record<IpAddress>> a;
     std::vector<Record<IpAddress>> aaaa;
     std::vector<Record<MxRecord>> mx;
-    bool empty() const { return a.empty() && aaaa.empty() && mx.empty(); }
+    std::vector<Record<std::string>> ptr;
+    bool empty() const { return a.empty() && aaaa.empty() && mx.empty() && ptr.empty(); }
   };
+  // Where records of `type` asked for by `name` live: the name itself, or
+  // for ptr the address's reverse name.
+  static Result<std::string> owner(std::string_view name, DnsRecordType type);
   std::map<std::string, Node> names_;
 };
 

@@ -1,6 +1,7 @@
 #include "sim/world_builder.h"
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <ns3/internet-stack-helper.h>
@@ -92,14 +93,19 @@ Result<std::unique_ptr<World>> World::build(const Scenario& scenario, WorldOptio
 }
 
 Result<void> World::build_topology() {
+  // Every address gets one PTR record: the first A/AAAA name that leads to
+  // it, else the name of the host that has it. The relays look them up and
+  // forward-confirm them like any reverse name.
+  std::set<IpAddress> named;
   for (const DnsRecordSpec& r : scenario_.dns) {
     if (r.type == DnsRecordSpec::Type::mx) zone_->add_mx(r.name, r.preference, r.exchange, r.ttl);
     else {
       zone_->add_address(r.name, r.address, r.ttl);
-      reverse_names_.emplace(r.address.to_string(), r.name);
+      if (named.insert(r.address).second) zone_->add_ptr(r.address, r.name, r.ttl);
     }
   }
-  for (const HostSpec& h : scenario_.hosts) reverse_names_.emplace(h.address.to_string(), h.hostname);
+  for (const HostSpec& h : scenario_.hosts)
+    if (named.insert(h.address).second) zone_->add_ptr(h.address, h.hostname);
 
   auto find_link = [&](const std::string& key) -> LinkSpec {
     for (const LinkSpec& l : scenario_.links) {
@@ -325,10 +331,6 @@ Result<void> World::start_apps(WorldNode& n) {
     auto parsed = smtp::parse_config(*text, spec.smtpd.filename().string(), smtp::rooted_file_loader(root));
     if (!parsed.ok()) return Error(ErrorCode::invalid_argument, "hosts." + spec.name + ".smtpd: " + parsed.error_text());
     relay_options.config_root = root;
-    relay_options.reverse_dns = [this](const IpAddress& a) {
-      auto it = reverse_names_.find(a.to_string());
-      return it == reverse_names_.end() ? node::ReverseName{} : node::ReverseName{it->second, true};
-    };
     n.relay = std::make_unique<node::MailRelay>(*n.host, std::make_shared<const smtp::Config>(std::move(parsed.config)),
                                                 relay_options);
     WorldNode* self = &n;

@@ -115,7 +115,6 @@ class World {
   const Scenario& scenario_;
   WorldOptions options_;
   std::shared_ptr<DnsZone> zone_ = std::make_shared<DnsZone>();
-  std::map<std::string, std::string> reverse_names_;  // address -> name
   ns3::Ptr<ns3::Node> internet_, gateway_;
   PointToPointLink lan_, uplink_, lte_;
   std::vector<PointToPointLink> access_links_;  // one per public host, and the submission links

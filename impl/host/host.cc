@@ -7,8 +7,26 @@ const char* to_string(DnsRecordType type) {
     case DnsRecordType::a: return "A";
     case DnsRecordType::aaaa: return "AAAA";
     case DnsRecordType::mx: return "MX";
+    case DnsRecordType::ptr: return "PTR";
   }
   return "?";
+}
+
+std::string reverse_dns_name(const IpAddress& address) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string name;
+  const std::uint8_t* b = address.bytes();
+  if (address.is_v4()) {
+    for (int i = 3; i >= 0; --i) name += std::to_string(b[i]) + ".";
+    return name + "in-addr.arpa";
+  }
+  for (int i = 15; i >= 0; --i) {
+    name += kHex[b[i] & 0x0f];
+    name += '.';
+    name += kHex[b[i] >> 4];
+    name += '.';
+  }
+  return name + "ip6.arpa";
 }
 
 std::uint64_t Host::random_u64() {

@@ -126,8 +126,16 @@ class TunnelDevice {
   virtual Result<void> add_route(const IpPrefix& prefix) = 0;
 };
 
-enum class DnsRecordType { a, aaaa, mx };
+// For `ptr`, the name asked for is an address in its text form ("192.0.2.1",
+// "2001:db8::1"): the driver builds the in-addr.arpa / ip6.arpa name
+// (reverse_dns_name), so no app has to. A name that is not an address fails
+// with invalid_argument, from the loop like any other answer.
+enum class DnsRecordType { a, aaaa, mx, ptr };
 const char* to_string(DnsRecordType type);
+
+// The name PTR records for `address` live at: "1.2.0.192.in-addr.arpa",
+// or 32 nibbles then "ip6.arpa" for v6 (RFC 1035 3.5, RFC 3596 2.5).
+std::string reverse_dns_name(const IpAddress& address);
 
 struct MxRecord {
   std::uint16_t preference = 0;
@@ -138,6 +146,10 @@ struct MxRecord {
 struct DnsAnswer {
   std::vector<IpAddress> addresses;  // for a and aaaa
   std::vector<MxRecord> mx;          // for mx, in the order the server gave
+  // For ptr: the address's names, without the trailing dot, in the order
+  // the server gave (usually one; a resolver that only reports one, like
+  // getnameinfo, gives that one).
+  std::vector<std::string> names;
   Duration ttl;                      // the smallest TTL among the records
 };
 
@@ -180,6 +192,10 @@ class Host {
   virtual const std::filesystem::path& storage_root() const = 0;
 
   // --- DNS ---
+  // Errors: dns_nxdomain (the name does not exist; for ptr, no name for the
+  // address), dns_no_data (it exists without records of that type),
+  // dns_temporary (no answer, SERVFAIL, ...: worth asking again later),
+  // invalid_argument (a malformed name or, for ptr, not an address).
   virtual std::unique_ptr<DnsLookup> dns_lookup(const std::string& name, DnsRecordType type,
                                                 std::function<void(Result<DnsAnswer>)> on_answer) = 0;
 

@@ -301,11 +301,6 @@ void MailRelay::on_accept(RelayListener& listener, std::unique_ptr<TcpStream> st
   smtp::ServerSessionOptions o;
   o.local = stream->local_endpoint();
   o.remote = stream->remote_endpoint();
-  if (options_.reverse_dns) {
-    ReverseName r = options_.reverse_dns(o.remote.address());
-    o.rdns = r.name;
-    o.fcrdns = !r.name.empty() && r.confirmed;
-  }
   o.hostname = hostname;
   o.listener = l;
   o.config = config_;
@@ -346,7 +341,7 @@ void MailRelay::on_accept(RelayListener& listener, std::unique_ptr<TcpStream> st
         inbound_.erase(&s);  // destroys it; it asked for that
         emit(std::move(e));
       },
-      options_.close_linger);
+      options_.close_linger, options_.rdns_timeout);
   RelayInboundSession* raw = session.get();
   inbound_.emplace(raw, std::move(session));
   ++clt_connect_;

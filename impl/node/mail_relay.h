@@ -7,8 +7,10 @@
 // (mimando), the backup MX (mx2).
 //
 //   listeners   `listen on` lines (relay_listener.h), each accepted
-//               connection a RelayInboundSession: ServerSession with the
-//               Router, the listener's credentials, filters and TLS;
+//               connection a RelayInboundSession: the client's reverse DNS
+//               (PTR, then forward-confirmed; relay_rdns.h), then a
+//               ServerSession with the Router, the listener's credentials,
+//               filters and TLS;
 //               messages committed to the QueueStore (fsynced) before 250;
 //   queue       QueueStore under storage_root()/queue; recovered at start,
 //               every envelope back in the Scheduler: nothing accepted is lost;
@@ -34,9 +36,7 @@
 // when the tunnel reports a completed handshake with that peer.
 //
 // What the Host cannot give, the app's options supply: the addresses of
-// interface names in `listen on`, and clients' reverse DNS names. Without a
-// reverse-DNS source every client has no rDNS, so a `!rdns`/`!fcrdns`
-// filter (mx2's seed config) refuses everyone; see MailRelayOptions.
+// interface names in `listen on`.
 
 #include <cstdint>
 #include <deque>
@@ -70,12 +70,6 @@ namespace tether::node {
 
 class RelayInboundSession;
 
-// A client's reverse DNS, when the app knows it (Host has no PTR lookup).
-struct ReverseName {
-  std::string name;     // "" = none
-  bool confirmed = false;  // forward-confirmed (fcrdns)
-};
-
 struct MailRelayOptions {
   // The queue's directory; relative paths are under the host's storage root.
   std::filesystem::path queue_dir = "queue";
@@ -86,9 +80,10 @@ struct MailRelayOptions {
   InterfaceAddresses interface_addresses;
   // Domains that are `for local` besides the host name and localhost.
   std::vector<std::string> local_names;
-  // Clients' reverse names for filters, Received: and `from rdns`. Unset:
-  // every client has none (so `!rdns` filters refuse everyone).
-  std::function<ReverseName(const IpAddress&)> reverse_dns;
+  // How long a client's reverse DNS (PTR lookup and forward confirmation
+  // together) may hold up its greeting. Past it the client has no name, or
+  // an unconfirmed one, as after a failed lookup (relay_rdns.h).
+  Duration rdns_timeout = Duration::seconds(5);
   // Users for local delivery. Null: StorageUserDatabase (every user's home
   // is storage_root()/home/<name>), the simulated world's default; tetherd
   // passes the system's (getpwnam).

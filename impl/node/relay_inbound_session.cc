@@ -4,16 +4,19 @@ namespace tether::node {
 
 RelayInboundSession::RelayInboundSession(Host& host, std::unique_ptr<TcpStream> stream,
                                          smtp::ServerSessionOptions options, smtp::ServerHooks hooks,
-                                         InboundQueue queue, Finished finished, Duration linger)
+                                         InboundQueue queue, Finished finished, Duration linger,
+                                         Duration rdns_timeout)
     : host_(host),
       stream_(std::move(stream)),
       remote_(stream_->remote_endpoint()),
       log_(options.logger),
       queue_(std::move(queue)),
       finished_(std::move(finished)),
-      linger_(linger) {
+      linger_(linger),
+      rdns_timeout_(rdns_timeout) {
   hooks.new_message_id = [this] { return new_message_id(); };
-  session_.emplace(std::move(options), std::move(hooks), host_.now());
+  pending_options_.emplace(std::move(options));
+  pending_hooks_.emplace(std::move(hooks));
 }
 
 RelayInboundSession::RelayInboundSession(Host& host, std::unique_ptr<TcpStream> stream, std::string refusal,
@@ -24,10 +27,12 @@ RelayInboundSession::RelayInboundSession(Host& host, std::unique_ptr<TcpStream> 
       log_(std::move(log)),
       finished_(std::move(finished)),
       linger_(linger),
+      rdns_timeout_(Duration::zero()),
       refusal_(std::move(refusal)) {}
 
 RelayInboundSession::~RelayInboundSession() {
   alive_.reset();
+  rdns_.reset();
   timer_.reset();
   stream_.reset();
   incoming_.reset();  // an unfinished message leaves incoming/ (IncomingMessage aborts)
@@ -35,15 +40,31 @@ RelayInboundSession::~RelayInboundSession() {
 
 void RelayInboundSession::start() {
   timer_ = host_.create_timer([this] { on_timer(); });
+  if (pending_options_) {
+    rdns_ = std::make_unique<ClientRdnsLookup>(host_, remote_.address(), rdns_timeout_, log_,
+                                               [this](ClientRdns rdns) { on_rdns(std::move(rdns)); });
+    return;
+  }
   TcpStream::Handlers handlers;
   handlers.on_data = [this](ByteView data) { on_data(data); };
   handlers.on_closed = [this](const Error& reason) { on_closed(reason); };
   stream_->set_handlers(std::move(handlers));
-  if (!session_) {
-    stream_->write(ByteView(std::string_view(refusal_)));
-    begin_close();
-    return;
-  }
+  stream_->write(ByteView(std::string_view(refusal_)));
+  begin_close();
+}
+
+void RelayInboundSession::on_rdns(ClientRdns rdns) {
+  rdns_.reset();
+  smtp::ServerSessionOptions options = std::move(*pending_options_);
+  pending_options_.reset();
+  options.rdns = std::move(rdns.name);
+  options.fcrdns = !options.rdns.empty() && rdns.confirmed;
+  session_.emplace(std::move(options), std::move(*pending_hooks_), host_.now());
+  pending_hooks_.reset();
+  TcpStream::Handlers handlers;
+  handlers.on_data = [this](ByteView data) { on_data(data); };
+  handlers.on_closed = [this](const Error& reason) { on_closed(reason); };
+  stream_->set_handlers(std::move(handlers));
   pump();  // the greeting (or a connect filter's refusal)
 }
 

@@ -10,6 +10,11 @@
 // the queue's: the hook creates the message in incoming/ then, and a
 // transaction the client abandons leaves nothing behind.
 //
+// Before the session starts, the client's reverse DNS is looked up
+// (relay_rdns.h), for at most `rdns_timeout`: the greeting, and any connect
+// filter's verdict, waits for it. Meanwhile nothing is read from the
+// stream; the client's bytes wait in the network stack.
+//
 // When the session closes, its last replies are flushed with a half-close
 // (shutdown_write) and the stream is kept until the client closes too or
 // `linger` passes, so a 221 or 421 is never cut off by our own close().
@@ -21,6 +26,7 @@
 
 #include "core/logger.h"
 #include "host/host.h"
+#include "node/relay_rdns.h"
 #include "smtp/queue_store.h"
 #include "smtp/server_session.h"
 
@@ -42,10 +48,11 @@ class RelayInboundSession {
   using Finished = std::function<void(RelayInboundSession&)>;
 
   // `hooks` gives route, credentials and wall_clock; new_message_id is the
-  // session's own. Nothing is read or written before start().
+  // session's own. `options.rdns`/`fcrdns` are filled in from the lookup.
+  // Nothing is read or written before start().
   RelayInboundSession(Host& host, std::unique_ptr<TcpStream> stream, smtp::ServerSessionOptions options,
                       smtp::ServerHooks hooks, InboundQueue queue, Finished finished,
-                      Duration linger = Duration::seconds(10));
+                      Duration linger = Duration::seconds(10), Duration rdns_timeout = Duration::seconds(5));
   // A connection turned away (smtp paused, too many sessions): `refusal`
   // ("421 ...") is the whole conversation.
   RelayInboundSession(Host& host, std::unique_ptr<TcpStream> stream, std::string refusal, Logger log,
@@ -59,6 +66,7 @@ class RelayInboundSession {
   std::size_t messages() const { return messages_; }
 
  private:
+  void on_rdns(ClientRdns rdns);
   void on_data(ByteView data);
   void on_closed(const Error& reason);
   void on_timer();
@@ -75,7 +83,12 @@ class RelayInboundSession {
   InboundQueue queue_;
   Finished finished_;
   Duration linger_;
+  Duration rdns_timeout_;
   std::string refusal_;
+  // Held until the reverse DNS is known, then the session is made from them.
+  std::optional<smtp::ServerSessionOptions> pending_options_;
+  std::optional<smtp::ServerHooks> pending_hooks_;
+  std::unique_ptr<ClientRdnsLookup> rdns_;
   std::optional<smtp::ServerSession> session_;
   std::optional<smtp::IncomingMessage> incoming_;
   std::unique_ptr<Timer> timer_;

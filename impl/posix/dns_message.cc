@@ -17,6 +17,7 @@ ns_type wire_type(DnsRecordType type) {
     case DnsRecordType::a: return ns_t_a;
     case DnsRecordType::aaaa: return ns_t_aaaa;
     case DnsRecordType::mx: return ns_t_mx;
+    case DnsRecordType::ptr: return ns_t_ptr;
   }
   return ns_t_a;
 }
@@ -58,6 +59,12 @@ Result<DnsQuery> build_dns_query(const std::string& name, DnsRecordType type) {
   query.name = strip_dot(name);
   query.type = type;
   if (query.name.empty()) return Error(ErrorCode::invalid_argument, "cannot look up an empty DNS name");
+  if (type == DnsRecordType::ptr) {
+    auto address = IpAddress::parse(name);
+    if (!address)
+      return Error(ErrorCode::invalid_argument, "a PTR lookup needs an IP address, not '" + name + "'");
+    query.name = reverse_dns_name(*address);
+  }
   ResolverState resolver;
   if (!resolver.ok()) return Error(ErrorCode::internal, "res_ninit failed; cannot build a DNS query");
   std::uint8_t buffer[NS_PACKETSZ];
@@ -160,6 +167,12 @@ std::optional<Result<DnsAnswer>> parse_dns_response(const DnsQuery& query, ByteV
         // A null MX (RFC 7505) has the root as exchange: "." becomes "".
         mx.exchange = strip_dot(exchange);
         answer.mx.push_back(std::move(mx));
+        break;
+      }
+      case DnsRecordType::ptr: {
+        char target[NS_MAXDNAME];
+        if (dn_expand(ns_msg_base(message), ns_msg_end(message), rdata, target, sizeof target) < 0) continue;
+        answer.names.push_back(strip_dot(target));
         break;
       }
     }

@@ -13,14 +13,17 @@
 namespace tether::posix {
 
 struct DnsQuery {
-  std::string name;  // as asked, without a trailing dot
+  // As asked, without a trailing dot; for ptr, the reverse name the address
+  // was turned into ("1.2.0.192.in-addr.arpa").
+  std::string name;
   DnsRecordType type = DnsRecordType::a;
   std::uint16_t id = 0;
   Bytes wire;
 };
 
 // The name without its trailing dot; invalid_argument for an empty or
-// malformed name (a label over 63 bytes, a name over 255).
+// malformed name (a label over 63 bytes, a name over 255), or for ptr a
+// name that is not an IP address.
 Result<DnsQuery> build_dns_query(const std::string& name, DnsRecordType type);
 
 // The answer `response` gives to `query`, or nullopt when it is not a reply

@@ -1,11 +1,19 @@
 #include "posix/dns_resolver.h"
 
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <optional>
 
 #include "posix/asio_endpoint.h"
 #include "posix/dns_message.h"
@@ -44,6 +52,55 @@ Error system_resolver_error(const boost::system::error_code& ec, const std::stri
     return Error(ErrorCode::dns_nxdomain, what + ": no such host (" + ec.message() + ")");
   if (ec == e::no_data) return Error(ErrorCode::dns_no_data, what + ": " + ec.message());
   return Error(ErrorCode::dns_temporary, what + ": " + ec.message());
+}
+
+// --- system resolver (PTR) ---
+
+// Shared by the loop and a worker thread: the worker skips a lookup
+// cancelled while it waited, the loop drops an answer to a cancelled one.
+struct ReverseLookupState {
+  std::atomic<bool> cancelled{false};
+};
+
+class ReverseLookup final : public DnsLookup {
+ public:
+  explicit ReverseLookup(std::shared_ptr<ReverseLookupState> state) : state_(std::move(state)) {}
+  ~ReverseLookup() override { state_->cancelled = true; }
+
+ private:
+  std::shared_ptr<ReverseLookupState> state_;
+};
+
+// Runs on a worker thread: getnameinfo blocks for as long as the system's
+// resolver takes.
+Result<DnsAnswer> reverse_resolve(const IpAddress& address) {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  if (address.is_v4()) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&storage);
+    sin->sin_family = AF_INET;
+    std::memcpy(&sin->sin_addr, address.bytes(), 4);
+    length = sizeof(sockaddr_in);
+  } else {
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&storage);
+    sin6->sin6_family = AF_INET6;
+    std::memcpy(&sin6->sin6_addr, address.bytes(), 16);
+    length = sizeof(sockaddr_in6);
+  }
+  char host[NI_MAXHOST];
+  // NI_NAMEREQD: no name is an error, not the address in text.
+  const int rc = ::getnameinfo(reinterpret_cast<const sockaddr*>(&storage), length, host, sizeof host, nullptr,
+                               0, NI_NAMEREQD);
+  const std::string what = "PTR " + address.to_string();
+  if (rc == EAI_NONAME) return Error(ErrorCode::dns_nxdomain, what + ": no name for this address");
+  if (rc == EAI_SYSTEM) return Error(ErrorCode::dns_temporary, what + ": " + std::strerror(errno));
+  if (rc != 0) return Error(ErrorCode::dns_temporary, what + ": " + ::gai_strerror(rc));
+  std::string name = host;
+  if (!name.empty() && name.back() == '.') name.pop_back();
+  DnsAnswer answer;
+  answer.names.push_back(std::move(name));
+  answer.ttl = Duration::zero();  // getnameinfo does not report TTLs
+  return answer;
 }
 
 // --- direct queries (MX, or anything with an explicit nameserver) ---
@@ -187,9 +244,16 @@ DnsResolver::DnsResolver(boost::asio::io_context& io, DnsResolverOptions options
   if (options_.attempts < 1) options_.attempts = 1;
 }
 
+DnsResolver::~DnsResolver() {
+  if (!reverse_workers_) return;
+  reverse_workers_->stop();
+  reverse_workers_->join();
+}
+
 std::unique_ptr<DnsLookup> DnsResolver::lookup(const std::string& name, DnsRecordType type,
                                                AnswerHandler on_answer) {
   if (type == DnsRecordType::mx || options_.nameserver) return wire_lookup(name, type, std::move(on_answer));
+  if (type == DnsRecordType::ptr) return system_reverse_lookup(name, std::move(on_answer));
   return system_lookup(name, type, std::move(on_answer));
 }
 
@@ -221,6 +285,30 @@ std::unique_ptr<DnsLookup> DnsResolver::system_lookup(const std::string& name, D
         on_answer(std::move(answer));
       });
   return std::make_unique<SystemLookup>(std::move(state));
+}
+
+std::unique_ptr<DnsLookup> DnsResolver::system_reverse_lookup(const std::string& name, AnswerHandler on_answer) {
+  auto address = IpAddress::parse(name);
+  if (!address)
+    return post_failure(
+        io_, Error(ErrorCode::invalid_argument, "a PTR lookup needs an IP address, not '" + name + "'"),
+        std::move(on_answer));
+  // A few threads, not one: every accepted SMTP client costs a PTR lookup,
+  // and one slow reverse zone must not hold up the others' answers.
+  if (!reverse_workers_) reverse_workers_ = std::make_unique<boost::asio::thread_pool>(4);
+  auto state = std::make_shared<ReverseLookupState>();
+  boost::asio::post(*reverse_workers_, [&io = io_, state, address = *address,
+                                        on_answer = std::move(on_answer)]() mutable {
+    std::optional<Result<DnsAnswer>> result;
+    if (!state->cancelled) result = reverse_resolve(address);
+    // Back to the loop even when cancelled, so that the handler (and what
+    // it holds) is destroyed there, never on this thread. io outlives the
+    // workers: ~DnsResolver joins them.
+    boost::asio::post(io, [state, result = std::move(result), on_answer = std::move(on_answer)]() mutable {
+      if (!state->cancelled && result) on_answer(std::move(*result));
+    });
+  });
+  return std::make_unique<ReverseLookup>(std::move(state));
 }
 
 std::unique_ptr<DnsLookup> DnsResolver::wire_lookup(const std::string& name, DnsRecordType type,

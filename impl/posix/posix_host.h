@@ -24,9 +24,9 @@ struct PosixHostOptions {
   LogLevel log_threshold = LogLevel::info;
   // Unset: one line per record on stderr, formatted by format_log_record.
   Logger::Sink log_sink;
-  // Set: every lookup (A, AAAA, MX) is sent to this server, e.g. a local
-  // dnsmasq at 127.0.0.1:5353. Unset: the system resolver for A/AAAA and
-  // resolv.conf's first nameserver for MX.
+  // Set: every lookup (A, AAAA, MX, PTR) is sent to this server, e.g. a
+  // local dnsmasq at 127.0.0.1:5353. Unset: the system resolver for
+  // A/AAAA/PTR and resolv.conf's first nameserver for MX.
   std::optional<Endpoint> dns_nameserver;
   Duration dns_timeout = Duration::seconds(2);  // per attempt
   int dns_attempts = 2;

@@ -18,6 +18,7 @@
 #include "node/relay_control.h"
 #include "node/relay_mx.h"
 #include "node/smtp_test_client.h"
+#include "smtp/config_files.h"
 #include "smtp/config_parser.h"
 #include "support/manual_host.h"
 #include "support/manual_world.h"
@@ -32,6 +33,7 @@ namespace {
 const IpAddress kSender = *IpAddress::parse("192.0.2.1");
 const IpAddress kPrimary = *IpAddress::parse("192.0.2.10");
 const IpAddress kMx2 = *IpAddress::parse("192.0.2.20");
+const IpAddress kMx2v6 = *IpAddress::parse("2001:db8::20");
 
 const char* const kSenderConf =
     "# the internet sender (mail.websteading.net in the seed)\n"
@@ -72,6 +74,19 @@ DnsAnswer a_record(const IpAddress& a) {
   return answer;
 }
 
+DnsAnswer ptr_record(const std::string& name) {
+  DnsAnswer answer;
+  answer.names = {name};
+  answer.ttl = Duration::seconds(300);
+  return answer;
+}
+
+// `name` is the reverse name of `address` and, if `confirmed`, leads back.
+void set_rdns(ManualHost& host, const IpAddress& address, const std::string& name, bool confirmed = true) {
+  host.set_dns(address.to_string(), DnsRecordType::ptr, ptr_record(name));
+  if (confirmed) host.set_dns(name, address.is_v4() ? DnsRecordType::a : DnsRecordType::aaaa, a_record(address));
+}
+
 void set_zone(ManualHost& host) {
   DnsAnswer mx;
   mx.mx = {MxRecord{100, "mx2.example.org"}, MxRecord{10, "mail.example.org"}};  // unsorted, as servers may
@@ -110,16 +125,20 @@ struct Node {
   std::vector<MailRelayEvent> events;
 
   Node(ManualWorld& world, const std::string& name, const IpAddress& address, const char* conf, std::uint64_t seed)
-      : host(world, host_options(name, address, seed)), config(parse(conf, name + "/smtpd.conf")) {
+      : Node(world, name, {address}, parse(conf, name + "/smtpd.conf"), seed) {}
+  Node(ManualWorld& world, const std::string& name, const std::vector<IpAddress>& addresses,
+       std::shared_ptr<const smtp::Config> parsed, std::uint64_t seed)
+      : host(world, host_options(name, addresses, seed)), config(std::move(parsed)) {
     set_zone(host);
-    options.interface_addresses["egress"] = {address};
+    options.interface_addresses["egress"] = addresses;
   }
   ~Node() { relay.reset(); }
 
-  static ManualHostOptions host_options(const std::string& name, const IpAddress& address, std::uint64_t seed) {
+  static ManualHostOptions host_options(const std::string& name, const std::vector<IpAddress>& addresses,
+                                        std::uint64_t seed) {
     ManualHostOptions o;
     o.hostname = name;
-    o.addresses = {address};
+    o.addresses = addresses;
     o.seed = seed;
     o.log_threshold = LogLevel::info;
     return o;
@@ -148,6 +167,17 @@ struct Node {
   }
 };
 
+// The seeds' mx2 pki, as a self-signed certificate below the node's config root.
+void install_mx2_certificate(Node& mx2) {
+  auto certificate = crypto::make_self_signed_certificate("mx2.example.org");
+  BOOST_TEST_REQUIRE(certificate.ok());
+  const std::filesystem::path root = mx2.host.storage_root() / "config-root";
+  std::filesystem::create_directories(root / "etc/ssl/private");
+  std::ofstream(root / "etc/ssl/mx2.example.org.fullchain.pem") << certificate->certificate_pem;
+  std::ofstream(root / "etc/ssl/private/mx2.example.org.key") << certificate->private_key_pem;
+  mx2.options.config_root = root;
+}
+
 struct BackupMxWorld {
   ManualWorld world;
   Node sender{world, "mail.websteading.net", kSender, kSenderConf, 1};
@@ -157,16 +187,8 @@ struct BackupMxWorld {
   BackupMxWorld() {
     world.set_latency(Duration::milliseconds(5));
     // mx2 keeps the seed's !rdns filter: the sender has a confirmed name.
-    mx2.options.reverse_dns = [](const IpAddress& a) {
-      return a == kSender ? ReverseName{"mail.websteading.net", true} : ReverseName{};
-    };
-    auto certificate = crypto::make_self_signed_certificate("mx2.example.org");
-    BOOST_TEST_REQUIRE(certificate.ok());
-    const std::filesystem::path root = mx2.host.storage_root() / "config-root";
-    std::filesystem::create_directories(root / "etc/ssl/private");
-    std::ofstream(root / "etc/ssl/mx2.example.org.fullchain.pem") << certificate->certificate_pem;
-    std::ofstream(root / "etc/ssl/private/mx2.example.org.key") << certificate->private_key_pem;
-    mx2.options.config_root = root;
+    set_rdns(mx2.host, kSender, "mail.websteading.net");
+    install_mx2_certificate(mx2);
     primary.start();
     mx2.start();
     sender.start();
@@ -358,18 +380,113 @@ BOOST_AUTO_TEST_CASE(route_up_delivers_at_once) {
   BOOST_TEST(w.mx2.relay->route_up_within({*IpPrefix::parse("10.0.0.0/8")}) == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(without_reverse_dns_the_seeds_rdns_filter_refuses) {
-  BackupMxWorld w;
-  // Host has no PTR lookup: with no reverse_dns source, every client lacks
-  // rDNS, and mx2's `!rdns` filter disconnects it, as the config says.
-  w.mx2.relay.reset();
-  w.mx2.options.reverse_dns = nullptr;
-  w.mx2.start();
-  SmtpTestClient client(w.sender.host, Endpoint(kMx2, 25),
-                        SmtpTestClient::Mail{"a@websteading.net", {"someone@example.org"}, "Subject: x\r\n\r\nx\r\n"});
-  BOOST_TEST_REQUIRE(w.world.run_until([&] { return client.done(); }, Duration::seconds(10)));
-  BOOST_TEST(!client.all_delivered());
-  BOOST_TEST(client.describe().find("550 mailserver failed rDNS check") != std::string::npos, client.describe());
+// mx2's own smtpd.conf from the seeds (tests/smtp/seed_configs/mx2): its
+// filter chain "incoming" (no_dyndns, no_rdns, no_fcrdns) on `listen on
+// egress`, judged on what mx2 finds in DNS for each client at accept.
+struct SeedMx2World {
+  ManualWorld world;
+  Node mx2{world, "mx2.example.org", {kMx2, kMx2v6}, seed_config(), 3};
+  std::vector<std::unique_ptr<ManualHost>> clients;
+
+  SeedMx2World() {
+    world.set_latency(Duration::milliseconds(5));
+    install_mx2_certificate(mx2);
+    mx2.start();
+  }
+
+  static std::shared_ptr<const smtp::Config> seed_config() {
+    const std::string dir = std::string(SEED_CONFIG_DIR) + "/mx2";
+    auto parsed = smtp::parse_config(read_file(dir + "/smtpd.conf"), "mx2/smtpd.conf", smtp::rooted_file_loader(dir));
+    BOOST_TEST_REQUIRE(parsed.ok(), parsed.error_text());
+    return std::make_shared<const smtp::Config>(std::move(parsed.config));
+  }
+
+  // Sends one message to mx2 from a new host at `from`: "ok" or what the
+  // client saw.
+  std::string send_from(const IpAddress& from) {
+    ManualHostOptions o;
+    o.hostname = "client-" + std::to_string(clients.size()) + ".test";
+    o.addresses = {from};
+    o.seed = 100 + clients.size();
+    clients.push_back(std::make_unique<ManualHost>(world, o));
+    const IpAddress server = from.is_v4() ? kMx2 : kMx2v6;
+    SmtpTestClient client(*clients.back(), Endpoint(server, 25),
+                          SmtpTestClient::Mail{"a@websteading.net", {"someone@example.org"},
+                                               "Subject: x\r\n\r\nx\r\n"});
+    BOOST_TEST_REQUIRE(world.run_until([&] { return client.done(); }, Duration::seconds(30)));
+    return client.all_delivered() ? "ok" : client.describe();
+  }
+};
+
+BOOST_AUTO_TEST_CASE(seed_mx2_filters_accept_only_forward_confirmed_rdns) {
+  SeedMx2World w;
+  ManualHost& dns = w.mx2.host;
+  const IpAddress good = *IpAddress::parse("192.0.2.1");
+  const IpAddress good6 = *IpAddress::parse("2001:db8::1");
+  const IpAddress no_ptr = *IpAddress::parse("192.0.2.2");
+  const IpAddress unconfirmed = *IpAddress::parse("192.0.2.3");
+  const IpAddress elsewhere = *IpAddress::parse("192.0.2.4");
+  const IpAddress dynamic = *IpAddress::parse("192.0.2.5");
+  const IpAddress servfail = *IpAddress::parse("192.0.2.6");
+  const IpAddress forward_fails = *IpAddress::parse("192.0.2.7");
+  set_rdns(dns, good, "mail.websteading.net");
+  set_rdns(dns, good6, "mail6.websteading.net");
+  set_rdns(dns, unconfirmed, "forged.example.net", false);  // its name has no A record
+  set_rdns(dns, elsewhere, "moved.example.net", false);
+  dns.set_dns("moved.example.net", DnsRecordType::a, a_record(*IpAddress::parse("198.51.100.7")));
+  set_rdns(dns, dynamic, "host-5.dyn.isp.example");
+  dns.set_dns(servfail.to_string(), DnsRecordType::ptr, Error(ErrorCode::dns_temporary, "SERVFAIL"));
+  set_rdns(dns, forward_fails, "flaky.example.net", false);
+  dns.set_dns("flaky.example.net", DnsRecordType::a, Error(ErrorCode::dns_temporary, "SERVFAIL"));
+
+  BOOST_TEST(w.send_from(good) == "ok");
+  BOOST_TEST(w.send_from(good6) == "ok");
+  BOOST_TEST(w.mx2.count_events(Kind::message_accepted) == 2u);
+  // The Received: line names the client by its confirmed reverse name.
+  std::string received;
+  for (const auto& entry : w.mx2.relay->queue()->envelopes()) {
+    auto content = w.mx2.relay->queue()->read_message(entry.second.msgid());
+    if (content.ok()) received += *content;
+  }
+  BOOST_TEST(received.find("from client.test (mail.websteading.net [192.0.2.1])") != std::string::npos, received);
+  BOOST_TEST(received.find("from client.test (mail6.websteading.net [IPv6:2001:db8::1])") != std::string::npos, received);
+
+  const std::string no_rdns = "550 mailserver failed rDNS check";
+  const std::string no_fcrdns = "550 mailserver failed FCrDNS check";
+  auto refused_with = [&](const IpAddress& from, const std::string& reply) {
+    const std::string outcome = w.send_from(from);
+    BOOST_TEST(outcome.find(reply) != std::string::npos, from.to_string() + ": " + outcome);
+  };
+  refused_with(no_ptr, no_rdns);
+  refused_with(servfail, no_rdns);  // a failed lookup is no name, as in OpenSMTPD
+  refused_with(unconfirmed, no_fcrdns);
+  refused_with(elsewhere, no_fcrdns);
+  refused_with(forward_fails, no_fcrdns);
+  refused_with(dynamic, "550 no residential connections");
+  BOOST_TEST(w.mx2.count_events(Kind::message_accepted) == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(slow_reverse_dns_holds_the_greeting_only_up_to_the_bound) {
+  SeedMx2World w;
+  const IpAddress client = *IpAddress::parse("192.0.2.1");
+  set_rdns(w.mx2.host, client, "mail.websteading.net");
+  w.mx2.host.set_dns_delay(Duration::seconds(60));
+  const Time start = w.world.now();
+  const std::string outcome = w.send_from(client);
+  // Unanswered after rdns_timeout (5 s): no name, and the filter says so.
+  BOOST_TEST(outcome.find("550 mailserver failed rDNS check") != std::string::npos, outcome);
+  BOOST_TEST(w.world.now() - start >= Duration::seconds(5));
+  BOOST_TEST(w.world.now() - start < Duration::seconds(6));
+  BOOST_TEST(w.mx2.log().find("reverse DNS of 192.0.2.1 not answered in time, taken as none") != std::string::npos,
+             w.mx2.log());
+
+  // The PTR answered in time but the forward lookup not: a name, unconfirmed.
+  w.mx2.host.set_dns_delay(Duration::seconds(3));
+  const std::string unconfirmed = w.send_from(client);
+  BOOST_TEST(unconfirmed.find("550 mailserver failed FCrDNS check") != std::string::npos, unconfirmed);
+
+  w.mx2.host.set_dns_delay(std::nullopt);
+  BOOST_TEST(w.send_from(client) == "ok");
 }
 
 BOOST_AUTO_TEST_CASE(refused_recipient_bounce_is_dropped_as_in_the_seeds) {

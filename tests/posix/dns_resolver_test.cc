@@ -1,4 +1,4 @@
-// DNS through PosixHost: MX/A/NXDOMAIN/NODATA against a real dnsmasq in a
+// DNS through PosixHost: MX/A/PTR/NXDOMAIN/NODATA against a real dnsmasq in a
 // private namespace, and the failure paths (refused, silent server,
 // cancellation) against sockets the test controls.
 
@@ -18,8 +18,9 @@ namespace {
 
 using boost::unit_test::precondition;
 
-// A dnsmasq authoritative for example.org only, listening on the loopback of
-// the fixture's namespace. Destroying it kills that one process by PID.
+// A dnsmasq authoritative for example.org and the reverse zones of
+// 192.0.2.0/24 and 2001:db8::/32 only, listening on the loopback of the
+// fixture's namespace. Destroying it kills that one process by PID.
 std::unique_ptr<ChildProcess> start_dnsmasq(const std::string& netns) {
   auto spawned = ChildProcess::spawn({
       "ip",
@@ -39,10 +40,15 @@ std::unique_ptr<ChildProcess> start_dnsmasq(const std::string& netns) {
       "--log-facility=-",
       // Names under example.org that are not listed are NXDOMAIN, never forwarded.
       "--local=/example.org/",
+      "--local=/2.0.192.in-addr.arpa/",
+      "--local=/8.b.d.0.1.0.0.2.ip6.arpa/",
       "--mx-host=example.org,mx1.example.org,10",
       "--mx-host=example.org,mx2.example.org,100",
       "--host-record=mx1.example.org,192.0.2.10",
       "--host-record=mx2.example.org,192.0.2.20,2001:db8::20",
+      // A host-record makes the PTR records too; a ptr-record only the PTR.
+      "--host-record=mail.example.org,192.0.2.25,2001:db8::25",
+      "--ptr-record=30.2.0.192.in-addr.arpa,old-name.example.org",
   });
   BOOST_REQUIRE_MESSAGE(spawned.ok(), result_text(spawned));
   auto child = std::move(*spawned);
@@ -133,6 +139,41 @@ BOOST_AUTO_TEST_CASE(dnsmasq_answers_mx_a_nxdomain_and_nodata, *precondition(nee
   auto nodata = resolve(f, "mx1.example.org", DnsRecordType::aaaa);
   BOOST_REQUIRE(!nodata.ok());
   BOOST_TEST(to_string(nodata.error().code) == "dns_no_data", nodata.error().to_string());
+}
+
+BOOST_AUTO_TEST_CASE(dnsmasq_answers_ptr_and_nxdomain, *precondition(needs_root)) {
+  PosixHostFixture f(with_nameserver(*Endpoint::parse("127.0.0.1:53")));
+  auto dnsmasq = start_dnsmasq(f.netns_name());
+
+  auto v4 = resolve(f, "192.0.2.25", DnsRecordType::ptr);
+  BOOST_REQUIRE_MESSAGE(v4.ok(), result_text(v4));
+  BOOST_TEST((v4->names == std::vector<std::string>{"mail.example.org"}));
+  BOOST_TEST(v4->addresses.empty());
+
+  auto v6 = resolve(f, "2001:db8::25", DnsRecordType::ptr);
+  BOOST_REQUIRE_MESSAGE(v6.ok(), result_text(v6));
+  BOOST_TEST((v6->names == std::vector<std::string>{"mail.example.org"}));
+
+  // A bare PTR: the name need not lead back (forward confirmation is the
+  // relay's business).
+  auto bare = resolve(f, "192.0.2.30", DnsRecordType::ptr);
+  BOOST_REQUIRE_MESSAGE(bare.ok(), result_text(bare));
+  BOOST_TEST((bare->names == std::vector<std::string>{"old-name.example.org"}));
+  auto forward = resolve(f, "old-name.example.org", DnsRecordType::a);
+  BOOST_REQUIRE_MESSAGE(!forward.ok(), result_text(forward));
+  BOOST_TEST(to_string(forward.error().code) == "dns_nxdomain", forward.error().to_string());
+
+  auto missing = resolve(f, "192.0.2.99", DnsRecordType::ptr);
+  BOOST_REQUIRE(!missing.ok());
+  BOOST_TEST(to_string(missing.error().code) == "dns_nxdomain", missing.error().to_string());
+  BOOST_TEST(missing.error().message.find("99.2.0.192.in-addr.arpa") != std::string::npos, missing.error().message);
+  auto missing6 = resolve(f, "2001:db8::99", DnsRecordType::ptr);
+  BOOST_REQUIRE_MESSAGE(!missing6.ok(), result_text(missing6));
+  BOOST_TEST(to_string(missing6.error().code) == "dns_nxdomain", missing6.error().to_string());
+
+  auto not_an_address = resolve(f, "mail.example.org", DnsRecordType::ptr);
+  BOOST_REQUIRE(!not_an_address.ok());
+  BOOST_TEST(to_string(not_an_address.error().code) == "invalid_argument", not_an_address.error().to_string());
 }
 
 BOOST_AUTO_TEST_CASE(nobody_listening_is_a_temporary_failure) {
@@ -234,6 +275,27 @@ BOOST_AUTO_TEST_CASE(system_resolver_reads_etc_hosts) {
   BOOST_TEST(
       (std::find(addresses.begin(), addresses.end(), *IpAddress::parse("127.0.0.1")) != addresses.end()));
   for (const auto& a : addresses) BOOST_TEST(a.is_v4());
+}
+
+BOOST_AUTO_TEST_CASE(system_resolver_reverse_reads_etc_hosts) {
+  PosixHostFixture f;  // no explicit nameserver: getnameinfo on a worker thread
+  auto r = resolve(f, "127.0.0.1", DnsRecordType::ptr);
+  BOOST_REQUIRE_MESSAGE(r.ok(), result_text(r));
+  BOOST_REQUIRE(r->names.size() == 1u);
+  BOOST_TEST(r->names[0] == "localhost");  // /etc/hosts' first name for it
+  BOOST_TEST(r->ttl == Duration::zero());
+
+  auto invalid = resolve(f, "localhost", DnsRecordType::ptr);
+  BOOST_REQUIRE(!invalid.ok());
+  BOOST_TEST(to_string(invalid.error().code) == "invalid_argument", invalid.error().to_string());
+
+  // Dropped while the worker may be at it: the handler never runs, and the
+  // host (joining its workers) is destroyed cleanly after.
+  bool called = false;
+  auto dropped = f.host().dns_lookup("127.0.0.1", DnsRecordType::ptr, [&](Result<DnsAnswer>) { called = true; });
+  dropped.reset();
+  f.run_for(Duration::milliseconds(200));
+  BOOST_TEST(!called);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -69,6 +69,35 @@ BOOST_AUTO_TEST_CASE(changes_replace_and_remove) {
   BOOST_TEST(zone->lookup("mx.example.org", DnsRecordType::a).error().code == ErrorCode::dns_nxdomain);
 }
 
+BOOST_AUTO_TEST_CASE(ptr_records_answer_by_address) {
+  auto zone = example_zone();
+  zone->add_ptr(*IpAddress::parse("192.0.2.25"), "MX.example.org.", Duration::seconds(60));
+  zone->add_ptr(*IpAddress::parse("2001:db8::25"), "mx.example.org");
+  zone->add_ptr(*IpAddress::parse("2001:db8::25"), "alias.example.org", Duration::seconds(30));
+
+  auto v4 = zone->lookup("192.0.2.25", DnsRecordType::ptr);
+  BOOST_TEST_REQUIRE(v4.ok());
+  BOOST_TEST((v4->names == std::vector<std::string>{"mx.example.org"}));
+  BOOST_TEST(v4->ttl == Duration::seconds(60));
+  // Any spelling of the address; names in the order they were added.
+  auto v6 = zone->lookup("2001:DB8:0:0::25", DnsRecordType::ptr);
+  BOOST_TEST_REQUIRE(v6.ok());
+  BOOST_TEST((v6->names == std::vector<std::string>{"mx.example.org", "alias.example.org"}));
+  BOOST_TEST(v6->ttl == Duration::seconds(30));
+
+  // Kept where a real zone keeps them: at the reverse name.
+  BOOST_TEST(reverse_dns_name(*IpAddress::parse("192.0.2.25")) == "25.2.0.192.in-addr.arpa");
+  BOOST_TEST(reverse_dns_name(*IpAddress::parse("2001:db8::25")) ==
+             "5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
+  BOOST_TEST(zone->lookup("25.2.0.192.in-addr.arpa", DnsRecordType::a).error().code == ErrorCode::dns_no_data);
+
+  BOOST_TEST(zone->lookup("192.0.2.26", DnsRecordType::ptr).error().code == ErrorCode::dns_nxdomain);
+  BOOST_TEST(zone->lookup("mx.example.org", DnsRecordType::ptr).error().code == ErrorCode::invalid_argument);
+  zone->remove("192.0.2.25", DnsRecordType::ptr);
+  BOOST_TEST(zone->lookup("192.0.2.25", DnsRecordType::ptr).error().code == ErrorCode::dns_nxdomain);
+  BOOST_TEST(zone->lookup("mx.example.org", DnsRecordType::a).ok());  // forward records stay
+}
+
 BOOST_AUTO_TEST_CASE(host_lookups_answer_from_the_zone_after_a_delay) {
   SimHostFixture f;
   auto zone = example_zone();
@@ -96,6 +125,21 @@ BOOST_AUTO_TEST_CASE(host_lookups_answer_from_the_zone_after_a_delay) {
   BOOST_TEST(nx->error().code == ErrorCode::dns_nxdomain);
   f.run_for(Duration::milliseconds(5));
   BOOST_TEST(!dropped_answered);
+}
+
+BOOST_AUTO_TEST_CASE(host_ptr_lookups_pass_through_to_the_zone) {
+  SimHostFixture f;
+  auto zone = example_zone();
+  zone->add_ptr(*IpAddress::parse("198.51.100.25"), "backup.example.net");
+  f.ns3_host().set_dns_zone(zone);
+  std::optional<Result<DnsAnswer>> ptr, missing;
+  auto q1 = f.host().dns_lookup("198.51.100.25", DnsRecordType::ptr, [&](Result<DnsAnswer> r) { ptr = std::move(r); });
+  auto q2 = f.host().dns_lookup("198.51.100.26", DnsRecordType::ptr,
+                                [&](Result<DnsAnswer> r) { missing = std::move(r); });
+  BOOST_TEST_REQUIRE(f.run_until([&] { return ptr && missing; }, Duration::seconds(1)));
+  BOOST_TEST_REQUIRE(ptr->ok());
+  BOOST_TEST(((*ptr)->names == std::vector<std::string>{"backup.example.net"}));
+  BOOST_TEST(missing->error().code == ErrorCode::dns_nxdomain);
 }
 
 BOOST_AUTO_TEST_CASE(no_zone_is_a_temporary_failure) {

@@ -272,6 +272,14 @@ std::string lower(std::string s) {
   return s;
 }
 
+// The table's key: for ptr the address in its canonical text, so that
+// "2001:DB8:0::1" set by a test is found by a lookup of "2001:db8::1".
+std::string dns_key(const std::string& name, DnsRecordType type) {
+  if (type == DnsRecordType::ptr)
+    if (auto address = IpAddress::parse(name)) return address->to_string();
+  return lower(name);
+}
+
 }  // namespace
 
 // ---- the host ----
@@ -422,16 +430,18 @@ Result<std::unique_ptr<TunnelDevice>> ManualHost::open_tunnel(const TunnelDevice
 }
 
 void ManualHost::set_dns(const std::string& name, DnsRecordType type, Result<DnsAnswer> answer) {
-  dns_.insert_or_assign(std::make_pair(lower(name), type), std::move(answer));
+  dns_.insert_or_assign(std::make_pair(dns_key(name, type), type), std::move(answer));
 }
 
 std::unique_ptr<DnsLookup> ManualHost::dns_lookup(const std::string& name, DnsRecordType type,
                                                   std::function<void(Result<DnsAnswer>)> on_answer) {
-  auto it = dns_.find(std::make_pair(lower(name), type));
+  auto it = dns_.find(std::make_pair(dns_key(name, type), type));
   Result<DnsAnswer> answer =
       it != dns_.end() ? it->second
                        : Result<DnsAnswer>(Error(ErrorCode::dns_nxdomain, "no such name: " + name));
-  auto id = world_.schedule(world_.now() + world_.latency() * 2,
+  if (type == DnsRecordType::ptr && !IpAddress::parse(name))
+    answer = Error(ErrorCode::invalid_argument, "a PTR lookup needs an IP address, not '" + name + "'");
+  auto id = world_.schedule(world_.now() + dns_delay_.value_or(world_.latency() * 2),
                             [on_answer = std::move(on_answer), answer]() { on_answer(answer); });
   return std::make_unique<ManualDnsLookup>(world_, id);
 }

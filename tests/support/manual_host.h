@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,7 +63,12 @@ class ManualHost : public Host {
   // Test controls.
   ManualWorld& world() { return world_; }
   bool owns_address(const IpAddress& a) const;
+  // What lookups of (name, type) answer; unset pairs are dns_nxdomain. For
+  // ptr, `name` is the address in text (any spelling of it).
   void set_dns(const std::string& name, DnsRecordType type, Result<DnsAnswer> answer);
+  // How long lookups take from now on; unset (the default): a round trip,
+  // twice the world's latency.
+  void set_dns_delay(std::optional<Duration> delay) { dns_delay_ = delay; }
   void set_tunnel_os(TunnelOs os) { tunnel_os_ = std::move(os); }
   const TunnelOs& tunnel_os() const { return tunnel_os_; }
   const std::vector<std::string>& log_lines() const { return log_lines_; }
@@ -87,6 +93,7 @@ class ManualHost : public Host {
   std::map<Endpoint, std::weak_ptr<ManualUdpState>> udp_;
   std::map<Endpoint, std::weak_ptr<ManualTcpListenerState>> listeners_;
   std::map<std::pair<std::string, DnsRecordType>, Result<DnsAnswer>> dns_;
+  std::optional<Duration> dns_delay_;
   TunnelOs tunnel_os_;
 };
 
