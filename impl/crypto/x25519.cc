@@ -40,21 +40,29 @@ PrivateKey private_key_from_random(const std::array<std::uint8_t, 32>& random_by
   return clamp_private_key(random_bytes);
 }
 
-PublicKey derive_public_key(const PrivateKey& private_key) {
-  PkeyPtr pkey = private_pkey(private_key);
-  PublicKey out{};
-  std::size_t len = out.size();
-  if (EVP_PKEY_get_raw_public_key(pkey.get(), out.data(), &len) != 1 || len != out.size())
-    throw_openssl_failure("X25519 public key derivation");
-  return out;
-}
+PublicKey derive_public_key(const PrivateKey& private_key) { return X25519PrivateKey(private_key).public_key(); }
 
 Result<SharedSecret> x25519_shared_secret(const PrivateKey& private_key, const PublicKey& peer_public) {
-  PkeyPtr mine = private_pkey(private_key);
+  return X25519PrivateKey(private_key).shared_secret(peer_public);
+}
+
+void X25519PrivateKey::Free::operator()(evp_pkey_st* key) const { EVP_PKEY_free(key); }
+
+X25519PrivateKey::X25519PrivateKey(const PrivateKey& private_key) : key_(private_pkey(private_key).release()) {
+  std::size_t len = public_key_.size();
+  if (EVP_PKEY_get_raw_public_key(key_.get(), public_key_.data(), &len) != 1 || len != public_key_.size())
+    throw_openssl_failure("X25519 public key derivation");
+}
+
+X25519PrivateKey::~X25519PrivateKey() = default;  // EVP_PKEY_free cleanses the scalar
+X25519PrivateKey::X25519PrivateKey(X25519PrivateKey&&) noexcept = default;
+X25519PrivateKey& X25519PrivateKey::operator=(X25519PrivateKey&&) noexcept = default;
+
+Result<SharedSecret> X25519PrivateKey::shared_secret(const PublicKey& peer_public) const {
   PkeyPtr theirs(
       EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer_public.data(), peer_public.size()));
   if (!theirs) return openssl_error("X25519 peer public key");
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new(mine.get(), nullptr));
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new(key_.get(), nullptr));
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1) return openssl_error("X25519 derive setup");
   if (EVP_PKEY_derive_set_peer(ctx.get(), theirs.get()) != 1) return openssl_error("X25519 peer public key");
 

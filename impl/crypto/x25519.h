@@ -7,8 +7,11 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 
 #include "core/error.h"
+
+struct evp_pkey_st;  // OpenSSL's EVP_PKEY, kept out of this header
 
 namespace tether::crypto {
 
@@ -35,5 +38,34 @@ PublicKey derive_public_key(const PrivateKey& private_key);
 // all zeros, which happens exactly when the peer sent a low-order point: the
 // "secret" would then be known to everyone, and WireGuard rejects it.
 Result<SharedSecret> x25519_shared_secret(const PrivateKey& private_key, const PublicKey& peer_public);
+
+// A private key made ready for OpenSSL once, for a key that takes part in
+// more than one operation: a device's static key (one DH per handshake it
+// answers or completes), a handshake's ephemeral key (its public key and two
+// DHs). Turning raw bytes into OpenSSL's key object computes the public key,
+// a scalar multiplication as costly as a DH; the free functions above pay it
+// on every call, this pays it once. The public key comes out of it for free.
+class X25519PrivateKey {
+ public:
+  // Unclamped input is clamped when used, as with the free functions.
+  // Throws std::runtime_error if OpenSSL cannot make the key (out of memory).
+  explicit X25519PrivateKey(const PrivateKey& private_key);
+  ~X25519PrivateKey();
+  X25519PrivateKey(X25519PrivateKey&&) noexcept;
+  X25519PrivateKey& operator=(X25519PrivateKey&&) noexcept;
+  X25519PrivateKey(const X25519PrivateKey&) = delete;
+  X25519PrivateKey& operator=(const X25519PrivateKey&) = delete;
+
+  const PublicKey& public_key() const { return public_key_; }
+  // X25519(this, peer_public), with x25519_shared_secret's low-order check.
+  Result<SharedSecret> shared_secret(const PublicKey& peer_public) const;
+
+ private:
+  struct Free {
+    void operator()(evp_pkey_st* key) const;
+  };
+  std::unique_ptr<evp_pkey_st, Free> key_;
+  PublicKey public_key_{};
+};
 
 }  // namespace tether::crypto

@@ -55,7 +55,7 @@ const char* to_string(Handshake::State state) {
 std::ostream& operator<<(std::ostream& os, Handshake::State state) { return os << to_string(state); }
 
 LocalIdentity::LocalIdentity(const crypto::PrivateKey& private_key)
-    : private_key_(crypto::clamp_private_key(private_key)), public_key_(crypto::derive_public_key(private_key_)) {}
+    : private_key_(crypto::clamp_private_key(private_key)), key_(private_key_) {}
 
 LocalIdentity::~LocalIdentity() { wipe(private_key_); }
 
@@ -63,7 +63,7 @@ Handshake::Handshake(std::shared_ptr<const LocalIdentity> local, const crypto::P
                      const std::optional<crypto::Key32>& preshared_key)
     : local_(std::move(local)), remote_static_(remote_static), cookie_(remote_static) {
   if (preshared_key) preshared_key_ = *preshared_key;
-  auto shared = crypto::x25519_shared_secret(local_->private_key(), remote_static_);
+  auto shared = local_->key().shared_secret(remote_static_);
   if (shared) {
     static_static_ = *shared;
     wipe(*shared);
@@ -78,6 +78,7 @@ Handshake::~Handshake() {
 
 void Handshake::clear() {
   symmetric_.reset();  // wipes itself
+  ephemeral_.reset();  // OpenSSL cleanses it
   wipe(ephemeral_private_);
   wipe(remote_ephemeral_);
   local_index_ = 0;
@@ -89,6 +90,7 @@ HandshakeOutcome<Bytes> Handshake::create_initiation(std::uint32_t sender_index,
                                                      RandomSource& random) {
   clear();
   ephemeral_private_ = new_ephemeral(random);
+  ephemeral_.emplace(ephemeral_private_);
   noise::SymmetricState state(ByteView(noise::kIdentifier), remote_static_);
 
   Initiation header;
@@ -97,7 +99,7 @@ HandshakeOutcome<Bytes> Handshake::create_initiation(std::uint32_t sender_index,
   crypto::Tai64n stamp = crypto::tai64n_from_unix_ns(wall.unix_ns());
   if (last_sent_timestamp_ && !crypto::tai64n_is_newer(stamp, *last_sent_timestamp_))
     stamp = crypto::tai64n_from_unix_ns(crypto::tai64n_to_unix_ns(*last_sent_timestamp_) + kTimestampStep);
-  auto written = noise::write_first_message(state, ephemeral_private_, local_->public_key(), remote_static_,
+  auto written = noise::write_first_message(state, *ephemeral_, local_->public_key(), remote_static_,
                                             static_static_, stamp, noise_part(datagram, kInitiationNoiseOffset));
   if (!written) {
     clear();
@@ -119,7 +121,7 @@ HandshakeOutcome<Handshake*> consume_initiation(const LocalIdentity& local, cons
   const ByteView body = noise_part(message.datagram(), kInitiationNoiseOffset);
 
   noise::SymmetricState state(ByteView(noise::kIdentifier), local.public_key());
-  auto identity = noise::read_first_message_identity(state, local.private_key(), body);
+  auto identity = noise::read_first_message_identity(state, local.key(), body);
   if (!identity) return identity.error();
   Handshake* peer = lookup(identity->initiator_static);
   if (peer == nullptr) return HandshakeError::unknown_peer;
@@ -148,13 +150,14 @@ HandshakeOutcome<Handshake*> consume_initiation(const LocalIdentity& local, cons
 HandshakeOutcome<Bytes> Handshake::create_response(std::uint32_t sender_index, Time now, RandomSource& random) {
   if (state_ != State::consumed_initiation) return HandshakeError::wrong_state;
   ephemeral_private_ = new_ephemeral(random);
+  ephemeral_.emplace(ephemeral_private_);
   noise::SymmetricState state = *symmetric_;
 
   Response header;
   header.sender_index = sender_index;
   header.receiver_index = remote_index_;
   Bytes datagram = encode(header);
-  auto written = noise::write_second_message(state, ephemeral_private_, remote_ephemeral_, remote_static_,
+  auto written = noise::write_second_message(state, *ephemeral_, remote_ephemeral_, remote_static_,
                                              preshared_key_, ByteView(), noise_part(datagram, kResponseNoiseOffset));
   if (!written) {
     clear();
@@ -177,7 +180,7 @@ HandshakeOutcome<void> Handshake::consume_response(const VerifiedHandshake& mess
 
   noise::SymmetricState state = *symmetric_;
   auto responder_ephemeral =
-      noise::read_second_message(state, ephemeral_private_, local_->private_key(), preshared_key_,
+      noise::read_second_message(state, *ephemeral_, local_->key(), preshared_key_,
                                  noise_part(message.datagram(), kResponseNoiseOffset), MutableByteView());
   if (!responder_ephemeral) return responder_ephemeral.error();
 

@@ -41,7 +41,8 @@
 
 namespace tether::tunnel {
 
-// The device's static key pair.
+// The device's static key pair. The key is made ready for OpenSSL once
+// (crypto::X25519PrivateKey): it takes part in a DH in every handshake.
 class LocalIdentity {
  public:
   // Clamps the key, as wg does with a configured PrivateKey.
@@ -50,12 +51,14 @@ class LocalIdentity {
   LocalIdentity(const LocalIdentity&) = delete;
   LocalIdentity& operator=(const LocalIdentity&) = delete;
 
+  // The raw bytes, for the key log.
   const crypto::PrivateKey& private_key() const { return private_key_; }
-  const crypto::PublicKey& public_key() const { return public_key_; }
+  const crypto::X25519PrivateKey& key() const { return key_; }
+  const crypto::PublicKey& public_key() const { return key_.public_key(); }
 
  private:
   crypto::PrivateKey private_key_{};
-  crypto::PublicKey public_key_{};
+  crypto::X25519PrivateKey key_;
 };
 
 class Handshake {
@@ -135,6 +138,8 @@ class Handshake {
   State state_ = State::zeroed;
   std::optional<noise::SymmetricState> symmetric_;
   crypto::PrivateKey ephemeral_private_{};
+  // The same key, made once per handshake for its public key and its DHs.
+  std::optional<crypto::X25519PrivateKey> ephemeral_;
   crypto::PublicKey remote_ephemeral_{};
   std::uint32_t local_index_ = 0;
   std::uint32_t remote_index_ = 0;

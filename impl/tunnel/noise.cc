@@ -80,8 +80,8 @@ void SymmetricState::mix_ephemeral(const crypto::PublicKey& ephemeral) {
   noise::wipe(out[0]);
 }
 
-bool SymmetricState::mix_dh(const crypto::PrivateKey& private_key, const crypto::PublicKey& public_key) {
-  auto shared = crypto::x25519_shared_secret(private_key, public_key);
+bool SymmetricState::mix_dh(const crypto::X25519PrivateKey& private_key, const crypto::PublicKey& public_key) {
+  auto shared = private_key.shared_secret(public_key);
   if (!shared) return false;
   const bool mixed = mix_precomputed_dh(*shared);
   noise::wipe(*shared);
@@ -137,18 +137,17 @@ TransportKeys SymmetricState::split(bool initiator) const {
   return keys;
 }
 
-HandshakeOutcome<void> write_first_message(SymmetricState& state, const crypto::PrivateKey& ephemeral_private,
+HandshakeOutcome<void> write_first_message(SymmetricState& state, const crypto::X25519PrivateKey& ephemeral,
                                            const crypto::PublicKey& initiator_static_public,
                                            const crypto::PublicKey& responder_static,
                                            const crypto::SharedSecret& static_static, ByteView payload,
                                            MutableByteView out) {
   if (out.size() != first_message_size(payload.size())) return HandshakeError::malformed;
   // e
-  const crypto::PublicKey ephemeral = crypto::derive_public_key(ephemeral_private);
-  copy_into(ephemeral, mutable_subview(out, 0, kKeySize));
-  state.mix_ephemeral(ephemeral);
+  copy_into(ephemeral.public_key(), mutable_subview(out, 0, kKeySize));
+  state.mix_ephemeral(ephemeral.public_key());
   // es
-  if (!state.mix_dh(ephemeral_private, responder_static)) return HandshakeError::low_order_key;
+  if (!state.mix_dh(ephemeral, responder_static)) return HandshakeError::low_order_key;
   // s
   state.encrypt_and_hash(initiator_static_public, mutable_subview(out, kKeySize, kKeySize + kTagSize));
   // ss
@@ -159,7 +158,7 @@ HandshakeOutcome<void> write_first_message(SymmetricState& state, const crypto::
 }
 
 HandshakeOutcome<FirstMessageIdentity> read_first_message_identity(SymmetricState& state,
-                                                                   const crypto::PrivateKey& responder_static_private,
+                                                                   const crypto::X25519PrivateKey& responder_static,
                                                                    ByteView message) {
   if (message.size() < first_message_size(0)) return HandshakeError::malformed;
   FirstMessageIdentity id;
@@ -167,7 +166,7 @@ HandshakeOutcome<FirstMessageIdentity> read_first_message_identity(SymmetricStat
   id.ephemeral = key_at(message, 0);
   state.mix_ephemeral(id.ephemeral);
   // es
-  if (!state.mix_dh(responder_static_private, id.ephemeral)) return HandshakeError::low_order_key;
+  if (!state.mix_dh(responder_static, id.ephemeral)) return HandshakeError::low_order_key;
   // s
   if (!state.decrypt_and_hash(message.subview(kKeySize, kKeySize + kTagSize), MutableByteView(id.initiator_static)))
     return HandshakeError::bad_static;
@@ -186,18 +185,17 @@ HandshakeOutcome<void> read_first_message_payload(SymmetricState& state, const c
   return {};
 }
 
-HandshakeOutcome<void> write_second_message(SymmetricState& state, const crypto::PrivateKey& ephemeral_private,
+HandshakeOutcome<void> write_second_message(SymmetricState& state, const crypto::X25519PrivateKey& ephemeral,
                                             const crypto::PublicKey& initiator_ephemeral,
                                             const crypto::PublicKey& initiator_static, const crypto::Key32& psk,
                                             ByteView payload, MutableByteView out) {
   if (out.size() != second_message_size(payload.size())) return HandshakeError::malformed;
   // e
-  const crypto::PublicKey ephemeral = crypto::derive_public_key(ephemeral_private);
-  copy_into(ephemeral, mutable_subview(out, 0, kKeySize));
-  state.mix_ephemeral(ephemeral);
+  copy_into(ephemeral.public_key(), mutable_subview(out, 0, kKeySize));
+  state.mix_ephemeral(ephemeral.public_key());
   // ee, se
-  if (!state.mix_dh(ephemeral_private, initiator_ephemeral)) return HandshakeError::low_order_key;
-  if (!state.mix_dh(ephemeral_private, initiator_static)) return HandshakeError::low_order_key;
+  if (!state.mix_dh(ephemeral, initiator_ephemeral)) return HandshakeError::low_order_key;
+  if (!state.mix_dh(ephemeral, initiator_static)) return HandshakeError::low_order_key;
   // psk
   state.mix_psk(psk);
   // {payload}
@@ -206,8 +204,8 @@ HandshakeOutcome<void> write_second_message(SymmetricState& state, const crypto:
 }
 
 HandshakeOutcome<crypto::PublicKey> read_second_message(SymmetricState& state,
-                                                        const crypto::PrivateKey& ephemeral_private,
-                                                        const crypto::PrivateKey& initiator_static_private,
+                                                        const crypto::X25519PrivateKey& ephemeral,
+                                                        const crypto::X25519PrivateKey& initiator_static,
                                                         const crypto::Key32& psk, ByteView message,
                                                         MutableByteView payload) {
   if (message.size() < second_message_size(0) || payload.size() != message.size() - second_message_size(0))
@@ -216,8 +214,8 @@ HandshakeOutcome<crypto::PublicKey> read_second_message(SymmetricState& state,
   const crypto::PublicKey responder_ephemeral = key_at(message, 0);
   state.mix_ephemeral(responder_ephemeral);
   // ee, se
-  if (!state.mix_dh(ephemeral_private, responder_ephemeral)) return HandshakeError::low_order_key;
-  if (!state.mix_dh(initiator_static_private, responder_ephemeral)) return HandshakeError::low_order_key;
+  if (!state.mix_dh(ephemeral, responder_ephemeral)) return HandshakeError::low_order_key;
+  if (!state.mix_dh(initiator_static, responder_ephemeral)) return HandshakeError::low_order_key;
   // psk
   state.mix_psk(psk);
   // {payload}

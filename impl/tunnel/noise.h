@@ -92,7 +92,7 @@ class SymmetricState {
   void mix_ephemeral(const crypto::PublicKey& ephemeral);
   // DH tokens (es, ee, se, ss): C, k = KDF2(C, DH(private, public)). False,
   // with the state unchanged, when the DH is all zeros.
-  bool mix_dh(const crypto::PrivateKey& private_key, const crypto::PublicKey& public_key);
+  bool mix_dh(const crypto::X25519PrivateKey& private_key, const crypto::PublicKey& public_key);
   // The same with a DH computed earlier (WireGuard precomputes ss per peer).
   bool mix_precomputed_dh(const crypto::SharedSecret& shared);
   // The "psk" token: C, t, k = KDF3(C, psk); MixHash(t).
@@ -113,9 +113,13 @@ class SymmetricState {
   crypto::AeadKey key_{};
 };
 
+// Private keys come as X25519PrivateKey, made once by the caller: the
+// ephemeral key serves its public key and one or two DHs, the static key a
+// DH in every handshake.
+//
 // Initiator, first message: writes first_message_size(payload.size())
 // bytes to out. `static_static` is DH(initiator static, responder static).
-HandshakeOutcome<void> write_first_message(SymmetricState& state, const crypto::PrivateKey& ephemeral_private,
+HandshakeOutcome<void> write_first_message(SymmetricState& state, const crypto::X25519PrivateKey& ephemeral,
                                            const crypto::PublicKey& initiator_static_public,
                                            const crypto::PublicKey& responder_static,
                                            const crypto::SharedSecret& static_static, ByteView payload,
@@ -129,14 +133,14 @@ struct FirstMessageIdentity {
   crypto::PublicKey initiator_static{};
 };
 HandshakeOutcome<FirstMessageIdentity> read_first_message_identity(SymmetricState& state,
-                                                                   const crypto::PrivateKey& responder_static_private,
+                                                                   const crypto::X25519PrivateKey& responder_static,
                                                                    ByteView message);
 // `payload` receives message.size() - first_message_size(0) bytes.
 HandshakeOutcome<void> read_first_message_payload(SymmetricState& state, const crypto::SharedSecret& static_static,
                                                   ByteView message, MutableByteView payload);
 
 // Responder, second message: writes second_message_size(payload.size()) bytes.
-HandshakeOutcome<void> write_second_message(SymmetricState& state, const crypto::PrivateKey& ephemeral_private,
+HandshakeOutcome<void> write_second_message(SymmetricState& state, const crypto::X25519PrivateKey& ephemeral,
                                             const crypto::PublicKey& initiator_ephemeral,
                                             const crypto::PublicKey& initiator_static, const crypto::Key32& psk,
                                             ByteView payload, MutableByteView out);
@@ -144,8 +148,8 @@ HandshakeOutcome<void> write_second_message(SymmetricState& state, const crypto:
 // Initiator, second message: returns the responder's ephemeral key;
 // `payload` receives message.size() - second_message_size(0) bytes.
 HandshakeOutcome<crypto::PublicKey> read_second_message(SymmetricState& state,
-                                                        const crypto::PrivateKey& ephemeral_private,
-                                                        const crypto::PrivateKey& initiator_static_private,
+                                                        const crypto::X25519PrivateKey& ephemeral,
+                                                        const crypto::X25519PrivateKey& initiator_static,
                                                         const crypto::Key32& psk, ByteView message,
                                                         MutableByteView payload);
 

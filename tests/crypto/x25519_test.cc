@@ -71,6 +71,33 @@ BOOST_AUTO_TEST_CASE(rfc7748_section_6_1_alice_and_bob) {
   BOOST_TEST(to_hex(*from_bob) == to_hex(*from_alice));
 }
 
+// The prepared key gives the same answers as the free functions, for as
+// many DHs as it is used in, and keeps its low-order check.
+BOOST_AUTO_TEST_CASE(prepared_private_key_matches_the_free_functions) {
+  const PrivateKey alice = key32("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+  const PrivateKey bob = key32("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
+  X25519PrivateKey prepared(alice);
+  BOOST_TEST(to_hex(prepared.public_key()) == "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+  for (int i = 0; i < 3; ++i) {
+    Result<SharedSecret> r = prepared.shared_secret(derive_public_key(bob));
+    BOOST_REQUIRE(r.ok());
+    BOOST_TEST(to_hex(*r) == "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
+  }
+  // An unclamped scalar is clamped when used (RFC 7748 5.2's first vector).
+  X25519PrivateKey unclamped(key32("a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4"));
+  Result<SharedSecret> r = unclamped.shared_secret(key32("e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c"));
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(to_hex(*r) == "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552");
+
+  Result<SharedSecret> low = prepared.shared_secret(PublicKey{});
+  BOOST_REQUIRE(!low.ok());
+  BOOST_TEST(low.error().code == ErrorCode::crypto);
+
+  X25519PrivateKey moved(std::move(prepared));
+  BOOST_TEST(to_hex(moved.public_key()) == "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+  BOOST_TEST(moved.shared_secret(derive_public_key(bob)).ok());
+}
+
 // A low-order peer point (here u = 0 and u = 1) yields an all-zero secret,
 // which WireGuard must refuse.
 BOOST_AUTO_TEST_CASE(low_order_point_is_rejected) {

@@ -102,12 +102,12 @@ BOOST_AUTO_TEST_CASE(cacophony_ikpsk2_vector) {
   const auto ss_initiator = crypto::x25519_shared_secret(init_static, resp_static_public);
   BOOST_REQUIRE(ss_initiator.ok());
   Bytes message0(noise::first_message_size(payload0.size()));
-  BOOST_REQUIRE(noise::write_first_message(initiator, init_ephemeral, init_static_public, resp_static_public,
+  BOOST_REQUIRE(noise::write_first_message(initiator, crypto::X25519PrivateKey(init_ephemeral), init_static_public, resp_static_public,
                                            *ss_initiator, payload0, message0)
                     .ok());
   BOOST_TEST(to_hex(message0) == vector::messages[0].ciphertext);
 
-  auto identity = noise::read_first_message_identity(responder, resp_static, message0);
+  auto identity = noise::read_first_message_identity(responder, crypto::X25519PrivateKey(resp_static), message0);
   BOOST_REQUIRE(identity.ok());
   BOOST_TEST(to_hex(identity->initiator_static) == to_hex(init_static_public));
   const auto ss_responder = crypto::x25519_shared_secret(resp_static, identity->initiator_static);
@@ -119,13 +119,14 @@ BOOST_AUTO_TEST_CASE(cacophony_ikpsk2_vector) {
   // <- e, ee, se, psk, {payload}
   const Bytes payload1 = hex_bytes(vector::messages[1].payload);
   Bytes message1(noise::second_message_size(payload1.size()));
-  BOOST_REQUIRE(noise::write_second_message(responder, resp_ephemeral, identity->ephemeral,
+  BOOST_REQUIRE(noise::write_second_message(responder, crypto::X25519PrivateKey(resp_ephemeral), identity->ephemeral,
                                             identity->initiator_static, psk, payload1, message1)
                     .ok());
   BOOST_TEST(to_hex(message1) == vector::messages[1].ciphertext);
 
   Bytes received1(message1.size() - noise::second_message_size(0));
-  auto responder_ephemeral = noise::read_second_message(initiator, init_ephemeral, init_static, psk, message1, received1);
+  auto responder_ephemeral = noise::read_second_message(initiator, crypto::X25519PrivateKey(init_ephemeral),
+                                                        crypto::X25519PrivateKey(init_static), psk, message1, received1);
   BOOST_REQUIRE(responder_ephemeral.ok());
   BOOST_TEST(to_hex(*responder_ephemeral) == to_hex(crypto::derive_public_key(resp_ephemeral)));
   BOOST_TEST(to_hex(received1) == vector::messages[1].payload);
@@ -178,7 +179,8 @@ BOOST_AUTO_TEST_CASE(vector_second_message_under_a_wrong_psk_fails) {
   BOOST_REQUIRE(ss.ok());
   const Bytes payload0 = hex_bytes(vector::messages[0].payload);
   Bytes message0(noise::first_message_size(payload0.size()));
-  BOOST_REQUIRE(noise::write_first_message(initiator, init_ephemeral, crypto::derive_public_key(init_static),
+  BOOST_REQUIRE(noise::write_first_message(initiator, crypto::X25519PrivateKey(init_ephemeral),
+                                           crypto::derive_public_key(init_static),
                                            resp_static_public, *ss, payload0, message0)
                     .ok());
 
@@ -187,11 +189,12 @@ BOOST_AUTO_TEST_CASE(vector_second_message_under_a_wrong_psk_fails) {
   auto wrong_psk = key(vector::psk);
   wrong_psk[0] ^= 1;
   noise::SymmetricState attempt = initiator;
-  auto read = noise::read_second_message(attempt, init_ephemeral, init_static, wrong_psk, message1, payload);
+  const crypto::X25519PrivateKey ephemeral(init_ephemeral), initiator_static(init_static);
+  auto read = noise::read_second_message(attempt, ephemeral, initiator_static, wrong_psk, message1, payload);
   BOOST_REQUIRE(!read.ok());
   BOOST_TEST(read.error() == HandshakeError::bad_response);
   // The same state with the right PSK reads it: only the PSK differed.
-  read = noise::read_second_message(initiator, init_ephemeral, init_static, key(vector::psk), message1, payload);
+  read = noise::read_second_message(initiator, ephemeral, initiator_static, key(vector::psk), message1, payload);
   BOOST_TEST(read.ok());
 }
 
