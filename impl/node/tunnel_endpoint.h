@@ -164,6 +164,9 @@ class TunnelEndpoint {
   std::unique_ptr<UdpSocket> udp6_;
   std::unique_ptr<TunnelDevice> tun_;
   std::unique_ptr<Timer> timer_;
+  // What timer_ is armed for; never when it is not armed (cancelled, or it
+  // fired), so rearm() can skip the Host call when nothing changed.
+  Time timer_deadline_ = Time::never();
   std::vector<std::unique_ptr<PeerState>> peers_;
   int key_log_fd_ = -1;
   std::map<SubscriptionId, EventHandler> subscribers_;

@@ -166,6 +166,27 @@ BOOST_AUTO_TEST_CASE(handshake_and_pings_both_ways_through_the_devices) {
   BOOST_TEST(contains(shown, "  persistent keepalive: every 25 seconds\n"), shown);
 }
 
+BOOST_AUTO_TEST_CASE(packets_that_leave_the_deadline_alone_do_not_rearm_the_timer) {
+  World w;
+  w.start_both();
+  BOOST_TEST_REQUIRE(w.run_until([&] { return w.home->count(EventKind::handshake_completed) > 0; }, Duration::seconds(2)));
+  w.home->os.ping(kRelayInner);
+  BOOST_TEST_REQUIRE(w.run_until([&] { return w.home->os.answered(1); }, Duration::seconds(1)));
+  // A burst of 50 pings: 100 packets through each endpoint. The timers move
+  // only at the turn of the flow (the first packet each way starts the
+  // keepalive or rekey timer, the rest find it pending), so the Host's timer
+  // is armed a few times, not once per packet.
+  const std::uint64_t relay_arms = w.relay->host.timer_arms(), home_arms = w.home->host.timer_arms();
+  for (int i = 0; i < 50; ++i) w.home->os.ping(kRelayInner);
+  BOOST_TEST_REQUIRE(w.run_until([&] { return w.home->os.answered(51); }, Duration::seconds(1)));
+  BOOST_TEST(w.relay->host.timer_arms() - relay_arms <= 4u, w.relay->host.timer_arms() - relay_arms);
+  BOOST_TEST(w.home->host.timer_arms() - home_arms <= 4u, w.home->host.timer_arms() - home_arms);
+  // The timers still fire when due: the home's keepalive after 25 s of silence.
+  const std::size_t keepalives = w.home->count(EventKind::keepalive_sent);
+  w.world.run_for(Duration::seconds(30));
+  BOOST_TEST(w.home->count(EventKind::keepalive_sent) > keepalives);
+}
+
 BOOST_AUTO_TEST_CASE(persistent_keepalive_every_25_seconds_of_silence) {
   World w;
   w.start_both();

@@ -11,9 +11,11 @@ namespace {
 
 class ManualTimer : public Timer {
  public:
-  ManualTimer(ManualWorld& world, std::function<void()> on_fire) : world_(world), on_fire_(std::move(on_fire)) {}
+  ManualTimer(ManualWorld& world, std::function<void()> on_fire, std::shared_ptr<std::uint64_t> arms)
+      : world_(world), on_fire_(std::move(on_fire)), arms_(std::move(arms)) {}
   ~ManualTimer() override { cancel(); }
   void arm_at(Time deadline) override {
+    ++*arms_;
     cancel();
     event_ = world_.schedule(deadline, [this] {
       event_ = 0;
@@ -29,6 +31,7 @@ class ManualTimer : public Timer {
  private:
   ManualWorld& world_;
   std::function<void()> on_fire_;
+  std::shared_ptr<std::uint64_t> arms_;
   ManualWorld::EventId event_ = 0;
 };
 
@@ -311,7 +314,7 @@ ManualHost::~ManualHost() {
 }
 
 std::unique_ptr<Timer> ManualHost::create_timer(std::function<void()> on_fire) {
-  return std::make_unique<ManualTimer>(world_, std::move(on_fire));
+  return std::make_unique<ManualTimer>(world_, std::move(on_fire), timer_arms_);
 }
 
 void ManualHost::post(std::function<void()> fn) { world_.schedule(world_.now(), std::move(fn)); }

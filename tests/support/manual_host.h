@@ -69,6 +69,9 @@ class ManualHost : public Host {
   // How long lookups take from now on; unset (the default): a round trip,
   // twice the world's latency.
   void set_dns_delay(std::optional<Duration> delay) { dns_delay_ = delay; }
+  // How many times any timer of this host has been armed: what each arm
+  // would cost on Linux is a timer syscall.
+  std::uint64_t timer_arms() const { return *timer_arms_; }
   void set_tunnel_os(TunnelOs os) { tunnel_os_ = std::move(os); }
   const TunnelOs& tunnel_os() const { return tunnel_os_; }
   const std::vector<std::string>& log_lines() const { return log_lines_; }
@@ -94,6 +97,7 @@ class ManualHost : public Host {
   std::map<Endpoint, std::weak_ptr<ManualTcpListenerState>> listeners_;
   std::map<std::pair<std::string, DnsRecordType>, Result<DnsAnswer>> dns_;
   std::optional<Duration> dns_delay_;
+  std::shared_ptr<std::uint64_t> timer_arms_ = std::make_shared<std::uint64_t>(0);  // outlives timers
   TunnelOs tunnel_os_;
 };
 
