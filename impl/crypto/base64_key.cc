@@ -2,21 +2,13 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <cstdio>
+
+#include "core/base64.h"
 
 namespace tether::crypto {
 namespace {
-
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int sextet_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
 
 // Printable characters are quoted as they are; others as an escape, so a
 // stray NUL or newline is visible in the message.
@@ -35,20 +27,7 @@ Error key_error(std::string message) {
 }  // namespace
 
 std::string encode_base64_key(const Key32& key) {
-  std::string out;
-  out.reserve(kBase64KeyTextSize);
-  std::size_t i = 0;
-  for (; i + 3 <= key.size(); i += 3) {
-    const std::uint32_t group = std::uint32_t(key[i]) << 16 | std::uint32_t(key[i + 1]) << 8 | key[i + 2];
-    for (int shift = 18; shift >= 0; shift -= 6) out.push_back(kAlphabet[(group >> shift) & 63]);
-  }
-  // 32 = 10 * 3 + 2: the last two bytes make three characters and one '='.
-  const std::uint32_t tail = std::uint32_t(key[i]) << 16 | std::uint32_t(key[i + 1]) << 8;
-  out.push_back(kAlphabet[(tail >> 18) & 63]);
-  out.push_back(kAlphabet[(tail >> 12) & 63]);
-  out.push_back(kAlphabet[(tail >> 6) & 63]);
-  out.push_back('=');
-  return out;
+  return base64_encode(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
 }
 
 // Unlike `wg`, not constant-time: keys are decoded once, from the local
@@ -62,7 +41,7 @@ Result<Key32> decode_base64_key(std::string_view text) {
   std::size_t data_chars = text.size();
   while (data_chars > 0 && text[data_chars - 1] == '=') --data_chars;
   for (std::size_t pos = 0; pos < data_chars; ++pos) {
-    if (sextet_value(text[pos]) < 0)
+    if (base64_sextet(text[pos]) < 0)
       return key_error("invalid base64 character " + describe_char(text[pos]) + " at position " +
                        std::to_string(pos));
   }
@@ -71,27 +50,17 @@ Result<Key32> decode_base64_key(std::string_view text) {
     return key_error("key decodes to " + std::to_string(decoded_size) + " bytes, expected " +
                      std::to_string(kBase64KeySize));
 
-  Key32 key{};
-  std::uint32_t accumulator = 0;
-  int bits = 0;
-  std::size_t out = 0;
-  for (std::size_t pos = 0; pos < data_chars; ++pos) {
-    accumulator = (accumulator << 6) | static_cast<std::uint32_t>(sextet_value(text[pos]));
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      key[out++] = static_cast<std::uint8_t>(accumulator >> bits);
-    }
-  }
-  // 43 characters carry 258 bits; the 2 left over must be zero or the same
-  // key would have four spellings (and `wg` rejects them too).
-  const bool leftover_bits_set = (accumulator & ((1u << bits) - 1)) != 0;
-  OPENSSL_cleanse(&accumulator, sizeof accumulator);
-  if (leftover_bits_set) {
-    OPENSSL_cleanse(key.data(), key.size());
+  // The checks above give the precise complaint; what can still fail here
+  // is a last character that sets bits beyond the 32 bytes, which would give
+  // the same key four spellings (and `wg` rejects it too).
+  std::optional<std::string> bytes = base64_decode(text);
+  if (!bytes) {
     return key_error("key's last character '" + std::string(1, text[data_chars - 1]) +
                      "' sets bits beyond the 32 bytes (not a canonical base64 key)");
   }
+  Key32 key{};
+  std::copy(bytes->begin(), bytes->end(), key.begin());
+  OPENSSL_cleanse(bytes->data(), bytes->size());
   return key;
 }
 

@@ -1,17 +1,18 @@
 #pragma once
 // The two SASL mechanisms the server offers (RFC 4954, over TLS only):
-// PLAIN (RFC 4616) and LOGIN (draft-murchison-sasl-login), with their
-// base64 (RFC 4648 4, padding required, nothing else allowed).
+// PLAIN (RFC 4616) and LOGIN (draft-murchison-sasl-login). Their base64 is
+// core's strict codec (RFC 4648 4, padding required, nothing else allowed).
 
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/base64.h"
+
 namespace tether::smtp {
 
-std::string base64_encode(std::string_view bytes);
-// nullopt unless `text` is canonical padded base64 (no spaces or line breaks).
-std::optional<std::string> base64_decode(std::string_view text);
+using tether::base64_decode;
+using tether::base64_encode;
 
 struct PlainCredentials {
   std::string authzid;  // usually empty
