@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <ctime>
 #include <memory>
 
 #include "crypto/openssl_error.h"
@@ -26,6 +27,9 @@ struct BioFree {
 };
 struct BnFree {
   void operator()(BIGNUM* b) const { BN_free(b); }
+};
+struct BnCtxFree {
+  void operator()(BN_CTX* c) const { BN_CTX_free(c); }
 };
 
 bool is_ip_literal(const std::string& name) {
@@ -67,24 +71,40 @@ Result<CertificateAndKey> make_self_signed_certificate(const SelfSignedCertifica
   if (options.valid_days <= 0)
     return Error(ErrorCode::invalid_argument, "certificate validity must be positive");
 
+  const bool injected = options.sources.random_bytes || options.sources.wall_now;
+  if (injected && !(options.sources.random_bytes && options.sources.wall_now))
+    return Error(ErrorCode::invalid_argument, "certificate sources need both a randomness source and a wall clock");
+  std::shared_ptr<const InjectedRandomLibrary> library;
+  if (injected) {
+    auto made = InjectedRandomLibrary::create(options.sources.random_bytes);
+    if (!made) return made.error();
+    library = std::move(made).value();
+  }
+  OSSL_LIB_CTX* libctx = library ? library->native() : nullptr;
+  const std::time_t now = injected ? static_cast<std::time_t>(options.sources.wall_now().unix_seconds())
+                                   : std::time(nullptr);
+
   std::unique_ptr<EVP_PKEY, PkeyFree> key(options.key_type == CertificateKeyType::ec_p256
-                                              ? EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")
-                                              : EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+                                              ? EVP_PKEY_Q_keygen(libctx, nullptr, "EC", "P-256")
+                                              : EVP_PKEY_Q_keygen(libctx, nullptr, "ED25519"));
   if (!key) return openssl_error("generating certificate key");
 
-  std::unique_ptr<X509, X509Free> cert(X509_new());
+  std::unique_ptr<X509, X509Free> cert(X509_new_ex(libctx, nullptr));
   if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1)
     return openssl_error("creating certificate");
 
   // A random 127-bit serial, as CAs use: two certificates made for the same
   // name must still differ, or clients caching by issuer+serial get confused.
+  std::unique_ptr<BN_CTX, BnCtxFree> bn_ctx(BN_CTX_new_ex(libctx));
   std::unique_ptr<BIGNUM, BnFree> serial(BN_new());
-  if (!serial || BN_rand(serial.get(), 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) != 1 ||
+  if (!bn_ctx || !serial ||
+      BN_rand_ex(serial.get(), 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY, 0, bn_ctx.get()) != 1 ||
       BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())) == nullptr)
     return openssl_error("setting certificate serial");
 
-  if (X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) == nullptr ||
-      X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400L * options.valid_days) == nullptr)
+  std::time_t start = now;
+  if (X509_time_adj_ex(X509_getm_notBefore(cert.get()), 0, -3600, &start) == nullptr ||
+      X509_time_adj_ex(X509_getm_notAfter(cert.get()), options.valid_days, 0, &start) == nullptr)
     return openssl_error("setting certificate validity");
 
   X509_NAME* name = X509_get_subject_name(cert.get());

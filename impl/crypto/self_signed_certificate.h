@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "crypto/injected_random_library.h"
 
 namespace tether::crypto {
 
@@ -23,6 +24,11 @@ struct SelfSignedCertificateOptions {
   std::vector<std::string> alt_names;
   CertificateKeyType key_type = CertificateKeyType::ec_p256;
   int valid_days = 3650;
+  // When set (both), the key, the serial number and the ECDSA signature's
+  // nonce are drawn from sources.random_bytes and validity starts from
+  // sources.wall_now(): same sources, same certificate and key, byte for
+  // byte. Unset: OpenSSL's RNG and the system clock.
+  RandomAndClock sources;
 };
 
 struct CertificateAndKey {
@@ -32,8 +38,7 @@ struct CertificateAndKey {
 
 // The certificate is its own CA (basicConstraints CA:TRUE), so a peer can
 // trust exactly it with TlsContext::trust_ca_pem. Validity starts an hour
-// before the system clock's now, to tolerate skew between machines. The key
-// and serial number come from OpenSSL's RNG.
+// before now, to tolerate skew between machines.
 Result<CertificateAndKey> make_self_signed_certificate(const SelfSignedCertificateOptions& options);
 Result<CertificateAndKey> make_self_signed_certificate(std::string_view common_name);
 

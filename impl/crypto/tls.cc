@@ -53,9 +53,33 @@ bool is_ip_literal(const std::string& name) {
 // ---- TlsContext ----
 
 Result<TlsContext> TlsContext::create(TlsRole role) {
-  SSL_CTX* ctx = SSL_CTX_new(role == TlsRole::client ? TLS_client_method() : TLS_server_method());
+  return create(role, nullptr, nullptr);
+}
+
+Result<TlsContext> TlsContext::create(TlsRole role, RandomAndClock sources) {
+  if (!sources.random_bytes || !sources.wall_now)
+    return Error(ErrorCode::invalid_argument, "a TLS context needs both a randomness source and a wall clock");
+  auto library = InjectedRandomLibrary::create(std::move(sources.random_bytes));
+  if (!library) return library.error();
+  return create(role, std::move(library).value(), std::move(sources.wall_now));
+}
+
+Result<TlsContext> TlsContext::create(TlsRole role, std::shared_ptr<const InjectedRandomLibrary> library,
+                                      WallClockSource wall_now) {
+  ERR_clear_error();
+  SSL_CTX* ctx = SSL_CTX_new_ex(library ? library->native() : nullptr, nullptr,
+                                role == TlsRole::client ? TLS_client_method() : TLS_server_method());
   if (ctx == nullptr) return openssl_error("creating TLS context");
   TlsContext context(role, ctx);
+  context.library_ = std::move(library);
+  context.wall_now_ = std::move(wall_now);
+  if (context.library_) {
+    // A ticket seals the session with its creation time from the system
+    // clock, and resumption would make a session depend on earlier ones.
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    if (SSL_CTX_set_num_tickets(ctx, 0) != 1) return openssl_error("turning off session tickets");
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  }
   if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
     return openssl_error("setting TLS 1.2 minimum");
   SSL_CTX_set_default_passwd_cb(ctx, refuse_passphrase);
@@ -72,6 +96,8 @@ TlsContext::~TlsContext() {
 TlsContext::TlsContext(TlsContext&& other) noexcept
     : role_(other.role_),
       ctx_(std::exchange(other.ctx_, nullptr)),
+      library_(std::move(other.library_)),
+      wall_now_(std::move(other.wall_now_)),
       verify_peer_(other.verify_peer_),
       has_certificate_(other.has_certificate_) {}
 
@@ -80,6 +106,8 @@ TlsContext& TlsContext::operator=(TlsContext&& other) noexcept {
     SSL_CTX_free(ctx_);
     role_ = other.role_;
     ctx_ = std::exchange(other.ctx_, nullptr);
+    library_ = std::move(other.library_);
+    wall_now_ = std::move(other.wall_now_);
     verify_peer_ = other.verify_peer_;
     has_certificate_ = other.has_certificate_;
   }
@@ -88,8 +116,16 @@ TlsContext& TlsContext::operator=(TlsContext&& other) noexcept {
 
 Result<void> TlsContext::use_certificate_pem(std::string_view chain_pem, std::string_view private_key_pem) {
   ERR_clear_error();
+  OSSL_LIB_CTX* libctx = library_ ? library_->native() : nullptr;
   BioPtr chain = read_only_bio(chain_pem);
-  X509Ptr leaf(chain ? PEM_read_bio_X509(chain.get(), nullptr, refuse_passphrase, nullptr) : nullptr);
+  // Made in the context's library, as SSL_CTX_use_certificate_chain_file
+  // does, so the key signs (and draws its nonces) there.
+  X509* leaf_read = chain ? X509_new_ex(libctx, nullptr) : nullptr;
+  if (leaf_read != nullptr && PEM_read_bio_X509(chain.get(), &leaf_read, refuse_passphrase, nullptr) == nullptr) {
+    X509_free(leaf_read);
+    leaf_read = nullptr;
+  }
+  X509Ptr leaf(leaf_read);
   if (!leaf) return openssl_error("reading certificate PEM");
   if (SSL_CTX_use_certificate(ctx_, leaf.get()) != 1) return openssl_error("using certificate");
   SSL_CTX_clear_chain_certs(ctx_);
@@ -103,7 +139,8 @@ Result<void> TlsContext::use_certificate_pem(std::string_view chain_pem, std::st
 
   BioPtr key_bio = read_only_bio(private_key_pem);
   EVP_PKEY* key =
-      key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr, refuse_passphrase, nullptr) : nullptr;
+      key_bio ? PEM_read_bio_PrivateKey_ex(key_bio.get(), nullptr, refuse_passphrase, nullptr, libctx, nullptr)
+              : nullptr;
   if (key == nullptr) return openssl_error("reading private key PEM (encrypted keys are not supported)");
   const int used = SSL_CTX_use_PrivateKey(ctx_, key);
   EVP_PKEY_free(key);
@@ -198,6 +235,11 @@ Result<TlsSession> TlsSession::create(const TlsContext& context, std::string_vie
   BIO_set_mem_eof_return(network_in, -1);
   SSL_set_bio(ssl, network_in, network_out);
   TlsSession session(ssl, network_in, network_out);
+  session.library_ = context.library_;
+  if (context.wall_now_) {
+    // Read once: a handshake is over within seconds of its session's start.
+    X509_VERIFY_PARAM_set_time(SSL_get0_param(ssl), static_cast<time_t>(context.wall_now_().unix_seconds()));
+  }
 
   if (context.role() == TlsRole::client) {
     SSL_set_connect_state(ssl);
@@ -222,7 +264,8 @@ TlsSession::~TlsSession() {
 }
 
 TlsSession::TlsSession(TlsSession&& other) noexcept
-    : ssl_(std::exchange(other.ssl_, nullptr)),
+    : library_(std::move(other.library_)),
+      ssl_(std::exchange(other.ssl_, nullptr)),
       network_in_(std::exchange(other.network_in_, nullptr)),
       network_out_(std::exchange(other.network_out_, nullptr)),
       state_(other.state_),
@@ -234,6 +277,7 @@ TlsSession::TlsSession(TlsSession&& other) noexcept
 TlsSession& TlsSession::operator=(TlsSession&& other) noexcept {
   if (this != &other) {
     SSL_free(ssl_);
+    library_ = std::move(other.library_);
     ssl_ = std::exchange(other.ssl_, nullptr);
     network_in_ = std::exchange(other.network_in_, nullptr);
     network_out_ = std::exchange(other.network_out_, nullptr);

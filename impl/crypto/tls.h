@@ -8,17 +8,29 @@
 //   send(session.take_ciphertext());
 //   app_data = session.read_plaintext();
 //
-// TLS draws randomness and reads the system clock (certificate validity)
-// inside OpenSSL; that is the one place where the simulation is not
-// byte-for-byte reproducible, and STARTTLS traffic is opaque anyway.
+// Randomness and time. A context made with create(role) uses OpenSSL's own
+// DRBG and the system clock. A context made with create(role, sources)
+// (MailRelay passes Host::random_bytes and Host::wall_now) draws from
+// sources.random_bytes everything OpenSSL draws for its sessions: client and
+// server randoms, the TLS 1.3 legacy session id, key shares, ECDSA nonces,
+// RSA padding and PSS salts, TLS 1.2 CBC IVs and session ids, and the ticket
+// keys OpenSSL makes with every SSL_CTX (see injected_random_library.h); and
+// it checks certificate validity at sources.wall_now(), read when each
+// session is created. To keep sessions a function of those two, it has no
+// session tickets and no session cache (so no resumption, which a mail
+// relay's sessions seldom use). Still read from the system clock, and never
+// sent: SSL_SESSION's creation time and timeout, which only a cache or a
+// ticket would consult. Same sources, same calls: byte-identical ciphertext.
 
 #include <openssl/types.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/bytes.h"
 #include "core/error.h"
+#include "crypto/injected_random_library.h"
 
 namespace tether::crypto {
 
@@ -33,6 +45,9 @@ class TlsContext {
   // until set_verify_peer(true), because opportunistic STARTTLS between MTAs
   // commonly meets self-signed certificates.
   static Result<TlsContext> create(TlsRole role);
+  // Randomness and the time for certificate checks from sources (both
+  // required), as the header comment says.
+  static Result<TlsContext> create(TlsRole role, RandomAndClock sources);
 
   ~TlsContext();
   TlsContext(TlsContext&& other) noexcept;
@@ -62,10 +77,16 @@ class TlsContext {
   SSL_CTX* native() const { return ctx_; }
 
  private:
+  friend class TlsSession;
   TlsContext(TlsRole role, SSL_CTX* ctx) : role_(role), ctx_(ctx) {}
+  static Result<TlsContext> create(TlsRole role, std::shared_ptr<const InjectedRandomLibrary> library,
+                                   WallClockSource wall_now);
 
   TlsRole role_;
   SSL_CTX* ctx_ = nullptr;
+  // Outlives ctx_ (and each session's SSL): both were made in it.
+  std::shared_ptr<const InjectedRandomLibrary> library_;
+  WallClockSource wall_now_;  // empty: the system clock
   bool verify_peer_ = false;
   bool has_certificate_ = false;
 };
@@ -139,6 +160,7 @@ class TlsSession {
   void fail(int ssl_error);
   Result<void> write_now(ByteView bytes);
 
+  std::shared_ptr<const InjectedRandomLibrary> library_;  // the context's, if any: freed after ssl_
   SSL* ssl_ = nullptr;
   BIO* network_in_ = nullptr;   // ciphertext from the peer; owned by ssl_
   BIO* network_out_ = nullptr;  // ciphertext for the peer; owned by ssl_

@@ -2,7 +2,9 @@
 // as the SMTP layer will do over a (real or simulated) TCP stream.
 #include "crypto/tls.h"
 
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
@@ -314,6 +316,189 @@ BOOST_AUTO_TEST_CASE(configuration_errors) {
   BOOST_REQUIRE(!mismatch.ok());
   BOOST_TEST_MESSAGE("mismatch error: " << mismatch.error().message);
   BOOST_TEST(!server_ctx->trust_ca_pem("nothing here").ok());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---- injected randomness and clock (what the simulation relies on) ----
+
+namespace {
+
+// A seeded byte stream (SplitMix64), standing in for Host::random_bytes in
+// simulation; it also counts what OpenSSL drew, to show the draws come here.
+struct SeededSource {
+  std::uint64_t state;
+  std::size_t drawn = 0;
+  explicit SeededSource(std::uint64_t seed) : state(seed) {}
+  void fill(MutableByteView out) {
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      if (i % 8 == 0) {
+        state += 0x9e3779b97f4a7c15ull;
+        word = state;
+        word = (word ^ (word >> 30)) * 0xbf58476d1ce4e5b9ull;
+        word = (word ^ (word >> 27)) * 0x94d049bb133111ebull;
+        word ^= word >> 31;
+      }
+      out.data()[i] = static_cast<std::uint8_t>(word >> (8 * (i % 8)));
+    }
+    drawn += out.size();
+  }
+  std::uint64_t word = 0;
+};
+
+const WallTime kEpoch = WallTime::from_unix_seconds(1767225600);  // 2026-01-01T00:00:00Z
+
+RandomAndClock sources(const std::shared_ptr<SeededSource>& source, WallTime now) {
+  return RandomAndClock{[source](MutableByteView out) { source->fill(out); }, [now] { return now; }};
+}
+
+// Made at kEpoch from a seeded source: valid from kEpoch - 1 h for 10 years.
+CertificateAndKey seeded_certificate(std::uint64_t seed) {
+  SelfSignedCertificateOptions options;
+  options.common_name = "mail.example.org";
+  options.sources = sources(std::make_shared<SeededSource>(seed), kEpoch);
+  Result<CertificateAndKey> made = make_self_signed_certificate(options);
+  BOOST_REQUIRE_MESSAGE(made.ok(), (made.ok() ? "" : made.error().to_string()));
+  return std::move(made).value();
+}
+
+struct Transcript {
+  Bytes client_to_server, server_to_client;
+  std::size_t client_drew = 0, server_drew = 0;
+};
+
+// A STARTTLS-like exchange between contexts with seeded sources (seed, and
+// seed + 1 for the client), every ciphertext byte recorded in order.
+Transcript seeded_exchange(std::uint64_t seed, const CertificateAndKey& cert) {
+  auto server_source = std::make_shared<SeededSource>(seed);
+  auto client_source = std::make_shared<SeededSource>(seed + 1);
+  const WallTime now = kEpoch + Duration::seconds(86400);
+  Result<TlsContext> server_ctx = TlsContext::create(TlsRole::server, sources(server_source, now));
+  Result<TlsContext> client_ctx = TlsContext::create(TlsRole::client, sources(client_source, now));
+  BOOST_REQUIRE(server_ctx.ok());
+  BOOST_REQUIRE(client_ctx.ok());
+  BOOST_REQUIRE(server_ctx->use_certificate_pem(cert.certificate_pem, cert.private_key_pem).ok());
+  TlsSession server = session(*server_ctx);
+  TlsSession client = session(*client_ctx, "mail.example.org");
+
+  Transcript t;
+  auto move_all = [&] {
+    for (int round = 0; round < 50; ++round) {
+      const Bytes to_server = client.take_ciphertext(), to_client = server.take_ciphertext();
+      if (to_server.empty() && to_client.empty()) return;
+      append(t.client_to_server, to_server);
+      append(t.server_to_client, to_client);
+      if (!to_server.empty()) (void)server.feed_ciphertext(to_server);
+      if (!to_client.empty()) (void)client.feed_ciphertext(to_client);
+    }
+    BOOST_FAIL("TLS pump did not settle");
+  };
+  move_all();
+  BOOST_REQUIRE_MESSAGE(client.handshake_done(), client.error());
+  BOOST_REQUIRE(client.write_plaintext(ByteView(std::string_view("EHLO home.example.org\r\n"))).ok());
+  move_all();
+  BOOST_REQUIRE(server.write_plaintext(ByteView(std::string_view("250 mail.example.org\r\n"))).ok());
+  move_all();
+  BOOST_TEST(text(client.read_plaintext()) == "250 mail.example.org\r\n");
+  client.close();
+  move_all();
+  t.client_drew = client_source->drawn;
+  t.server_drew = server_source->drawn;
+  return t;
+}
+
+// A client that verifies mail.example.org against cert, at `now`.
+TlsSession verified_handshake(const CertificateAndKey& cert, WallTime now, TlsSession& server) {
+  auto source = std::make_shared<SeededSource>(7);
+  Result<TlsContext> server_ctx = TlsContext::create(TlsRole::server, sources(source, now));
+  Result<TlsContext> client_ctx = TlsContext::create(TlsRole::client, sources(source, now));
+  BOOST_REQUIRE(server_ctx.ok() && client_ctx.ok());
+  BOOST_REQUIRE(server_ctx->use_certificate_pem(cert.certificate_pem, cert.private_key_pem).ok());
+  BOOST_REQUIRE(client_ctx->trust_ca_pem(cert.certificate_pem).ok());
+  client_ctx->set_verify_peer(true);
+  server = session(*server_ctx);
+  TlsSession client = session(*client_ctx, "mail.example.org");
+  pump(client, server);
+  return client;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(tls_injected_sources)
+
+BOOST_AUTO_TEST_CASE(same_seeds_give_byte_identical_ciphertext_both_ways) {
+  const CertificateAndKey cert = seeded_certificate(1);
+  const Transcript a = seeded_exchange(42, cert);
+  const Transcript b = seeded_exchange(42, cert);
+  BOOST_TEST(a.client_to_server.size() > 200u);  // ClientHello, Finished, data, close_notify
+  BOOST_TEST(a.server_to_client.size() > 500u);  // ServerHello .. Finished with the certificate, data
+  BOOST_TEST((a.client_to_server == b.client_to_server), "client to server");
+  BOOST_TEST((a.server_to_client == b.server_to_client), "server to client");
+  // OpenSSL's draws (randoms, key shares, the ECDSA nonce, ticket keys) came
+  // from the sources: 32-byte randoms and X25519 keys at the least.
+  BOOST_TEST(a.client_drew >= 64u);
+  BOOST_TEST(a.server_drew >= 64u);
+  BOOST_TEST(a.client_drew == b.client_drew);
+  BOOST_TEST(a.server_drew == b.server_drew);
+
+  const Transcript c = seeded_exchange(43, cert);
+  BOOST_TEST((a.client_to_server != c.client_to_server), "client to server, other seed");
+  BOOST_TEST((a.server_to_client != c.server_to_client), "server to client, other seed");
+}
+
+BOOST_AUTO_TEST_CASE(certificate_validity_follows_the_injected_clock) {
+  const CertificateAndKey cert = seeded_certificate(1);  // valid from kEpoch - 1 h, 3650 days
+  {
+    TlsSession server = session(server_context());
+    TlsSession client = verified_handshake(cert, kEpoch + Duration::seconds(60), server);
+    BOOST_TEST(client.state() == TlsState::established, client.error());
+    BOOST_TEST(client.peer_verified());
+  }
+  {
+    TlsSession server = session(server_context());
+    TlsSession client = verified_handshake(cert, kEpoch + Duration::seconds(-2 * 3600), server);
+    BOOST_TEST(client.state() == TlsState::failed);
+    BOOST_TEST(client.error().find("certificate is not yet valid") != std::string::npos, client.error());
+  }
+  {
+    TlsSession server = session(server_context());
+    TlsSession client = verified_handshake(cert, kEpoch + Duration::seconds(3651LL * 86400), server);
+    BOOST_TEST(client.state() == TlsState::failed);
+    BOOST_TEST(client.error().find("certificate has expired") != std::string::npos, client.error());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(seeded_self_signed_certificates_repeat_byte_for_byte) {
+  const CertificateAndKey a = seeded_certificate(1), b = seeded_certificate(1), c = seeded_certificate(2);
+  BOOST_TEST((a.certificate_pem == b.certificate_pem), "certificate");
+  BOOST_TEST((a.private_key_pem == b.private_key_pem), "key");
+  BOOST_TEST((a.certificate_pem != c.certificate_pem), "certificate, other seed");
+  BOOST_TEST((a.private_key_pem != c.private_key_pem), "key, other seed");
+
+  // Validity starts an hour before the injected now, not the system's.
+  BIO* bio = BIO_new_mem_buf(a.certificate_pem.data(), static_cast<int>(a.certificate_pem.size()));
+  X509* x = bio != nullptr ? PEM_read_bio_X509(bio, nullptr, nullptr, nullptr) : nullptr;
+  BIO_free(bio);
+  BOOST_REQUIRE(x != nullptr);
+  int days = 0, seconds = 0;
+  ASN1_TIME* expected = ASN1_TIME_set(nullptr, static_cast<time_t>(kEpoch.unix_seconds() - 3600));
+  BOOST_REQUIRE(ASN1_TIME_diff(&days, &seconds, expected, X509_get0_notBefore(x)) == 1);
+  BOOST_TEST(days == 0);
+  BOOST_TEST(seconds == 0);
+  ASN1_TIME_free(expected);
+  X509_free(x);
+}
+
+BOOST_AUTO_TEST_CASE(sources_must_be_complete) {
+  Result<TlsContext> no_clock = TlsContext::create(TlsRole::client, RandomAndClock{[](MutableByteView) {}, {}});
+  BOOST_REQUIRE(!no_clock.ok());
+  BOOST_TEST(no_clock.error().message.find("wall clock") != std::string::npos);
+  SelfSignedCertificateOptions options;
+  options.common_name = "x";
+  options.sources.wall_now = [] { return kEpoch; };
+  Result<CertificateAndKey> made = make_self_signed_certificate(options);
+  BOOST_REQUIRE(!made.ok());
+  BOOST_TEST(made.error().message.find("randomness source") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
