@@ -69,6 +69,12 @@ void Ns3Host::post(std::function<void()> fn) {
   });
 }
 
+void Ns3Host::run_blocking(std::function<void()> work, std::function<void()> done) {
+  // File I/O takes no simulated time; the done still comes from the loop.
+  work();
+  post(std::move(done));
+}
+
 Result<std::unique_ptr<UdpSocket>> Ns3Host::udp_bind(const Endpoint& local) {
   auto socket = Ns3UdpSocket::bind(loop_, local);
   if (!socket) return socket.error();

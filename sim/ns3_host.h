@@ -57,6 +57,7 @@ class Ns3Host : public Host {
   WallTime wall_now() const override;
   std::unique_ptr<Timer> create_timer(std::function<void()> on_fire) override;
   void post(std::function<void()> fn) override;
+  void run_blocking(std::function<void()> work, std::function<void()> done) override;
 
   Result<std::unique_ptr<UdpSocket>> udp_bind(const Endpoint& local) override;
   Result<std::unique_ptr<TcpListener>> tcp_listen(const Endpoint& local,

@@ -171,6 +171,15 @@ class Host {
   virtual std::unique_ptr<Timer> create_timer(std::function<void()> on_fire) = 0;
   // Runs `fn` from the loop soon, after the current callback returns.
   virtual void post(std::function<void()> fn) = 0;
+  // Runs `work` away from the loop (on Linux a worker thread, so that
+  // blocking file calls such as fsync overlap and the filesystem commits
+  // them together), then `done` from the loop, never inside this call.
+  // `work` must touch nothing but what it was given: not the Host, not app
+  // state. Order between jobs is not guaranteed. Destroying the Host waits
+  // for running work and drops pending `done`s. In simulation `work` runs at
+  // once (file I/O takes no simulated time) and `done` is posted, so runs
+  // stay deterministic.
+  virtual void run_blocking(std::function<void()> work, std::function<void()> done) = 0;
 
   // --- UDP ---
   // Port 0 picks a free port; local_endpoint() tells which.

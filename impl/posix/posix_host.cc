@@ -13,6 +13,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "posix/blocking_pool.h"
 #include "posix/dns_resolver.h"
 #include "posix/tcp_listener.h"
 #include "posix/tcp_stream.h"
@@ -133,6 +134,14 @@ std::unique_ptr<Timer> PosixHost::create_timer(std::function<void()> on_fire) {
 
 void PosixHost::post(std::function<void()> fn) {
   boost::asio::post(io_, std::move(fn));
+}
+
+void PosixHost::run_blocking(std::function<void()> work, std::function<void()> done) {
+  // Eight: enough fsyncs in flight for the journal to batch them, few enough
+  // that a burst of deliveries does not become a burst of threads.
+  constexpr std::size_t kWorkers = 8;
+  if (!blocking_) blocking_ = std::make_unique<BlockingPool>(io_, kWorkers);
+  blocking_->run(std::move(work), std::move(done));
 }
 
 Result<std::unique_ptr<UdpSocket>> PosixHost::udp_bind(const Endpoint& local) {

@@ -14,6 +14,7 @@
 
 namespace tether::posix {
 
+class BlockingPool;
 class DnsResolver;
 
 struct PosixHostOptions {
@@ -65,6 +66,7 @@ class PosixHost final : public Host {
   WallTime wall_now() const override;
   std::unique_ptr<Timer> create_timer(std::function<void()> on_fire) override;
   void post(std::function<void()> fn) override;
+  void run_blocking(std::function<void()> work, std::function<void()> done) override;
   Result<std::unique_ptr<UdpSocket>> udp_bind(const Endpoint& local) override;
   Result<std::unique_ptr<TcpListener>> tcp_listen(
       const Endpoint& local, std::function<void(std::unique_ptr<TcpStream>)> on_accept) override;
@@ -89,6 +91,9 @@ class PosixHost final : public Host {
   Logger logger_;
   Logger host_log_;  // component "host.posix", for this driver's own records
   std::unique_ptr<DnsResolver> dns_;
+  // Declared after io_ so that it is gone (its threads joined) before an
+  // owned io_context is.
+  std::unique_ptr<BlockingPool> blocking_;
   bool stop_requested_ = false;
 };
 

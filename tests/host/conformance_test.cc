@@ -5,7 +5,13 @@
 #include <boost/mpl/list.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <fstream>
+#include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -92,6 +98,32 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(post_runs_later_not_inside, F, Drivers) {
   order.push_back("caller");
   BOOST_TEST_REQUIRE(f.run_until([&] { return order.size() == 2; }, kLimit));
   BOOST_TEST((order == std::vector<std::string>{"caller", "posted"}));
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(run_blocking_runs_work_then_done_from_the_loop, F, Drivers) {
+  F f;
+  std::vector<std::string> order;
+  int work_result = 0;
+  // `work` may run on another thread: it touches only what it was given.
+  f.host().run_blocking([&work_result] { work_result = 42; },
+                        [&] { order.push_back("done saw " + std::to_string(work_result)); });
+  order.push_back("caller");  // done never runs inside run_blocking
+  BOOST_TEST_REQUIRE(f.run_until([&] { return order.size() == 2; }, kLimit), f.driver_name());
+  BOOST_TEST((order == std::vector<std::string>{"caller", "done saw 42"}));
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(run_blocking_completes_many_jobs, F, Drivers) {
+  F f;
+  constexpr int kJobs = 200;
+  std::vector<int> results(kJobs, 0);  // one slot per job: no two threads share one
+  std::vector<int> done_order;
+  for (int i = 0; i < kJobs; ++i)
+    f.host().run_blocking([slot = &results[i], i] { *slot = i + 1; }, [&done_order, i] { done_order.push_back(i); });
+  BOOST_TEST(done_order.empty());
+  BOOST_TEST_REQUIRE(f.run_until([&] { return done_order.size() == kJobs; }, kLimit), f.driver_name());
+  for (int i = 0; i < kJobs; ++i) BOOST_TEST(results[i] == i + 1);
+  std::sort(done_order.begin(), done_order.end());
+  BOOST_TEST((std::adjacent_find(done_order.begin(), done_order.end()) == done_order.end()));  // each done once
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(udp_echo, F, Drivers) {
@@ -272,6 +304,58 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(storage_root_is_a_writable_directory, F, Drivers) 
   { std::ofstream(probe) << "x"; }
   BOOST_TEST(std::filesystem::file_size(probe) == 1u);
   std::filesystem::remove(probe);
+}
+
+// On Linux the jobs run on worker threads, at the same time: that is the
+// point (fsyncs that overlap get committed together). Each of two jobs
+// waits for the other to have started, which only ends if both run at once.
+BOOST_AUTO_TEST_CASE(posix_run_blocking_jobs_overlap) {
+  PosixHostFixture f;
+  struct Rendezvous {
+    std::mutex mutex;
+    std::condition_variable arrived;
+    int count = 0;
+    bool meet() {
+      std::unique_lock<std::mutex> lock(mutex);
+      ++count;
+      arrived.notify_all();
+      return arrived.wait_for(lock, std::chrono::seconds(10), [this] { return count == 2; });
+    }
+  };
+  auto rendezvous = std::make_shared<Rendezvous>();
+  bool met[2] = {false, false};
+  int dones = 0;
+  for (int i = 0; i < 2; ++i)
+    f.host().run_blocking([rendezvous, slot = &met[i]] { *slot = rendezvous->meet(); }, [&dones] { ++dones; });
+  BOOST_TEST_REQUIRE(f.run_until([&] { return dones == 2; }, Duration::seconds(30)));
+  BOOST_TEST(met[0]);
+  BOOST_TEST(met[1]);
+}
+
+// Destroying a PosixHost finishes the work it was handed (a job is never
+// left half done) and runs no `done` afterwards.
+BOOST_AUTO_TEST_CASE(posix_run_blocking_destruction_waits_for_work_and_drops_done) {
+  char dir_template[] = "/tmp/tether-blocking-XXXXXX";
+  BOOST_TEST_REQUIRE(::mkdtemp(dir_template) != nullptr);
+  posix::PosixHostOptions options;
+  options.storage_root = dir_template;
+  options.log_sink = [](const LogRecord&) {};
+  constexpr int kJobs = 16;
+  std::vector<int> worked(kJobs, 0);
+  int dones = 0;
+  {
+    posix::PosixHost host(options);
+    for (int i = 0; i < kJobs; ++i)
+      host.run_blocking(
+          [slot = &worked[i]] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            *slot = 1;
+          },
+          [&dones] { ++dones; });
+  }
+  for (int i = 0; i < kJobs; ++i) BOOST_TEST(worked[i] == 1);
+  BOOST_TEST(dones == 0);
+  std::filesystem::remove_all(dir_template);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -51,6 +51,9 @@ class OsSideHost : public Host {
     return inner_.create_timer(std::move(on_fire));
   }
   void post(std::function<void()> fn) override { inner_.post(std::move(fn)); }
+  void run_blocking(std::function<void()> work, std::function<void()> done) override {
+    inner_.run_blocking(std::move(work), std::move(done));
+  }
   Result<std::unique_ptr<UdpSocket>> udp_bind(const Endpoint& local) override { return inner_.udp_bind(local); }
   Result<std::unique_ptr<TcpListener>> tcp_listen(
       const Endpoint& local, std::function<void(std::unique_ptr<TcpStream>)> on_accept) override {

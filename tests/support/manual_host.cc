@@ -319,6 +319,11 @@ std::unique_ptr<Timer> ManualHost::create_timer(std::function<void()> on_fire) {
 
 void ManualHost::post(std::function<void()> fn) { world_.schedule(world_.now(), std::move(fn)); }
 
+void ManualHost::run_blocking(std::function<void()> work, std::function<void()> done) {
+  work();
+  post(std::move(done));
+}
+
 bool ManualHost::owns_address(const IpAddress& a) const {
   for (const IpAddress& mine : options_.addresses)
     if (mine == a) return true;

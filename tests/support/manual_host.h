@@ -47,6 +47,8 @@ class ManualHost : public Host {
   WallTime wall_now() const override { return options_.epoch + (world_.now() - Time::zero()); }
   std::unique_ptr<Timer> create_timer(std::function<void()> on_fire) override;
   void post(std::function<void()> fn) override;
+  // `work` runs inline (file I/O takes no manual time), `done` is posted.
+  void run_blocking(std::function<void()> work, std::function<void()> done) override;
   Result<std::unique_ptr<UdpSocket>> udp_bind(const Endpoint& local) override;
   Result<std::unique_ptr<TcpListener>> tcp_listen(
       const Endpoint& local, std::function<void(std::unique_ptr<TcpStream>)> on_accept) override;
