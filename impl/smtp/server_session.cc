@@ -41,6 +41,7 @@ const char* to_string(ServerSession::State state) {
     case ServerSession::State::tls_handshake: return "tls-handshake";
     case ServerSession::State::data: return "data";
     case ServerSession::State::committing: return "committing";
+    case ServerSession::State::awaiting_rdns: return "awaiting-rdns";
     case ServerSession::State::closed: return "closed";
   }
   return "?";
@@ -48,15 +49,24 @@ const char* to_string(ServerSession::State state) {
 
 ServerSession::ServerSession(ServerSessionOptions options, ServerHooks hooks, Time now)
     : options_(std::move(options)), hooks_(std::move(hooks)), last_command_(now) {
+  rdns_pending_ = options_.rdns_pending;
+  if (rdns_pending_) {
+    options_.rdns.clear();
+    options_.fcrdns = false;
+  }
+  normalise_rdns();
+  greet();
+}
+
+void ServerSession::normalise_rdns() {
   std::string& rdns = options_.rdns;
   if (!rdns.empty() && rdns.back() == '.') rdns.pop_back();
   if (!rdns.empty() && !plausible_host_name(rdns)) {
     options_.logger.warning("ignoring the reverse name of " + options_.remote.to_string() + ": '" +
                             sanitize_reply_text(rdns) + "' is not a host name");
     rdns.clear();
-    options_.fcrdns = false;
   }
-  greet();
+  if (rdns.empty()) options_.fcrdns = false;
 }
 
 ServerSession::~ServerSession() = default;
@@ -116,27 +126,63 @@ void ServerSession::greet() {
     tls_.emplace(std::move(s).value());
     state_ = State::tls_handshake;  // the greeting below waits in the TLS session for the handshake
   }
-  if (options_.config) {
-    FilterFacts facts;
-    facts.source = options_.remote.address();
-    facts.rdns = options_.rdns;
-    facts.fcrdns = options_.fcrdns;
-    FilterVerdict v = run_filters(*options_.config, options_.listener.filter, FilterPhase::connect, facts);
-    if (v.kind == FilterVerdict::Kind::junk) junk_ = true;
-    if (v.kind == FilterVerdict::Kind::disconnect || v.kind == FilterVerdict::Kind::reject) {
-      Reply r = reply_from_text(v.message, 554, "");
-      reply(r);
-      options_.logger.info("connect filter '" + v.filter + "' refused " + options_.remote.to_string());
-      if (v.kind == FilterVerdict::Kind::disconnect) {
-        close("connect filter " + v.filter);
-      } else {
-        refused_at_connect_ = true;  // RFC 5321 3.1: wait for QUIT, 503 to the rest
-        if (state_ != State::tls_handshake) state_ = State::greeting_refused;
-      }
-      return;
-    }
+  if (!rdns_pending_ && refused_by_connect_filters()) {
+    apply_connect_refusal();  // instead of the greeting
+    return;
   }
   send("220 " + options_.hostname + " ESMTP tether\r\n");
+}
+
+bool ServerSession::refused_by_connect_filters() {
+  if (!options_.config) return false;
+  FilterFacts facts;
+  facts.source = options_.remote.address();
+  facts.rdns = options_.rdns;
+  facts.fcrdns = options_.fcrdns;
+  FilterVerdict v = run_filters(*options_.config, options_.listener.filter, FilterPhase::connect, facts);
+  if (v.kind == FilterVerdict::Kind::junk) junk_ = true;
+  if (v.kind != FilterVerdict::Kind::disconnect && v.kind != FilterVerdict::Kind::reject) return false;
+  options_.logger.info("connect filter '" + v.filter + "' refused " + options_.remote.to_string());
+  connect_refusal_ = std::move(v);
+  return true;
+}
+
+void ServerSession::apply_connect_refusal() {
+  if (!connect_refusal_) return;
+  const FilterVerdict v = std::move(*connect_refusal_);
+  connect_refusal_.reset();
+  reply(reply_from_text(v.message, 554, ""));
+  if (v.kind == FilterVerdict::Kind::disconnect) {
+    close("connect filter " + v.filter);
+    return;
+  }
+  refused_at_connect_ = true;  // RFC 5321 3.1: wait for QUIT, 503 to the rest
+  if (state_ != State::tls_handshake) state_ = State::greeting_refused;
+}
+
+void ServerSession::set_client_rdns(std::string name, bool confirmed, Time now) {
+  if (!rdns_pending_) return;
+  rdns_pending_ = false;
+  options_.rdns = std::move(name);
+  options_.fcrdns = confirmed;
+  normalise_rdns();
+  if (state_ == State::closed) return;
+  const bool refused = refused_by_connect_filters();
+  if (state_ != State::awaiting_rdns) return;  // a refusal answers the next line
+  std::string held = std::move(held_mail_line_);
+  held_mail_line_.clear();
+  state_ = State::command;
+  last_command_ = now;
+  if (refused) {
+    apply_connect_refusal();  // the answer to the MAIL that waited
+  } else {
+    handle_command(held, now);
+  }
+  if (state_ == State::closed || state_ == State::committing) return;
+  if (input_while_held_ || !input_.empty()) {
+    reply(Reply{500, "5.5.1", "Pipelining not supported"});
+    close("input before the MAIL reply (pipelining)");
+  }
 }
 
 void ServerSession::tls_established(Time now) {
@@ -172,8 +218,8 @@ void ServerSession::feed(ByteView bytes, Time now) {
 void ServerSession::receive_plaintext(ByteView bytes, Time now) {
   if (bytes.empty()) return;
   append(input_, bytes);
-  if (state_ == State::committing) {
-    input_during_commit_ = true;  // the client did not wait for the DATA reply
+  if (state_ == State::committing || state_ == State::awaiting_rdns) {
+    input_while_held_ = true;  // the client did not wait for the reply
     return;
   }
   process(now);
@@ -206,7 +252,7 @@ void ServerSession::process(Time now) {
     }
     if (state_ != State::command && state_ != State::greeting_refused && state_ != State::auth_plain &&
         state_ != State::auth_login_user && state_ != State::auth_login_password)
-      break;  // tls_handshake cannot have plaintext; committing and closed read nothing
+      break;  // tls_handshake cannot have plaintext; committing, awaiting_rdns and closed read nothing
 
     const std::uint8_t* begin = input_.data() + pos;
     const void* lf = std::memchr(begin, '\n', input_.size() - pos);
@@ -274,6 +320,14 @@ void ServerSession::handle_line(std::string_view line, bool crlf, Time now) {
     refuse(Reply{500, "5.5.2", "Command lines must end with CRLF, without bare CR, LF or NUL"});
     return;
   }
+  if (connect_refusal_ && parse_command_line(line).verb != CommandVerb::quit) {
+    // The connect filters refused once the reverse name came, after the
+    // greeting: this line gets the answer the connection would have had.
+    if (state_ == State::auth_plain || state_ == State::auth_login_user || state_ == State::auth_login_password)
+      state_ = State::command;
+    apply_connect_refusal();
+    return;
+  }
   switch (state_) {
     case State::auth_plain:
     case State::auth_login_user:
@@ -323,7 +377,14 @@ void ServerSession::handle_command(std::string_view line, Time now) {
     case CommandVerb::ehlo: cmd_helo(cmd, true); return;
     case CommandVerb::starttls: cmd_starttls(cmd, now); return;
     case CommandVerb::auth: cmd_auth(cmd); return;
-    case CommandVerb::mail: cmd_mail(cmd); return;
+    case CommandVerb::mail:
+      if (rdns_pending_) {
+        held_mail_line_ = std::string(line);
+        state_ = State::awaiting_rdns;
+        return;
+      }
+      cmd_mail(cmd);
+      return;
     case CommandVerb::rcpt: cmd_rcpt(cmd); return;
     case CommandVerb::data: cmd_data(cmd, now); return;
     case CommandVerb::rset:
@@ -462,6 +523,7 @@ Time ServerSession::next_deadline() const {
   switch (state_) {
     case State::closed:
     case State::committing:
+    case State::awaiting_rdns:  // the app bounds its lookup
       return Time::never();
     case State::data:
       return std::min(data_last_ + options_.timeouts.data_idle, data_started_ + options_.timeouts.data_total);

@@ -11,6 +11,7 @@
 //                 s.complete_message(id, now) or s.fail_message(why, now)
 //   timer:        s.on_deadline(now) at s.next_deadline()
 //   s.closed():   write what take_output() still has, then close the stream
+//   rdns_pending: s.set_client_rdns(name, confirmed, now) once the app knows
 //
 // Policies (see also data_reader.h for the end of data and bare CR/LF, and
 // address.h for the open-relay forms):
@@ -70,6 +71,7 @@
 #include "smtp/data_reader.h"
 #include "smtp/reply.h"
 #include "smtp/router.h"
+#include "smtp/session_filter.h"
 
 namespace tether::smtp {
 
@@ -96,6 +98,16 @@ struct ServerSessionOptions {
   Endpoint remote;
   std::string rdns;      // the client's reverse name, "" if none (the app resolves it)
   bool fcrdns = false;   // ... and it resolves back to the client's address
+  // The app is still looking the reverse name up. The session greets at once
+  // rather than make every client wait for a slow reverse zone (OpenSMTPD
+  // resolves before its 220; with a resolver that never answers, clients
+  // never see one). EHLO, STARTTLS, AUTH and the like are answered
+  // meanwhile, but MAIL waits for set_client_rdns() (state awaiting_rdns):
+  // the connect filters, `match from rdns` and the Received: field all need
+  // the name, and nothing is accepted before MAIL. The connect filters run
+  // when the name comes; a refusal then answers the command that waited, or
+  // the next line, exactly as it would have answered the connection.
+  bool rdns_pending = false;
   std::string hostname;  // ours: greeting, EHLO, Received:, 421s
   Listener listener;     // tls, auth, mask-src, no-dsn, filter, tag
   // For the listener's filters and their tables; may be null (no filters).
@@ -164,6 +176,7 @@ class ServerSession {
     tls_handshake,
     data,               // reading message text
     committing,         // the app has the message; the DATA reply waits for it
+    awaiting_rdns,      // MAIL waits for set_client_rdns() (options.rdns_pending)
     closed,
   };
 
@@ -187,6 +200,13 @@ class ServerSession {
   void complete_message(std::string_view queue_id, Time now);
   void fail_message(std::string_view reason, Time now);
 
+  // The reverse name the app found (with options.rdns_pending): `name` ""
+  // for none, `confirmed` if it resolves back to the client. Runs the
+  // connect filters, then the MAIL that waited for it, if any. Only the
+  // first call counts.
+  void set_client_rdns(std::string name, bool confirmed, Time now);
+  bool rdns_known() const { return !rdns_pending_; }
+
   // No more input is read; write the remaining output and close.
   bool closed() const { return state_ == State::closed; }
   const std::string& close_reason() const { return close_reason_; }
@@ -207,6 +227,13 @@ class ServerSession {
   };
 
   void greet();
+  // Runs the connect filters; true if they refused (the reply is sent, and
+  // the session is closed or left waiting for QUIT).
+  bool refused_by_connect_filters();
+  // Sends the refusal refused_by_connect_filters() found, then closes
+  // (disconnect) or leaves only QUIT (reject).
+  void apply_connect_refusal();
+  void normalise_rdns();
   void receive_plaintext(ByteView bytes, Time now);
   void process(Time now);
   void handle_line(std::string_view line, bool crlf, Time now);
@@ -244,7 +271,12 @@ class ServerSession {
   bool tls_active_ = false;
   bool discarding_ = false;       // inside a command line that is too long
   std::size_t discarded_ = 0;
-  bool input_during_commit_ = false;
+  // Bytes that came while a command's reply waited for the app (a commit,
+  // the reverse name): the client did not wait for the reply.
+  bool input_while_held_ = false;
+  bool rdns_pending_ = false;
+  std::string held_mail_line_;    // the MAIL that waits for the reverse name
+  std::optional<FilterVerdict> connect_refusal_;  // found, not yet sent
 
   bool helo_done_ = false;
   bool esmtp_ = false;

@@ -232,7 +232,7 @@ void ServerSession::finish_commit(const Reply& r, Time now) {
   if (r.positive()) reply(r);
   else refuse(r);
   if (state_ == State::closed) return;
-  if (input_during_commit_ || !input_.empty()) {
+  if (input_while_held_ || !input_.empty()) {
     reply(Reply{500, "5.5.1", "Pipelining not supported"});
     close("input before the DATA reply (pipelining)");
   }

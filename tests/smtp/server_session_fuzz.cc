@@ -54,6 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.local = Endpoint(IpAddress::v4(0xc0000202), 25);
   options.remote = Endpoint(IpAddress::v4(0xc6336407), 41000);
   options.rdns = (flags & 1) ? "client.example.net" : "";
+  options.rdns_pending = flags & 64;  // the name then comes at a '\x02' chunk end
   options.hostname = "mx.example.com";
   options.listener.no_dsn = flags & 2;
   options.listener.mask_src = flags & 4;
@@ -94,6 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       now += Duration::minutes(1);
       if (now >= session.next_deadline()) session.on_deadline(now);
     }
+    if (chunk.back() == '\x02') session.set_client_rdns((flags & 1) ? "client.example.net" : "", flags & 128, now);
     if (auto m = session.take_message()) {
       if (fail_next) session.fail_message("disk full", now);
       else session.complete_message(m->envelope.id, now);

@@ -110,6 +110,11 @@ std::string SessionHarness::send(std::string_view bytes) {
   return collect();
 }
 
+std::string SessionHarness::resolve_rdns(const std::string& name, bool confirmed) {
+  session_->set_client_rdns(name, confirmed, now_);
+  return collect();
+}
+
 std::string SessionHarness::advance(Duration d) {
   now_ += d;
   if (now_ >= session_->next_deadline()) session_->on_deadline(now_);

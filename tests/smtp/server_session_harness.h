@@ -45,6 +45,8 @@ class SessionHarness {
   // Feeds bytes (through the TLS client once start_tls() ran); returns what
   // the session wrote back, decrypted.
   std::string send(std::string_view bytes);
+  // The app's reverse-name answer (options.rdns_pending); returns the output.
+  std::string resolve_rdns(const std::string& name, bool confirmed);
   // Moves the clock and fires the deadline if it is due; returns the output.
   std::string advance(Duration d);
 

@@ -756,6 +756,99 @@ BOOST_AUTO_TEST_CASE(connect_reject_leaves_only_quit) {
   }
 }
 
+// With the reverse name still being looked up, the greeting goes out at
+// once; MAIL waits for the name, and the connect filters judge it then.
+BOOST_AUTO_TEST_CASE(greeting_does_not_wait_for_the_reverse_name) {
+  ConfigParseResult parsed = parse_seed("mx2");
+  BOOST_REQUIRE(parsed.ok());
+  auto config = std::make_shared<const Config>(std::move(parsed.config));
+  const Listener* incoming = nullptr;
+  for (const Listener& l : config->listeners)
+    if (l.filter == "incoming") incoming = &l;
+  BOOST_REQUIRE(incoming != nullptr);
+  auto make = [&](SessionHarness& h) {
+    h.options.config = config;
+    h.options.listener = *incoming;
+    h.options.rdns = "ignored.example.net";  // pending: only set_client_rdns counts
+    h.options.rdns_pending = true;
+    BOOST_TEST(h.start() == "220 mx.example.com ESMTP tether\r\n");
+    BOOST_TEST(reply_code(h.send("EHLO client.example.net\r\n")) == 250);
+  };
+  {
+    // A good name: the MAIL that waited is answered, and the name is in Received:.
+    SessionHarness h;
+    make(h);
+    BOOST_TEST(h.send("MAIL FROM:<alice@other.example.net>\r\n") == "");
+    BOOST_TEST((h.session().state() == ServerSession::State::awaiting_rdns));
+    BOOST_TEST(h.session().next_deadline().is_never());
+    BOOST_TEST(h.resolve_rdns("mail.example.net.", true) == "250 2.1.0 Ok\r\n");
+    BOOST_TEST(h.send("RCPT TO:<test@example.com>\r\n") == "250 2.1.5 Recipient ok\r\n");
+    h.send("DATA\r\n");
+    h.send("x\r\n.\r\n");
+    BOOST_REQUIRE(h.committed.size() == 1u);
+    std::string content(h.committed[0].content.begin(), h.committed[0].content.end());
+    BOOST_TEST(contains(content, "from client.example.net (mail.example.net ["));
+    BOOST_TEST(h.committed[0].envelope.rdns == "mail.example.net");
+    BOOST_TEST(h.resolve_rdns("other.example.net", true) == "");  // only the first answer counts
+  }
+  {
+    // No name, found while MAIL waits: the filter's reply answers MAIL.
+    SessionHarness h;
+    make(h);
+    BOOST_TEST(h.send("MAIL FROM:<alice@other.example.net>\r\n") == "");
+    BOOST_TEST(h.resolve_rdns("", false) == "550 mailserver failed rDNS check\r\n");
+    BOOST_TEST(h.session().closed());
+  }
+  {
+    // Found while the client is idle: its next line gets the refusal.
+    SessionHarness h;
+    make(h);
+    BOOST_TEST(h.resolve_rdns("mail.example.net", false) == "");
+    BOOST_TEST(!h.session().closed());
+    BOOST_TEST(h.send("NOOP\r\n") == "550 mailserver failed FCrDNS check\r\n");
+    BOOST_TEST(h.session().closed());
+  }
+  {
+    // ... but QUIT is still a polite goodbye.
+    SessionHarness h;
+    make(h);
+    BOOST_TEST(h.resolve_rdns("host-1.dyn.isp.example", true) == "");
+    BOOST_TEST(h.send("QUIT\r\n") == "221 2.0.0 mx.example.com Bye\r\n");
+  }
+  {
+    // A client that does not wait for the MAIL reply is pipelining.
+    SessionHarness h;
+    make(h);
+    BOOST_TEST(h.send("MAIL FROM:<alice@other.example.net>\r\n") == "");
+    BOOST_TEST(h.send("RCPT TO:<test@example.com>\r\n") == "");
+    BOOST_TEST(h.resolve_rdns("mail.example.net", true) ==
+               "250 2.1.0 Ok\r\n500 5.5.1 Pipelining not supported\r\n");
+    BOOST_TEST(h.session().closed());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(connect_reject_found_late_leaves_only_quit) {
+  ConfigParseResult parsed = parse_config(
+      "filter block phase connect match !rdns reject \"554 5.7.1 go away\"\n"
+      "listen on lo0 filter block\n"
+      "action a mbox\n"
+      "match from any for any action a\n",
+      "test.conf", memory_loader({}));
+  BOOST_REQUIRE_MESSAGE(parsed.ok(), parsed.error_text());
+  auto config = std::make_shared<const Config>(std::move(parsed.config));
+  SessionHarness h;
+  h.options.config = config;
+  h.options.listener = config->listeners.at(0);
+  h.options.rdns_pending = true;
+  BOOST_TEST(h.start() == "220 mx.example.com ESMTP tether\r\n");
+  BOOST_TEST(reply_code(h.send("EHLO c.example\r\n")) == 250);
+  BOOST_TEST(h.send("MAIL FROM:<a@c.example>\r\n") == "");
+  BOOST_TEST(h.resolve_rdns("", false) == "554 5.7.1 go away\r\n");
+  BOOST_TEST(!h.session().closed());
+  BOOST_TEST(h.send("MAIL FROM:<a@c.example>\r\n") == "503 5.5.1 Connection refused; only QUIT is accepted\r\n");
+  BOOST_TEST(h.send("QUIT\r\n") == "221 2.0.0 mx.example.com Bye\r\n");
+}
+
 BOOST_AUTO_TEST_CASE(with_the_real_router_of_the_namorar_seed) {
   Router router = seed_router("namorar");
   ConfigParseResult parsed = parse_seed("namorar");
