@@ -40,32 +40,33 @@ RelayInboundSession::~RelayInboundSession() {
 
 void RelayInboundSession::start() {
   timer_ = host_.create_timer([this] { on_timer(); });
-  if (pending_options_) {
-    rdns_ = std::make_unique<ClientRdnsLookup>(host_, remote_.address(), rdns_timeout_, log_,
-                                               [this](ClientRdns rdns) { on_rdns(std::move(rdns)); });
-    return;
-  }
   TcpStream::Handlers handlers;
   handlers.on_data = [this](ByteView data) { on_data(data); };
   handlers.on_closed = [this](const Error& reason) { on_closed(reason); };
   stream_->set_handlers(std::move(handlers));
-  stream_->write(ByteView(std::string_view(refusal_)));
-  begin_close();
+  if (!pending_options_) {
+    stream_->write(ByteView(std::string_view(refusal_)));
+    begin_close();
+    return;
+  }
+  smtp::ServerSessionOptions options = std::move(*pending_options_);
+  pending_options_.reset();
+  options.rdns.clear();
+  options.fcrdns = false;
+  options.rdns_pending = true;
+  session_.emplace(std::move(options), std::move(*pending_hooks_), host_.now());
+  pending_hooks_.reset();
+  rdns_ = std::make_unique<ClientRdnsLookup>(host_, remote_.address(), rdns_timeout_, log_,
+                                             [this](ClientRdns rdns) { on_rdns(std::move(rdns)); });
+  pump();  // the greeting
 }
 
 void RelayInboundSession::on_rdns(ClientRdns rdns) {
   rdns_.reset();
-  smtp::ServerSessionOptions options = std::move(*pending_options_);
-  pending_options_.reset();
-  options.rdns = std::move(rdns.name);
-  options.fcrdns = !options.rdns.empty() && rdns.confirmed;
-  session_.emplace(std::move(options), std::move(*pending_hooks_), host_.now());
-  pending_hooks_.reset();
-  TcpStream::Handlers handlers;
-  handlers.on_data = [this](ByteView data) { on_data(data); };
-  handlers.on_closed = [this](const Error& reason) { on_closed(reason); };
-  stream_->set_handlers(std::move(handlers));
-  pump();  // the greeting (or a connect filter's refusal)
+  if (ended_ || closing_ || !session_) return;
+  const bool confirmed = !rdns.name.empty() && rdns.confirmed;
+  session_->set_client_rdns(std::move(rdns.name), confirmed, host_.now());
+  pump();  // the MAIL that waited, or a connect filter's refusal
 }
 
 std::string RelayInboundSession::new_message_id() {

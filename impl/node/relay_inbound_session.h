@@ -10,10 +10,11 @@
 // the queue's: the hook creates the message in incoming/ then, and a
 // transaction the client abandons leaves nothing behind.
 //
-// Before the session starts, the client's reverse DNS is looked up
-// (relay_rdns.h), for at most `rdns_timeout`: the greeting, and any connect
-// filter's verdict, waits for it. Meanwhile nothing is read from the
-// stream; the client's bytes wait in the network stack.
+// The greeting goes out at once, while the client's reverse DNS is looked
+// up (relay_rdns.h) for at most `rdns_timeout`: a client's MAIL, and the
+// connect filters' verdict, wait for the name (ServerSessionOptions::
+// rdns_pending), but a slow or silent reverse zone never delays the 220,
+// and with a working resolver the answer is in before the client's EHLO.
 //
 // When the session closes, its last replies are flushed with a half-close
 // (shutdown_write) and the stream is kept until the client closes too or

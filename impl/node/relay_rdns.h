@@ -1,6 +1,6 @@
 #pragma once
-// The reverse DNS of an inbound SMTP client, found before its session
-// starts, as OpenSMTPD finds it: the PTR name of the client's address, then
+// The reverse DNS of an inbound SMTP client, found while its session starts
+// (the greeting does not wait; MAIL does), as OpenSMTPD finds it: the PTR name of the client's address, then
 // forward confirmation (the name's A records for a v4 client, AAAA for v6,
 // contain the address). It feeds smtpd.conf's `rdns`/`fcrdns` filters,
 // `match from rdns` and the Received: header.
@@ -13,7 +13,7 @@
 // what the filter's own code (a 550 in the seeds) says to do with it.
 //
 // The whole check is bounded by one deadline, so that a slow reverse zone
-// cannot stall a client's greeting beyond it.
+// cannot hold a client's MAIL beyond it.
 
 #include <functional>
 #include <memory>

@@ -320,14 +320,6 @@ void ServerSession::handle_line(std::string_view line, bool crlf, Time now) {
     refuse(Reply{500, "5.5.2", "Command lines must end with CRLF, without bare CR, LF or NUL"});
     return;
   }
-  if (connect_refusal_ && parse_command_line(line).verb != CommandVerb::quit) {
-    // The connect filters refused once the reverse name came, after the
-    // greeting: this line gets the answer the connection would have had.
-    if (state_ == State::auth_plain || state_ == State::auth_login_user || state_ == State::auth_login_password)
-      state_ = State::command;
-    apply_connect_refusal();
-    return;
-  }
   switch (state_) {
     case State::auth_plain:
     case State::auth_login_user:
@@ -381,6 +373,13 @@ void ServerSession::handle_command(std::string_view line, Time now) {
       if (rdns_pending_) {
         held_mail_line_ = std::string(line);
         state_ = State::awaiting_rdns;
+        return;
+      }
+      // The connect filters refused after the greeting: MAIL gets the answer
+      // the connection would have had (Postfix's smtpd_delay_reject also
+      // answers client restrictions at a later command).
+      if (connect_refusal_) {
+        apply_connect_refusal();
         return;
       }
       cmd_mail(cmd);

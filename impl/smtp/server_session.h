@@ -105,8 +105,8 @@ struct ServerSessionOptions {
   // meanwhile, but MAIL waits for set_client_rdns() (state awaiting_rdns):
   // the connect filters, `match from rdns` and the Received: field all need
   // the name, and nothing is accepted before MAIL. The connect filters run
-  // when the name comes; a refusal then answers the command that waited, or
-  // the next line, exactly as it would have answered the connection.
+  // when the name comes; a refusal then answers the MAIL that waited (or
+  // the next MAIL), as it would have answered the connection.
   bool rdns_pending = false;
   std::string hostname;  // ours: greeting, EHLO, Received:, 421s
   Listener listener;     // tls, auth, mask-src, no-dsn, filter, tag

@@ -800,12 +800,13 @@ BOOST_AUTO_TEST_CASE(greeting_does_not_wait_for_the_reverse_name) {
     BOOST_TEST(h.session().closed());
   }
   {
-    // Found while the client is idle: its next line gets the refusal.
+    // Found while the client is idle: its next MAIL gets the refusal.
     SessionHarness h;
     make(h);
     BOOST_TEST(h.resolve_rdns("mail.example.net", false) == "");
     BOOST_TEST(!h.session().closed());
-    BOOST_TEST(h.send("NOOP\r\n") == "550 mailserver failed FCrDNS check\r\n");
+    BOOST_TEST(h.send("NOOP\r\n") == "250 2.0.0 Ok\r\n");
+    BOOST_TEST(h.send("MAIL FROM:<alice@other.example.net>\r\n") == "550 mailserver failed FCrDNS check\r\n");
     BOOST_TEST(h.session().closed());
   }
   {
