@@ -29,8 +29,16 @@ void Parser::queue_statement() {
       expect_keyword("max", "exponential INTERVAL");
       p.max = parse_positive_duration(expect_value("a maximum interval after 'max'"), "queue retry max");
       if (p.max < p.interval) fail(kind.line, "queue retry exponential: max is shorter than the first interval");
+    } else if (k == "postfix") {
+      p = RetryPolicy{};
+      p.kind = RetryPolicy::Kind::postfix;
+      p.interval = kPostfixMinimalBackoff;
+      p.max = kPostfixMaximalBackoff;
+      if (accept("min")) p.interval = parse_positive_duration(expect_value("a minimal backoff after 'min'"), "queue retry postfix min");
+      if (accept("max")) p.max = parse_positive_duration(expect_value("a maximal backoff after 'max'"), "queue retry postfix max");
+      if (p.max < p.interval) fail(kind.line, "queue retry postfix: max is shorter than min");
     } else {
-      fail_unknown(kind, " after 'queue retry'", "opensmtpd, constant or exponential");
+      fail_unknown(kind, " after 'queue retry'", "opensmtpd, constant, exponential or postfix");
     }
   } else if (w == "compression" || w == "encryption") {
     fail(what.line, "'queue " + w + "' is not supported by tether");

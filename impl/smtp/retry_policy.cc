@@ -1,5 +1,7 @@
 #include "smtp/retry_policy.h"
 
+#include <algorithm>
+
 namespace tether::smtp {
 
 namespace {
@@ -36,12 +38,18 @@ Duration RetrySchedule::delay_after(DeliveryType type, std::uint32_t failures) c
       }
       return d < policy_.max ? d : policy_.max;
     }
+    case RetryPolicy::Kind::postfix:
+      return policy_.interval;
   }
   return policy_.interval;
 }
 
 Time RetrySchedule::next_try(DeliveryType type, Time creation, std::uint32_t retries, Time failed_at) const {
   if (retries == 0) return creation;
+  if (policy_.kind == RetryPolicy::Kind::postfix) {
+    const Duration queued = failed_at - creation;
+    return failed_at + std::clamp(queued, policy_.interval, policy_.max);
+  }
   if (policy_.kind != RetryPolicy::Kind::opensmtpd) return failed_at + delay_after(type, retries);
 
   const Duration b = base(type);

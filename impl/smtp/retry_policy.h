@@ -8,6 +8,21 @@
 //   constant D     D after each failure
 //   exponential D max M
 //                  D, 2D, 4D, ... after each failure, never more than M
+//   postfix [min D] [max M]
+//                  after a failure, wait as long as the message has been
+//                  queued, but at least D (default 300 s) and at most M
+//                  (default 4000 s). Postfix's qmgr does this when a message
+//                  leaves the active queue with recipients left: it stamps
+//                  the queue file's time "now + delay" and moves it to the
+//                  deferred queue. It measures time in queue rather than
+//                  counting tries, so that mail deferred together drifts
+//                  apart instead of retrying in lockstep; the effect is a
+//                  near doubling (300, 300, 600, 1200, 2400, 4000, ...) when
+//                  tries fail fast. A deferred message is only picked up by
+//                  the next deferred-queue scan (queue_run_delay, 300 s), so
+//                  real Postfix retries up to that much later; tether's
+//                  scheduler wakes at the exact time and does not model the
+//                  scan.
 // Changing the schedule is a config line; the seeds had to patch
 // scheduler_ramqueue.c and rebuild for it.
 
@@ -38,7 +53,8 @@ class RetrySchedule {
   Time next_try(DeliveryType type, Time creation, std::uint32_t retries, Time failed_at) const;
 
   // The wait after the n-th failure for the constant and exponential
-  // policies (n >= 1); for opensmtpd, the distance between slots n-1 and n.
+  // policies (n >= 1); for opensmtpd, the distance between slots n-1 and n;
+  // for postfix, which counts time rather than failures, the minimum.
   Duration delay_after(DeliveryType type, std::uint32_t failures) const;
 
  private:

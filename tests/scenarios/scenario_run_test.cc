@@ -1,10 +1,12 @@
 // backup-mx-fallback, shortened: the relay VM is off from 20 min to 1 h 20 min.
 // Mail sent meanwhile goes to mx2 and reaches the home's maildir only after
-// the VM is back; everything else arrives within a second or so. And two
-// runs with one seed write the same bytes.
+// the VM is back; everything else arrives within a second or so. With both
+// MXs off, the sender's retry policy (OpenSMTPD's or Postfix's) sets when
+// mail is tried again. And two runs with one seed write the same bytes.
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -93,6 +95,77 @@ BOOST_AUTO_TEST_CASE(relay_down_mail_goes_via_mx2_and_arrives_after_the_relay_re
       BOOST_TEST(std::filesystem::exists(options.out_dir / "results.json"));
     }
   }
+}
+
+// Both MXs off for 4 h: the sender's own retry policy decides when mail
+// caught in the outage is tried again. The same message, the same failures
+// (two connect timeouts, ~254 s a try), two schedules: OpenSMTPD's grid at
+// creation + 400 s * n^2, Postfix's "wait as long as it has been queued,
+// within [300 s, 4000 s]".
+BOOST_AUTO_TEST_CASE(sender_retry_policy_opensmtpd_grid_versus_postfix_backoff_while_both_mxs_are_down) {
+  TempDir dir;
+  const Duration outage_end = Duration::minutes(260);
+  struct Tries {
+    Time created;
+    std::vector<Time> attempts, failures;
+    Time delivered;
+  };
+  auto run_with = [&](const std::string& sender_conf) {
+    auto p = load_scenario(kFile, {"duration=6h", "workload.count=3", "workload.interval=10m", "workload.start=5m",
+                                   "events=[{at: 20m, action: stop-node, target: namorar},"
+                                   " {at: 20m, action: stop-node, target: mx2},"
+                                   " {at: 260m, action: start-node, target: namorar},"
+                                   " {at: 260m, action: start-node, target: mx2}]",
+                                   "hosts.sender.smtpd=backup-mx-fallback/sender/etc/mail/" + sender_conf});
+    BOOST_TEST_REQUIRE(p.ok(), p.error_text());
+    RunOptions options;
+    options.out_dir = dir.path / sender_conf;
+    auto run = run_scenario(p.scenario, options);
+    BOOST_TEST_REQUIRE(run.ok(), (run.ok() ? "" : run.error().to_string()));
+    const Metrics& m = *run->metrics;
+    BOOST_TEST(m.delivered() == 3u, run->summary);
+    Tries t;
+    const std::string caught = "<sim-2.1@mail.websteading.net>";  // sent at 25 min
+    for (const MessageRecord& msg : m.messages())
+      if (msg.message_id == caught) {
+        t.created = msg.first_attempt;
+        t.delivered = msg.delivered;
+      }
+    for (const TimelineRow& row : m.timeline()) {
+      if (row.source != "sender" || row.detail.compare(0, caught.size(), caught) != 0) continue;
+      if (row.kind == "attempt") t.attempts.push_back(row.at);
+      if (row.kind == "temporary-failure") t.failures.push_back(row.at);
+    }
+    BOOST_TEST_REQUIRE(t.attempts.size() == t.failures.size() + 1);  // the last one got through
+    BOOST_TEST_REQUIRE(t.attempts.front() == t.created);
+    BOOST_TEST(t.attempts.back() >= Time::zero() + outage_end);
+    BOOST_TEST(t.delivered - t.attempts.back() < Duration::seconds(2));
+    return t;
+  };
+  auto near = [](Duration a, Duration b) { return (a - b).ns() < Duration::milliseconds(50).ns() && (b - a).ns() < Duration::milliseconds(50).ns(); };
+
+  const Tries open = run_with("smtpd.conf");
+  for (std::size_t n = 1; n < open.attempts.size(); ++n)
+    BOOST_TEST(near(open.attempts[n] - open.created, Duration::seconds(400) * static_cast<std::int64_t>(n * n)),
+               "try " << n << " at +" << format_duration(open.attempts[n] - open.created));
+  BOOST_TEST(open.attempts.size() == 7u);  // 400 s * 6^2 = 4 h: the first slot after the outage
+
+  const Tries postfix = run_with("smtpd-postfix.conf");
+  for (std::size_t n = 0; n < postfix.failures.size(); ++n) {
+    const Duration queued = postfix.failures[n] - postfix.created;
+    const Duration want = std::clamp(queued, Duration::seconds(300), Duration::seconds(4000));
+    BOOST_TEST(near(postfix.attempts[n + 1] - postfix.failures[n], want),
+               "after failure " << n + 1 << " at +" << format_duration(queued) << ": waited "
+                                << format_duration(postfix.attempts[n + 1] - postfix.failures[n]));
+  }
+  // 300, 300, 808, 1870, 3994, then the 4000 s cap while the outage lasts.
+  BOOST_TEST_REQUIRE(postfix.failures.size() >= 6u);
+  BOOST_TEST(near(postfix.attempts[2] - postfix.failures[1], postfix.failures[1] - postfix.created));
+  BOOST_TEST(near(postfix.attempts.back() - postfix.failures.back(), Duration::seconds(4000)));
+  // Same number of tries, but OpenSMTPD's grid lands at 4 h, just after the
+  // outage, while Postfix's last wait started 4000 s before its try at 5 h.
+  BOOST_TEST(postfix.attempts.size() == open.attempts.size());
+  BOOST_TEST(postfix.delivered - open.delivered > Duration::minutes(30), format_duration(postfix.delivered - open.delivered));
 }
 
 BOOST_AUTO_TEST_CASE(same_seed_same_bytes) {

@@ -1,7 +1,9 @@
-// The scheduler on a manual clock: the three retry policies, expiry, delay
+// The scheduler on a manual clock: the four retry policies, expiry, delay
 // warnings, "the route came back", and the control operations.
 
 #include <boost/test/unit_test.hpp>
+
+#include <tuple>
 
 #include "smtp/config_parser.h"
 #include "smtp/route_penalty.h"
@@ -121,6 +123,59 @@ BOOST_AUTO_TEST_CASE(exponential_policy_doubles_up_to_its_cap) {
   for (std::size_t i = 1; i < run.tries.size(); ++i) gaps.push_back((run.tries[i] - run.tries[i - 1]).whole_seconds());
   std::vector<std::int64_t> want{60, 120, 240, 480, 960, 1920, 3600, 3600, 3600};
   BOOST_TEST(gaps == want, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(postfix_policy_waits_the_time_in_queue_between_300s_and_4000s) {
+  SchedulerSettings settings = with_retry(RetryPolicy::Kind::postfix, kPostfixMinimalBackoff, kPostfixMaximalBackoff);
+  {
+    // Failing at once: 300 s (the minimum) twice, then doubling, then 4000 s.
+    Scheduler s(settings);
+    Run run = fail_forever(s, queued(1), Duration::zero(), 9);
+    std::vector<Duration> want;
+    for (std::int64_t t : {0, 300, 600, 1200, 2400, 4800, 8800, 12800, 16800}) want.push_back(Duration::seconds(t));
+    BOOST_TEST(run.tries == want, boost::test_tools::per_element());
+  }
+  {
+    // Each try failing 127 s in (Linux's connect timeout): the wait is the
+    // age at the failure, so it is not a multiple of anything.
+    Scheduler s(settings);
+    Run run = fail_forever(s, queued(2), Duration::seconds(127), 6);
+    std::vector<Duration> want;
+    for (std::int64_t t : {0, 427, 1108, 2470, 5194, 9321}) want.push_back(Duration::seconds(t));
+    BOOST_TEST(run.tries == want, boost::test_tools::per_element());
+  }
+  {
+    // Local deliveries follow the same rule: Postfix has one backoff.
+    Scheduler s(settings);
+    Run run = fail_forever(s, queued(3, "bob@example.org", DeliveryType::mda), Duration::zero(), 4);
+    std::vector<Duration> want{Duration::seconds(0), Duration::seconds(300), Duration::seconds(600),
+                               Duration::seconds(1200)};
+    BOOST_TEST(run.tries == want, boost::test_tools::per_element());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(postfix_policy_bounds_come_from_the_config) {
+  for (auto [line, min, max] : {std::tuple{"queue retry postfix", Duration::seconds(300), Duration::seconds(4000)},
+                                std::tuple{"queue retry postfix min 1m max 10m", Duration::minutes(1), Duration::minutes(10)},
+                                std::tuple{"queue retry postfix max 2h", Duration::seconds(300), Duration::hours(2)}}) {
+    BOOST_TEST_CONTEXT(line) {
+      ConfigParseResult r = parse_config(std::string(line) + "\naction \"out\" relay\nmatch from any for any action \"out\"\n",
+                                         "smtpd.conf");
+      BOOST_TEST_REQUIRE(r.ok(), r.error_text());
+      SchedulerSettings settings = SchedulerSettings::from_config(r.config);
+      BOOST_TEST((settings.retry.kind == RetryPolicy::Kind::postfix));
+      BOOST_TEST(settings.retry.interval == min);
+      BOOST_TEST(settings.retry.max == max);
+      Scheduler s(settings);
+      Run run = fail_forever(s, queued(1), Duration::zero(), 12);
+      // Never sooner than min after a failure, never later than max.
+      for (std::size_t i = 1; i < run.tries.size(); ++i) {
+        BOOST_TEST(run.tries[i] - run.tries[i - 1] >= min);
+        BOOST_TEST(run.tries[i] - run.tries[i - 1] <= max);
+      }
+      BOOST_TEST(run.tries.back() - run.tries[run.tries.size() - 2] == max);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(policy_comes_from_the_config) {
