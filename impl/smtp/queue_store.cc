@@ -169,7 +169,7 @@ Result<void> QueueStore::sync_dir(const fs::path& dir) const {
 }
 
 bool QueueStore::msgid_in_use(MessageId msgid) const {
-  if (messages_.count(msgid) || incoming_.count(msgid)) return true;
+  if (messages_.count(msgid) || incoming_.count(msgid) || removing_.count(msgid)) return true;
   std::error_code ec;
   return fs::exists(queue_dir(msgid), ec) || fs::exists(incoming_dir(msgid), ec);
 }
@@ -241,52 +241,75 @@ Result<void> QueueStore::write_envelope_file(const fs::path& dir, const Envelope
   return r;
 }
 
-Result<void> QueueStore::commit(IncomingMessage& message, std::vector<Envelope>& envelopes) {
+Result<std::shared_ptr<CommitJob>> QueueStore::prepare_commit(IncomingMessage& message,
+                                                               std::vector<Envelope> envelopes) {
   if (!message.open() || message.store_ != this)
     return make_error(ErrorCode::closed, "message " + format_message_id(message.id_) + " is not open");
   const MessageId msgid = message.id_;
-  auto fail = [&](Error e) -> Result<void> {
+  auto fail = [&](Error e) -> Result<std::shared_ptr<CommitJob>> {
     abort(message);
     return e;
   };
   if (envelopes.empty())
     return fail(make_error(ErrorCode::invalid_argument, "message " + format_message_id(msgid) + " has no envelope"));
 
-  const fs::path dir = incoming_dir(msgid);
-  if (auto r = message.flush(); !r) return fail(r.error());
-  if (auto r = sync_fd(message.fd_, dir / "message"); !r) return fail(r.error());
-  message.close_fd();
-
+  std::shared_ptr<CommitJob> job(new CommitJob);
   std::set<EnvelopeId> taken;
   for (auto& e : envelopes) {
     auto id = assign_id(msgid, e.id, taken);
     if (!id) return fail(id.error());
     e.id = *id;
     taken.insert(e.id);
-    if (auto r = write_envelope_file(dir, e, false); !r) return fail(r.error());
+    job->envelope_texts_.push_back(serialize_envelope(e));
   }
-  if (auto r = sync_dir(dir); !r) return fail(r.error());
-
-  const fs::path bucket = root_ / "queue" / bucket_name(msgid);
-  if (::mkdir(bucket.c_str(), 0700) == 0) {
-    if (auto r = sync_dir(root_ / "queue"); !r) return fail(r.error());
-  } else if (errno != EEXIST) {
-    return fail(io_error("mkdir " + bucket.string(), errno));
-  }
-  const fs::path target = queue_dir(msgid);
-  if (::rename(dir.c_str(), target.c_str()) != 0) return fail(io_error("rename " + dir.string(), errno));
-
-  // Committed: it is in queue/ and recovery will find it, so index it even
-  // if the directory syncs below fail (then the caller must not say 250, and
-  // the client's retry may make a duplicate, which beats losing it).
-  incoming_.erase(msgid);
+  job->msgid_ = msgid;
+  job->sync_ = options_.sync;
+  job->incoming_dir_ = incoming_dir(msgid);
+  job->bucket_ = root_ / "queue" / bucket_name(msgid);
+  job->target_ = queue_dir(msgid);
+  job->bucket_known_durable_ = durable_buckets_[msgid >> 24];
+  job->envelopes_ = std::move(envelopes);
+  // The job owns the file now; the message id stays in incoming_ (reserved)
+  // until finish_commit.
+  job->fd_ = message.fd_;
+  job->unflushed_ = std::move(message.buffer_);
+  message.fd_ = -1;
+  message.buffer_.clear();
   message.store_ = nullptr;
-  for (const auto& e : envelopes) {
-    envelopes_[e.id] = e;
-    messages_[msgid].insert(e.id);
+  return job;
+}
+
+Result<MessageId> QueueStore::finish_commit(CommitJob& job) {
+  const MessageId msgid = job.msgid_;
+  incoming_.erase(msgid);
+  if (!job.ran_) {
+    std::error_code ec;
+    fs::remove_all(job.incoming_dir_, ec);
+    return make_error(ErrorCode::internal, "the commit of message " + format_message_id(msgid) + " never ran");
   }
-  if (auto r = sync_dir(bucket); !r) return r;
-  return sync_dir(root_ / "incoming");
+  if (job.renamed_) {
+    // Committed: it is in queue/ and recovery will find it, so index it even
+    // if a directory sync after the rename failed (then the caller must not
+    // say 250, and the client's retry may make a duplicate, which beats
+    // losing it).
+    durable_buckets_[msgid >> 24] = true;
+    for (const auto& e : job.envelopes_) {
+      envelopes_[e.id] = e;
+      messages_[msgid].insert(e.id);
+    }
+  }
+  if (job.error_) return *job.error_;
+  return msgid;
+}
+
+Result<void> QueueStore::commit(IncomingMessage& message, std::vector<Envelope>& envelopes) {
+  auto job = prepare_commit(message, envelopes);
+  if (!job) return job.error();
+  (*job)->run();
+  if ((*job)->renamed_) envelopes = (*job)->envelopes();
+  auto committed = finish_commit(**job);
+  if (!committed) return committed.error();
+  return {};
 }
 
 Result<MessageId> QueueStore::commit_message(std::string_view data, std::vector<Envelope>& envelopes) {
@@ -336,25 +359,42 @@ Result<void> QueueStore::add_envelope(MessageId msgid, Envelope& envelope) {
 }
 
 Result<void> QueueStore::remove(EnvelopeId id) {
+  auto job = prepare_remove(id);
+  if (!job) return job.error();
+  (*job)->run();
+  return finish_remove(**job);
+}
+
+Result<std::shared_ptr<RemovalJob>> QueueStore::prepare_remove(EnvelopeId id) {
   auto it = envelopes_.find(id);
   if (it == envelopes_.end())
     return make_error(ErrorCode::not_found, "envelope " + format_envelope_id(id) + " is not queued");
   const MessageId msgid = message_of(id);
-  const fs::path dir = queue_dir(msgid);
-  const fs::path file = dir / format_envelope_id(id);
-  if (::unlink(file.c_str()) != 0 && errno != ENOENT) return io_error("unlink " + file.string(), errno);
+  std::shared_ptr<RemovalJob> job(new RemovalJob);
+  job->id_ = id;
+  job->sync_ = options_.sync;
+  job->dir_ = queue_dir(msgid);
   envelopes_.erase(it);
   auto& set = messages_[msgid];
   set.erase(id);
-  if (!set.empty()) return sync_dir(dir);
+  if (set.empty()) {
+    // The last one: the message goes too. A crash in between leaves a
+    // directory without envelopes, which recovery removes.
+    messages_.erase(msgid);
+    job->last_ = true;
+  }
+  ++removing_[msgid];
+  return job;
+}
 
-  // The last one: the message goes too. A crash in between leaves a
-  // directory without envelopes, which recovery removes.
-  messages_.erase(msgid);
-  const fs::path message = dir / "message";
-  if (::unlink(message.c_str()) != 0 && errno != ENOENT) return io_error("unlink " + message.string(), errno);
-  if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) return io_error("rmdir " + dir.string(), errno);
-  return sync_dir(dir.parent_path());
+Result<void> QueueStore::finish_remove(RemovalJob& job) {
+  const MessageId msgid = message_of(job.id_);
+  auto it = removing_.find(msgid);
+  if (it != removing_.end() && --it->second == 0) removing_.erase(it);
+  if (!job.ran_)
+    return make_error(ErrorCode::internal, "the removal of envelope " + format_envelope_id(job.id_) + " never ran");
+  if (job.error_) return *job.error_;
+  return {};
 }
 
 Result<std::string> QueueStore::read_message(MessageId msgid) const { return read_file(message_path(msgid)); }
@@ -383,6 +423,9 @@ Result<void> QueueStore::recover() {
   }
 
   const fs::path queue = root_ / "queue";
+  // Whoever made the buckets there may have died before fsyncing queue/;
+  // once this is done, commits into them need not fsync it again.
+  if (auto r = sync_dir(queue); !r) return r;
   for (const auto& bucket : list_names(queue)) {
     const fs::path bdir = queue / bucket;
     std::error_code ec;
@@ -390,6 +433,7 @@ Result<void> QueueStore::recover() {
       recovery_.stray.push_back(relative(bdir));
       continue;
     }
+    durable_buckets_[std::stoul(bucket, nullptr, 16)] = true;
     for (const auto& name : list_names(bdir)) {
       const fs::path mdir = bdir / name;
       if (!is_hex_name(name, 8) || name.compare(0, 2, bucket) != 0 || !fs::is_directory(mdir, ec)) {

@@ -22,6 +22,10 @@
 //      it, recovery deletes the message (it was never acknowledged); after
 //      it, recovery finds it whole
 //   6. fsync queue/XX and incoming/              (the rename itself)
+// A commit's and a removal's file work can also run away from the caller's
+// loop (queue_file_jobs.h): prepare_commit/prepare_remove on the loop, the
+// job's run() on a worker, finish_commit/finish_remove on the loop again.
+//
 // An envelope update is a new file written and fsynced beside the old one,
 // renamed over it, then the directory fsynced, so a crash leaves either the
 // old or the new version, never a torn one.
@@ -29,6 +33,7 @@
 // The store reads no clock and draws no randomness: ids come from the
 // caller's IdSource (random 64-bit values) and times are in the envelopes.
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -42,6 +47,7 @@
 #include "core/error.h"
 #include "core/logger.h"
 #include "smtp/envelope.h"
+#include "smtp/queue_file_jobs.h"
 
 namespace tether::smtp {
 
@@ -130,6 +136,15 @@ class QueueStore {
   // create_message + write + commit, for messages made whole in memory
   // (reports, tests).
   Result<MessageId> commit_message(std::string_view data, std::vector<Envelope>& envelopes);
+  // commit() in three parts, for callers that run the file work away from
+  // their loop. prepare_commit takes over the message (it is no longer
+  // open), assigns the envelope ids and builds the job (an error: the
+  // message is deleted); the job's run() may then happen on any thread;
+  // finish_commit, back here, indexes what run() committed and returns the
+  // message id, or run()'s error, with commit()'s meaning. Until then the
+  // message id stays reserved.
+  Result<std::shared_ptr<CommitJob>> prepare_commit(IncomingMessage& message, std::vector<Envelope> envelopes);
+  Result<MessageId> finish_commit(CommitJob& job);
 
   // ---- the queue ----
 
@@ -147,6 +162,13 @@ class QueueStore {
   // Deletes an envelope (delivered, bounced, dropped, removed by the admin);
   // the message goes with its last envelope.
   Result<void> remove(EnvelopeId id);
+  // remove() in three parts likewise. The envelope leaves the index at once
+  // (find() no longer sees it); its files go in the job's run(); until
+  // finish_remove the message id stays reserved, so no new message is made
+  // in a directory that may still exist. A crash before run() only brings
+  // the envelope back on recovery, to be delivered again: never a loss.
+  Result<std::shared_ptr<RemovalJob>> prepare_remove(EnvelopeId id);
+  Result<void> finish_remove(RemovalJob& job);
 
   std::filesystem::path message_path(MessageId msgid) const;
   Result<std::string> read_message(MessageId msgid) const;
@@ -174,7 +196,10 @@ class QueueStore {
   QueueRecovery recovery_;
   std::map<EnvelopeId, Envelope> envelopes_;
   std::map<MessageId, std::set<EnvelopeId>> messages_;
-  std::set<MessageId> incoming_;  // open IncomingMessages
+  std::set<MessageId> incoming_;  // open IncomingMessages and unfinished commits
+  std::map<MessageId, int> removing_;  // removal jobs not finished yet, per message
+  // queue/XX buckets known to be on disk (by the top byte of the msgid).
+  std::array<bool, 256> durable_buckets_{};
 };
 
 }  // namespace tether::smtp

@@ -3,6 +3,7 @@
 // be read is quarantined with its path and reason, never dropped.
 
 #include <boost/test/unit_test.hpp>
+#include <deque>
 #include <fstream>
 #include <sstream>
 
@@ -293,6 +294,187 @@ BOOST_AUTO_TEST_CASE(commit_refuses_no_envelope_and_foreign_ids) {
   BOOST_TEST(!store->commit_message("x", foreign).ok());
   BOOST_TEST(fs::is_empty(dir.path() / "incoming"));
   BOOST_TEST(store->message_count() == 0u);
+}
+
+// Ids the test chooses (pushed just before the call that draws them), then
+// seeded random ones.
+struct ChosenIds {
+  std::shared_ptr<std::deque<std::uint64_t>> next = std::make_shared<std::deque<std::uint64_t>>();
+  QueueStore::IdSource source() const {
+    return [next = next, fallback = seeded_ids(7)]() mutable {
+      if (next->empty()) return fallback();
+      const std::uint64_t id = next->front();
+      next->pop_front();
+      return id;
+    };
+  }
+};
+
+fs::path message_dir(const fs::path& root, MessageId msgid) {
+  return root / "queue" / format_message_id(msgid).substr(0, 2) / format_message_id(msgid);
+}
+
+BOOST_AUTO_TEST_CASE(split_commit_publishes_only_when_finished_and_reserves_its_id) {
+  TempDir dir;
+  ChosenIds ids;
+  auto store = QueueStore::open(dir.path(), ids.source()).value();
+  constexpr MessageId kId = 0x5a000001;
+  ids.next->push_back(kId);
+  auto m = store->create_message();
+  BOOST_TEST_REQUIRE(m.ok());
+  BOOST_TEST(m->id() == kId);
+  BOOST_TEST_REQUIRE(m->write("Subject: split\r\n\r\nbody\r\n").ok());
+  std::vector<Envelope> envs{relay_envelope("a@example.net", "b@example.org"),
+                             relay_envelope("a@example.net", "c@example.org")};
+
+  auto job = store->prepare_commit(*m, envs);
+  BOOST_TEST_REQUIRE(job.ok(), (job.ok() ? "" : job.error().to_string()));
+  BOOST_TEST(!m->open());  // the job has it now
+  BOOST_TEST((*job)->id() == kId);
+  BOOST_TEST_REQUIRE((*job)->envelopes().size() == 2u);
+  for (const Envelope& e : (*job)->envelopes()) BOOST_TEST(message_of(e.id) == kId);
+  BOOST_TEST(store->message_count() == 0u);
+
+  // A message made meanwhile never gets the id of the commit in flight.
+  ids.next->push_back(kId);
+  auto other = store->create_message();
+  BOOST_TEST_REQUIRE(other.ok());
+  BOOST_TEST(other->id() != kId);
+  store->abort(*other);
+
+  (*job)->run();
+  // On disk, but not in the index until finished on the loop.
+  BOOST_TEST(fs::exists(message_dir(dir.path(), kId) / "message"));
+  BOOST_TEST(!fs::exists(dir.path() / "incoming" / format_message_id(kId)));
+  BOOST_TEST(store->find((*job)->envelopes()[0].id) == nullptr);
+
+  auto finished = store->finish_commit(**job);
+  BOOST_TEST_REQUIRE(finished.ok(), (finished.ok() ? "" : finished.error().to_string()));
+  BOOST_TEST(*finished == kId);
+  BOOST_TEST(store->message_count() == 1u);
+  for (const Envelope& e : (*job)->envelopes()) BOOST_TEST_REQUIRE(store->find(e.id) != nullptr);
+  BOOST_TEST(store->read_message(kId).value() == "Subject: split\r\n\r\nbody\r\n");
+}
+
+// What a crash leaves while commits run on workers: a job that ran but was
+// never finished on the loop is a committed message (its 250 may have been
+// about to go out); one that was prepared but never ran was never
+// acknowledged and is cleaned away.
+BOOST_AUTO_TEST_CASE(crash_between_run_and_finish_recovers_the_committed_message) {
+  TempDir dir;
+  const std::string body = big_message();
+  std::vector<Envelope> ran_envelopes;
+  MessageId ran_id = 0, unran_id = 0;
+  std::shared_ptr<CommitJob> unran;
+  {
+    auto store = open_store(dir.path());
+    auto m = store->create_message();
+    BOOST_TEST_REQUIRE(m.ok());
+    BOOST_TEST_REQUIRE(m->write(body).ok());
+    std::vector<Envelope> envs{full_envelope("bob@example.org")};
+    auto job = store->prepare_commit(*m, envs);
+    BOOST_TEST_REQUIRE(job.ok());
+    (*job)->run();
+    ran_id = (*job)->id();
+    ran_envelopes = (*job)->envelopes();
+
+    auto n = store->create_message();
+    BOOST_TEST_REQUIRE(n.ok());
+    BOOST_TEST_REQUIRE(n->write("never acknowledged").ok());
+    std::vector<Envelope> one{relay_envelope("x@example.net", "y@example.org")};
+    auto second = store->prepare_commit(*n, one);
+    BOOST_TEST_REQUIRE(second.ok());
+    unran = *second;
+    unran_id = unran->id();
+  }  // the process dies: neither job is finished
+
+  auto store = open_store(dir.path(), 2);
+  BOOST_TEST(store->recovery().messages == 1u);
+  BOOST_TEST(store->recovery().incoming_removed == 1u);
+  BOOST_TEST(store->recovery().quarantined.empty());
+  const Envelope* back = store->find(ran_envelopes[0].id);
+  BOOST_TEST_REQUIRE(back != nullptr);
+  BOOST_TEST((*back == ran_envelopes[0]));
+  BOOST_TEST((store->read_message(ran_id).value() == body));
+  BOOST_TEST(store->envelopes_of(unran_id).empty());
+  BOOST_TEST(fs::is_empty(dir.path() / "incoming"));
+}
+
+BOOST_AUTO_TEST_CASE(split_commit_that_fails_before_the_rename_leaves_nothing) {
+  TempDir dir;
+  ChosenIds ids;
+  auto store = QueueStore::open(dir.path(), ids.source()).value();
+  constexpr MessageId kId = 0x7b000002;
+  // Where its bucket should be, a file: the rename into it must fail.
+  spew(dir.path() / "queue" / "7b", "not a directory");
+  ids.next->push_back(kId);
+  auto m = store->create_message();
+  BOOST_TEST_REQUIRE(m.ok());
+  BOOST_TEST_REQUIRE(m->write("x\r\n").ok());
+  std::vector<Envelope> envs{relay_envelope("a@example.net", "b@example.org")};
+  auto job = store->prepare_commit(*m, envs);
+  BOOST_TEST_REQUIRE(job.ok());
+  (*job)->run();
+  auto finished = store->finish_commit(**job);
+  BOOST_TEST_REQUIRE(!finished.ok());
+  BOOST_TEST(finished.error().message.find("7b000002") != std::string::npos, finished.error().message);
+  BOOST_TEST(fs::is_empty(dir.path() / "incoming"));
+  BOOST_TEST(store->message_count() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(split_removals_in_any_order_free_the_id_only_when_done) {
+  TempDir dir;
+  ChosenIds ids;
+  auto store = QueueStore::open(dir.path(), ids.source()).value();
+  constexpr MessageId kId = 0x3c000003;
+  ids.next->push_back(kId);
+  std::vector<Envelope> envs{relay_envelope("a@example.net", "b@example.org"),
+                             relay_envelope("a@example.net", "c@example.org")};
+  BOOST_TEST_REQUIRE(store->commit_message("Subject: r\r\n\r\n", envs).value() == kId);
+  const fs::path mdir = message_dir(dir.path(), kId);
+
+  auto first = store->prepare_remove(envs[0].id);
+  auto last = store->prepare_remove(envs[1].id);
+  BOOST_TEST_REQUIRE(first.ok());
+  BOOST_TEST_REQUIRE(last.ok());
+  // Gone from the index at once, still on disk.
+  BOOST_TEST(store->find(envs[0].id) == nullptr);
+  BOOST_TEST(store->message_count() == 0u);
+  BOOST_TEST(fs::exists(mdir / "message"));
+  ids.next->push_back(kId);
+  auto meanwhile = store->create_message();
+  BOOST_TEST_REQUIRE(meanwhile.ok());
+  BOOST_TEST(meanwhile->id() != kId);  // its directory still exists
+  store->abort(*meanwhile);
+
+  // Workers finish in any order: the last removal first takes the other's
+  // file with it, and the other then finds nothing left to do.
+  (*last)->run();
+  BOOST_TEST(!fs::exists(mdir));
+  (*first)->run();
+  BOOST_TEST(store->finish_remove(**last).ok());
+  BOOST_TEST(store->finish_remove(**first).ok());
+
+  ids.next->push_back(kId);
+  auto reused = store->create_message();
+  BOOST_TEST_REQUIRE(reused.ok());
+  BOOST_TEST(reused->id() == kId);  // free again
+}
+
+BOOST_AUTO_TEST_CASE(crash_before_a_removal_runs_brings_the_envelope_back) {
+  TempDir dir;
+  std::vector<Envelope> envs{relay_envelope("a@example.net", "b@example.org")};
+  MessageId msgid = 0;
+  {
+    auto store = open_store(dir.path());
+    msgid = store->commit_message("x\r\n", envs).value();
+    auto job = store->prepare_remove(envs[0].id);
+    BOOST_TEST_REQUIRE(job.ok());
+    BOOST_TEST(store->find(envs[0].id) == nullptr);
+  }  // dies before the job runs: delivered again later, never lost
+  auto store = open_store(dir.path(), 2);
+  BOOST_TEST(store->find(envs[0].id) != nullptr);
+  BOOST_TEST(store->read_message(msgid).value() == "x\r\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
