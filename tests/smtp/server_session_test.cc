@@ -32,6 +32,26 @@ void open_transaction(SessionHarness& h, const std::string& rcpt = "test@example
   BOOST_TEST(h.send("RCPT TO:<" + rcpt + ">\r\n") == "250 2.1.5 Recipient ok\r\n");
 }
 
+std::shared_ptr<const Config> config_from_text(const std::string& text) {
+  ConfigParseResult parsed = parse_config(text, "test.conf", memory_loader({}));
+  BOOST_REQUIRE_MESSAGE(parsed.ok(), parsed.error_text());
+  return std::make_shared<const Config>(std::move(parsed.config));
+}
+
+// mx2's listener with the seed's filter chain "incoming".
+Listener seed_mx2_incoming_listener(const Config& config) {
+  for (const Listener& l : config.listeners)
+    if (l.filter == "incoming") return l;
+  BOOST_FAIL("mx2 has no listener with the filter chain 'incoming'");
+  return Listener();
+}
+
+std::shared_ptr<const Config> seed_mx2_config() {
+  ConfigParseResult parsed = parse_seed("mx2");
+  BOOST_REQUIRE(parsed.ok());
+  return std::make_shared<const Config>(std::move(parsed.config));
+}
+
 bool starts_with(const std::string& s, std::string_view prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
 
 std::string body_of(const MessageToCommit& m) {
@@ -680,13 +700,8 @@ BOOST_AUTO_TEST_CASE(too_many_junk_commands_close_the_session) {
 // mx2's listener runs the seed's filter chain "incoming": no_dyndns,
 // no_rdns, no_fcrdns, all at connect.
 BOOST_AUTO_TEST_CASE(connect_filters_of_the_mx2_seed) {
-  ConfigParseResult parsed = parse_seed("mx2");
-  BOOST_REQUIRE(parsed.ok());
-  auto config = std::make_shared<const Config>(std::move(parsed.config));
-  const Listener* incoming = nullptr;
-  for (const Listener& l : config->listeners)
-    if (l.filter == "incoming") incoming = &l;
-  BOOST_REQUIRE(incoming != nullptr);
+  auto config = seed_mx2_config();
+  const Listener incoming = seed_mx2_incoming_listener(*config);
   struct Case {
     const char* rdns;
     bool fcrdns;
@@ -702,7 +717,7 @@ BOOST_AUTO_TEST_CASE(connect_filters_of_the_mx2_seed) {
   for (const Case& c : cases) {
     SessionHarness h;
     h.options.config = config;
-    h.options.listener = *incoming;
+    h.options.listener = incoming;
     h.options.tls = test_server_tls();
     h.options.rdns = c.rdns;
     h.options.fcrdns = c.fcrdns;
@@ -712,7 +727,7 @@ BOOST_AUTO_TEST_CASE(connect_filters_of_the_mx2_seed) {
 }
 
 BOOST_AUTO_TEST_CASE(connect_reject_leaves_only_quit) {
-  ConfigParseResult parsed = parse_config(
+  auto config = config_from_text(
       "table blocked { 198.51.100.0/24 }\n"
       "filter block phase connect match src <blocked> reject \"554 5.7.1 go away\"\n"
       "filter tag_junk phase connect match rdns regex { '^client\\.' } junk\n"
@@ -720,10 +735,7 @@ BOOST_AUTO_TEST_CASE(connect_reject_leaves_only_quit) {
       "listen on lo0 filter chain1\n"
       "listen on lo1 filter tag_junk\n"
       "action a mbox\n"
-      "match from any for any action a\n",
-      "test.conf", memory_loader({}));
-  BOOST_REQUIRE_MESSAGE(parsed.ok(), parsed.error_text());
-  auto config = std::make_shared<const Config>(std::move(parsed.config));
+      "match from any for any action a\n");
   {
     SessionHarness h;
     h.options.config = config;
@@ -759,16 +771,11 @@ BOOST_AUTO_TEST_CASE(connect_reject_leaves_only_quit) {
 // With the reverse name still being looked up, the greeting goes out at
 // once; MAIL waits for the name, and the connect filters judge it then.
 BOOST_AUTO_TEST_CASE(greeting_does_not_wait_for_the_reverse_name) {
-  ConfigParseResult parsed = parse_seed("mx2");
-  BOOST_REQUIRE(parsed.ok());
-  auto config = std::make_shared<const Config>(std::move(parsed.config));
-  const Listener* incoming = nullptr;
-  for (const Listener& l : config->listeners)
-    if (l.filter == "incoming") incoming = &l;
-  BOOST_REQUIRE(incoming != nullptr);
+  auto config = seed_mx2_config();
+  const Listener incoming = seed_mx2_incoming_listener(*config);
   auto make = [&](SessionHarness& h) {
     h.options.config = config;
-    h.options.listener = *incoming;
+    h.options.listener = incoming;
     h.options.rdns = "ignored.example.net";  // pending: only set_client_rdns counts
     h.options.rdns_pending = true;
     BOOST_TEST(h.start() == "220 mx.example.com ESMTP tether\r\n");
@@ -829,14 +836,11 @@ BOOST_AUTO_TEST_CASE(greeting_does_not_wait_for_the_reverse_name) {
 }
 
 BOOST_AUTO_TEST_CASE(connect_reject_found_late_leaves_only_quit) {
-  ConfigParseResult parsed = parse_config(
+  auto config = config_from_text(
       "filter block phase connect match !rdns reject \"554 5.7.1 go away\"\n"
       "listen on lo0 filter block\n"
       "action a mbox\n"
-      "match from any for any action a\n",
-      "test.conf", memory_loader({}));
-  BOOST_REQUIRE_MESSAGE(parsed.ok(), parsed.error_text());
-  auto config = std::make_shared<const Config>(std::move(parsed.config));
+      "match from any for any action a\n");
   SessionHarness h;
   h.options.config = config;
   h.options.listener = config->listeners.at(0);
