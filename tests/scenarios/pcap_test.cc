@@ -2,16 +2,20 @@
 // WireGuard (initiation, response, transport) on the home's links and, with
 // the key log tether-sim writes beside the captures, decrypts the tunnel down
 // to the inner SMTP (TCP port 25); on the relay VM's public link it decodes
-// SMTP. Same seed, same pcap bytes. The tshark checks are skipped when
-// tshark is not installed.
+// SMTP up to STARTTLS and TLS records after it (the relay offers STARTTLS,
+// the sender takes it). Same seed, same pcap bytes, TLS included: its
+// randomness and clock come from the hosts. The tshark checks are skipped
+// when tshark is not installed.
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "sim/scenario_parser.h"
 #include "sim/scenario_runner.h"
@@ -91,6 +95,10 @@ BOOST_AUTO_TEST_CASE(captures_decode_decrypt_and_repeat_byte_for_byte) {
                         "carinho-wg-keys.log", "namorar-wg-keys.log"})
     BOOST_TEST(std::filesystem::exists(runs.pcap(f)), f);
   BOOST_TEST(files >= 10u);
+  // STARTTLS happened (so the byte comparison above covered TLS sessions).
+  const std::string relay_link = slurp(runs.pcap("namorar-0.pcap"));
+  BOOST_TEST(relay_link.find("STARTTLS\r\n") != std::string::npos);
+  BOOST_TEST(relay_link.find("220 2.0.0 Ready to start TLS") != std::string::npos);
   BOOST_TEST(slurp(runs.pcap("carinho-wg-keys.log")).find("LOCAL_EPHEMERAL_PRIVATE_KEY = ") != std::string::npos);
 
   if (!have_tshark()) {
@@ -129,10 +137,40 @@ BOOST_AUTO_TEST_CASE(captures_decode_decrypt_and_repeat_byte_for_byte) {
                                              "' -Y 'wg.type == 1' -T fields -e wg.static 2>/dev/null");
   BOOST_TEST(initiation.find("i7O7PPjJKaBbd22t5P+r5idlM5UgKd+gpoSpWCS/1h4=") != std::string::npos, initiation);
 
-  // The relay VM's public side: SMTP in the clear (no STARTTLS offered).
+  // The relay VM's public side: in each of the 3 SMTP sessions, EHLO and
+  // STARTTLS in the clear, then a ClientHello right after the 220, then only
+  // TLS records: the envelope and the message are never visible.
+  const std::string relay = runs.pcap("namorar-0.pcap").string();
   const std::set<std::string> commands = lines(run_command(
-      "tshark -r '" + runs.pcap("namorar-0.pcap").string() + "' -Y smtp.req -T fields -e smtp.req.command 2>/dev/null"));
-  for (const char* c : {"EHLO", "MAIL", "RCPT", "DATA", "QUIT"}) BOOST_TEST(commands.count(c) == 1u, c);
+      "tshark -r '" + relay + "' -Y smtp.req -T fields -e tcp.stream -e smtp.command_line 2>/dev/null"));
+  const std::set<std::string> hellos = lines(run_command(
+      "tshark -r '" + relay + "' -Y 'tls.handshake.type == 1' -T fields -e tcp.stream 2>/dev/null"));
+  BOOST_TEST(hellos.size() == 3u);
+  for (const std::string& stream : hellos) {
+    BOOST_TEST(commands.count(stream + "\tEHLO mail.websteading.net\\r\\n") == 1u, "stream " << stream);
+    BOOST_TEST(commands.count(stream + "\tSTARTTLS\\r\\n") == 1u, "stream " << stream);
+  }
+  BOOST_TEST(commands.size() == 6u);  // no MAIL, RCPT, DATA or QUIT in the clear
+  // In the first session, the clear SMTP ends with the 220 to STARTTLS, and
+  // the ClientHello follows it; application data records come after that.
+  auto frames = [&relay](const std::string& filter) {
+    std::vector<long> out;
+    for (const std::string& l : lines(run_command("tshark -r '" + relay + "' -Y 'tcp.stream == 0 && " + filter +
+                                                  "' -T fields -e frame.number 2>/dev/null")))
+      out.push_back(std::stol(l));
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  const std::vector<long> clear = frames("smtp"), client_hello = frames("tls.handshake.type == 1"),
+                          app_data = frames("tls.app_data");
+  BOOST_REQUIRE(!clear.empty());
+  BOOST_REQUIRE(client_hello.size() == 1u);
+  BOOST_TEST(clear.back() < client_hello.front());
+  BOOST_TEST(run_command("tshark -r '" + relay + "' -Y 'frame.number == " + std::to_string(clear.back()) +
+                         "' -T fields -e smtp.response 2>/dev/null")
+                 .find("220 2.0.0 Ready to start TLS") != std::string::npos);
+  BOOST_TEST(app_data.size() >= 6u);  // the envelope, the message and their replies
+  BOOST_TEST(app_data.front() > client_hello.front());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
