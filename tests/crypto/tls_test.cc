@@ -60,12 +60,15 @@ TlsSession session(const TlsContext& ctx, std::string_view name = {}) {
   return std::move(s).value();
 }
 
-// Moves ciphertext both ways until neither side has anything to send.
-void pump(TlsSession& client, TlsSession& server) {
+// Moves ciphertext both ways until neither side has anything to send;
+// appends what it moved to the logs, when given.
+void pump(TlsSession& client, TlsSession& server, Bytes* to_server_log = nullptr, Bytes* to_client_log = nullptr) {
   for (int round = 0; round < 50; ++round) {
     const Bytes to_server = client.take_ciphertext();
     const Bytes to_client = server.take_ciphertext();
     if (to_server.empty() && to_client.empty()) return;
+    if (to_server_log != nullptr) append(*to_server_log, to_server);
+    if (to_client_log != nullptr) append(*to_client_log, to_client);
     if (!to_server.empty()) (void)server.feed_ciphertext(to_server);
     if (!to_client.empty()) (void)client.feed_ciphertext(to_client);
   }
@@ -382,17 +385,7 @@ Transcript seeded_exchange(std::uint64_t seed, const CertificateAndKey& cert) {
   TlsSession client = session(*client_ctx, "mail.example.org");
 
   Transcript t;
-  auto move_all = [&] {
-    for (int round = 0; round < 50; ++round) {
-      const Bytes to_server = client.take_ciphertext(), to_client = server.take_ciphertext();
-      if (to_server.empty() && to_client.empty()) return;
-      append(t.client_to_server, to_server);
-      append(t.server_to_client, to_client);
-      if (!to_server.empty()) (void)server.feed_ciphertext(to_server);
-      if (!to_client.empty()) (void)client.feed_ciphertext(to_client);
-    }
-    BOOST_FAIL("TLS pump did not settle");
-  };
+  auto move_all = [&] { pump(client, server, &t.client_to_server, &t.server_to_client); };
   move_all();
   BOOST_REQUIRE_MESSAGE(client.handshake_done(), client.error());
   BOOST_REQUIRE(client.write_plaintext(ByteView(std::string_view("EHLO home.example.org\r\n"))).ok());
