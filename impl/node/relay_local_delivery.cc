@@ -70,8 +70,10 @@ LocalDeliveryResult deliver_to_user(const LocalDeliveryContext& context, const s
     case smtp::LocalDelivery::Method::maildir: {
       auto dir = smtp::maildir_path(local.path, who, *user, delimiter);
       if (!dir) return fail(Status::permanent, "550 5.3.0 bad maildir path: " + dir.error().message);
+      smtp::MaildirDeliveryOptions options;
+      if (context.give_to_recipient) options.owner = smtp::FileOwner{user->uid, user->gid};
       auto path = smtp::deliver_to_maildir(*dir, message, now, smtp::format_envelope_id(envelope.id),
-                                           context.hostname);
+                                           context.hostname, options);
       if (!path) return fail(Status::temporary, "451 4.3.0 maildir delivery failed: " + path.error().message);
       r.status = Status::delivered;
       r.path = *path;
@@ -80,7 +82,9 @@ LocalDeliveryResult deliver_to_user(const LocalDeliveryContext& context, const s
     case smtp::LocalDelivery::Method::mbox: {
       auto path = smtp::mbox_path(context.mbox_spool, *user);
       if (!path) return fail(Status::permanent, "550 5.3.0 bad mbox path: " + path.error().message);
-      auto done = smtp::deliver_to_mbox(*path, envelope.sender, now, message);
+      smtp::MboxDeliveryOptions options;
+      if (context.give_to_recipient) options.owner = smtp::FileOwner{user->uid, user->gid};
+      auto done = smtp::deliver_to_mbox(*path, envelope.sender, now, message, options);
       if (!done)
         return fail(done.error().code == ErrorCode::invalid_argument ? Status::permanent : Status::temporary,
                     std::string(done.error().code == ErrorCode::invalid_argument ? "550 5.3.0" : "451 4.3.0") +

@@ -31,6 +31,11 @@ struct LocalDeliveryContext {
   const smtp::UserDatabase* users = nullptr;
   std::filesystem::path mbox_spool;  // mbox actions: SPOOL/username
   std::string hostname;              // maildir unique names
+  // Files and directories delivery creates belong to the recipient (their
+  // uid/gid from the user database), as with OpenSMTPD's mda, which runs as
+  // the user. Only a root daemon can; the simulated world's users are not
+  // system users, so it leaves this off.
+  bool give_to_recipient = false;
 };
 
 struct LocalDeliveryResult {

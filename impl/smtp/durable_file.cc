@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 namespace tether::smtp {
 
@@ -39,12 +40,20 @@ Result<void> fsync_directory(const std::filesystem::path& directory) {
   return synced;
 }
 
-Result<void> make_directories(const std::filesystem::path& directory, unsigned mode) {
+Result<void> give_to(int fd, const FileOwner& owner, const std::filesystem::path& path) {
+  if (::fchown(fd, owner.uid, owner.gid) != 0) return errno_error("cannot give to uid " + std::to_string(owner.uid), path, errno);
+  return {};
+}
+
+Result<void> make_directories(const std::filesystem::path& directory, unsigned mode,
+                              const std::optional<FileOwner>& owner) {
   std::filesystem::path so_far;
   for (const std::filesystem::path& part : directory) {
     so_far /= part;
     if (part.empty() || part == "/" || part == ".") continue;
     if (::mkdir(so_far.c_str(), mode) == 0) {
+      if (owner && ::chown(so_far.c_str(), owner->uid, owner->gid) != 0)
+        return errno_error("cannot give to uid " + std::to_string(owner->uid), so_far, errno);
       std::filesystem::path parent = so_far.parent_path();
       Result<void> synced = fsync_directory(parent.empty() ? std::filesystem::path(".") : parent);
       if (!synced) return synced;

@@ -41,7 +41,7 @@ Result<std::filesystem::path> deliver_to_maildir(const std::filesystem::path& ma
   Result<std::string> name = maildir_unique_name(when, unique_token, hostname);
   if (!name) return name.error();
   for (const char* sub : {"tmp", "new", "cur"}) {
-    Result<void> made = make_directories(maildir / sub, options.directory_mode);
+    Result<void> made = make_directories(maildir / sub, options.directory_mode, options.owner);
     if (!made) return made.error();
   }
   const std::filesystem::path tmp_path = maildir / "tmp" / *name;
@@ -60,7 +60,8 @@ Result<std::filesystem::path> deliver_to_maildir(const std::filesystem::path& ma
     converted = crlf_to_lf(message);
     bytes = converted;
   }
-  Result<void> written = write_all(fd, bytes, tmp_path);
+  Result<void> written = options.owner ? give_to(fd, *options.owner, tmp_path) : Result<void>();
+  if (written) written = write_all(fd, bytes, tmp_path);
   if (written) written = fsync_fd(fd, tmp_path);
   // close() can report a deferred write error (NFS); it counts.
   if (::close(fd) != 0 && written) written = errno_error("cannot close", tmp_path, errno);

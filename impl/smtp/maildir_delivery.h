@@ -12,12 +12,14 @@
 // wall time and a token unique among its deliveries (queue ids serve).
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/bytes.h"
 #include "core/error.h"
 #include "core/time.h"
+#include "smtp/durable_file.h"
 
 namespace tether::smtp {
 
@@ -28,6 +30,9 @@ struct MaildirDeliveryOptions {
   // Permissions for a new file and for directories created on the way.
   unsigned file_mode = 0600;
   unsigned directory_mode = 0700;
+  // The recipient: the new file and the directories created on the way are
+  // theirs (needs root). Unset: they stay the writer's.
+  std::optional<FileOwner> owner;
 };
 
 // "1700000000.M123456T<token>.<host>": seconds, microseconds and the

@@ -89,12 +89,22 @@ Result<void> deliver_to_mbox(const std::filesystem::path& path, std::string_view
     Result<void> made = make_directories(path.parent_path(), options.directory_mode);
     if (!made) return made;
   }
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, options.file_mode);
+  // O_EXCL first, to know whether the file is ours to give to the recipient.
+  bool created = true;
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, options.file_mode);
+  if (fd < 0 && errno == EEXIST) {
+    created = false;
+    fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+  }
   if (fd < 0) return errno_error("cannot open mbox", path, errno);
   struct Closer {
     int fd;
     ~Closer() { ::close(fd); }  // also releases the lock
   } closer{fd};
+  if (created && options.owner) {
+    Result<void> given = give_to(fd, *options.owner, path);
+    if (!given) return given;
+  }
 
   struct stat st {};
   if (::fstat(fd, &st) != 0) return errno_error("cannot stat", path, errno);

@@ -22,12 +22,14 @@
 // with half a message.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/bytes.h"
 #include "core/error.h"
 #include "core/time.h"
+#include "smtp/durable_file.h"
 
 namespace tether::smtp {
 
@@ -36,6 +38,9 @@ struct MboxDeliveryOptions {
   Duration lock_retry_interval = Duration::milliseconds(100);
   unsigned file_mode = 0600;
   unsigned directory_mode = 0755;  // for a spool directory created on the way
+  // The recipient: an mbox file we create is theirs (needs root); the spool
+  // directory and an existing mbox are left as they are.
+  std::optional<FileOwner> owner;
 };
 
 // "From jay@example.org Thu Nov 21 10:42:00 2026\n"; the null sender is
