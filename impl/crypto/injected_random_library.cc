@@ -76,7 +76,13 @@ int rand_generate(void* instance, unsigned char* out, std::size_t length, unsign
   auto* self = static_cast<RandInstance*>(instance);
   if (self->state != EVP_RAND_STATE_READY || strength > kStrength) return 0;
   std::lock_guard<std::mutex> lock(self->source->mutex);
-  self->source->random_bytes(MutableByteView(out, length));
+  // An exception must not unwind through OpenSSL's C frames; failing the
+  // draw makes the operation that needed it fail with OpenSSL's error.
+  try {
+    self->source->random_bytes(MutableByteView(out, length));
+  } catch (...) {
+    return 0;
+  }
   return 1;
 }
 

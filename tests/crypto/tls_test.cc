@@ -494,4 +494,14 @@ BOOST_AUTO_TEST_CASE(sources_must_be_complete) {
   BOOST_TEST(made.error().message.find("randomness source") != std::string::npos);
 }
 
+// A source that cannot deliver fails what needed the bytes (here the ticket
+// keys every SSL_CTX draws), with OpenSSL's error, instead of going on.
+BOOST_AUTO_TEST_CASE(a_failing_source_fails_cleanly) {
+  RandomAndClock failing{[](MutableByteView) { throw std::runtime_error("no entropy"); }, [] { return kEpoch; }};
+  Result<TlsContext> ctx = TlsContext::create(TlsRole::server, failing);
+  BOOST_REQUIRE(!ctx.ok());
+  BOOST_TEST_MESSAGE("failing source: " << ctx.error().message);
+  BOOST_TEST(ctx.error().message.find("creating TLS context") != std::string::npos, ctx.error().message);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
