@@ -123,7 +123,10 @@ void MailRelay::stop() {
   outbound_.clear();
   relay_queue_.clear();
   local_queue_.clear();
+  local_in_flight_ = 0;
+  mbox_in_flight_ = false;
   timer_.reset();
+  queue_open_.reset();
   store_.reset();
   scheduler_ = smtp::Scheduler(smtp::SchedulerSettings::from_config(*config_), log_.child("scheduler"));
   penalties_.clear_all();
@@ -223,6 +226,7 @@ Result<void> MailRelay::open_queue() {
   auto opened = smtp::QueueStore::open(root, [this] { return host_.random_u64(); }, log_.child("queue"), store_options);
   if (!opened) return Error(opened.error().code, "queue " + root.string() + ": " + opened.error().message);
   store_ = std::move(*opened);
+  queue_open_ = std::make_shared<bool>(true);
   const smtp::QueueRecovery& r = store_->recovery();
   if (r.messages || r.incoming_removed || !r.quarantined.empty())
     log_.info("queue recovered: " + std::to_string(r.messages) + " messages, " + std::to_string(r.envelopes) +
@@ -335,8 +339,9 @@ void MailRelay::on_accept(RelayListener& listener, std::unique_ptr<TcpStream> st
     if (!store_) return Error(ErrorCode::closed, "the relay is stopping");
     return store_->create_message();
   };
-  queue.commit = [this](smtp::IncomingMessage& message, const smtp::MessageToCommit& content) {
-    return commit(message, content);
+  queue.commit = [this](smtp::IncomingMessage message, const smtp::MessageToCommit& content,
+                        std::function<void(Result<MessageId>)> done) {
+    commit(std::move(message), content, std::move(done));
   };
 
   const std::string remote = o.remote.to_string();
@@ -393,30 +398,47 @@ Envelope MailRelay::envelope_for(const smtp::MessageToCommit& content, const smt
   return e;
 }
 
-Result<MessageId> MailRelay::commit(smtp::IncomingMessage& message, const smtp::MessageToCommit& content) {
-  if (!store_) return Error(ErrorCode::closed, "the relay is stopping");
+void MailRelay::commit(smtp::IncomingMessage message, const smtp::MessageToCommit& content,
+                       std::function<void(Result<MessageId>)> done) {
+  auto fail = [&](Error error) {
+    host_.post([done = std::move(done), error = std::move(error)] { done(error); });
+  };
+  if (!store_) return fail(Error(ErrorCode::closed, "the relay is stopping"));
   const WallTime wall = host_.wall_now();
   std::vector<Envelope> envelopes;
   for (const smtp::AcceptedRecipient& r : content.envelope.recipients) envelopes.push_back(envelope_for(content, r, wall));
   if (auto r = message.write(std::string_view(reinterpret_cast<const char*>(content.content.data()), content.content.size())); !r) {
     store_->abort(message);
-    return r.error();
+    return fail(r.error());
   }
-  if (auto r = store_->commit(message, envelopes); !r) return r.error();
+  auto prepared = store_->prepare_commit(message, std::move(envelopes));
+  if (!prepared) return fail(prepared.error());
+  std::shared_ptr<smtp::CommitJob> job = std::move(*prepared);
+  std::weak_ptr<bool> open = queue_open_;
+  host_.run_blocking([job] { job->run(); },
+                     [this, open, job, wall, remote = content.envelope.remote.to_string(), done = std::move(done)] {
+                       // A queue closed meanwhile: what run() renamed into
+                       // queue/ is found by the next recovery.
+                       if (open.expired()) return done(Error(ErrorCode::closed, "the relay is stopping"));
+                       Result<MessageId> committed = store_->finish_commit(*job);
+                       if (committed) accepted(*job, wall, remote);
+                       done(std::move(committed));
+                     });
+}
+
+void MailRelay::accepted(const smtp::CommitJob& job, WallTime wall, const std::string& remote) {
   const Time now = host_.now();
   MailRelayEvent e = event(MailRelayEvent::Kind::message_accepted);
-  e.msgid = message.id();
-  for (const Envelope& env : envelopes) {
+  e.msgid = job.id();
+  for (const Envelope& env : job.envelopes()) {
     scheduler_.insert(env, now, wall);
     e.envelopes.push_back(env.id);
   }
   ++counters_.messages_accepted;
-  counters_.envelopes_accepted += envelopes.size();
-  e.detail = content.envelope.remote.to_string();
+  counters_.envelopes_accepted += job.envelopes().size();
+  e.detail = remote;
   rearm();
-  const MessageId id = message.id();
   emit(std::move(e));
-  return id;
 }
 
 // ---- the scheduler loop ----
@@ -496,65 +518,121 @@ void MailRelay::run_due() {
   if (!reports.empty()) inject_reports(std::move(reports));
   for (PendingRelay& p : groups) relay_queue_.push_back(std::move(p));
   start_relays();
-  if (!local_queue_.empty() && !local_posted_) {
-    local_posted_ = true;
-    std::weak_ptr<bool> alive = alive_;
-    host_.post([this, alive] {
-      if (!alive.expired()) run_local_tasks();
-    });
-  }
+  kick_local_tasks();
+}
+
+void MailRelay::kick_local_tasks() {
+  if (local_queue_.empty() || local_posted_) return;
+  local_posted_ = true;
+  std::weak_ptr<bool> alive = alive_;
+  host_.post([this, alive] {
+    if (!alive.expired()) run_local_tasks();
+  });
 }
 
 void MailRelay::run_local_tasks() {
   local_posted_ = false;
   if (!store_) return;
-  for (std::size_t n = 0; n < options_.local_deliveries_per_turn && !local_queue_.empty(); ++n) {
-    const EnvelopeId id = local_queue_.front();
+  // The rest start as deliveries in flight finish (on_local_delivery_done).
+  while (local_in_flight_ < options_.local_deliveries_in_flight && !local_queue_.empty()) {
+    if (!deliver_local(local_queue_.front())) break;
     local_queue_.pop_front();
-    deliver_local(id);
     if (!store_) return;  // a subscriber stopped the relay
-  }
-  if (!local_queue_.empty()) {
-    // The rest after whatever else the loop has to do (other sessions).
-    local_posted_ = true;
-    std::weak_ptr<bool> alive = alive_;
-    host_.post([this, alive] {
-      if (!alive.expired()) run_local_tasks();
-    });
   }
   rearm();
 }
 
-void MailRelay::deliver_local(EnvelopeId id) {
+// Everything a local delivery needs, so that it runs off the loop touching
+// nothing of the relay's: the config and users are shared and immutable, the
+// message is read from its file in the job.
+struct MailRelay::LocalDeliveryJob {
+  std::shared_ptr<const smtp::Config> config;
+  std::shared_ptr<const smtp::UserDatabase> users;
+  const smtp::Action* action = nullptr;  // in *config
+  LocalDeliveryContext context;
+  Envelope envelope;
+  std::filesystem::path message_path;
+  WallTime now;
+  bool mbox = false;
+
+  std::optional<Error> read_error;
+  LocalDeliveryResult result;
+
+  void run() {
+    auto message = smtp::QueueStore::read_message_file(message_path);
+    if (!message) {
+      read_error = message.error();
+      return;
+    }
+    ByteView bytes(reinterpret_cast<const std::uint8_t*>(message->data()), message->size());
+    result = deliver_locally(context, *action, envelope, bytes, now);
+  }
+};
+
+bool MailRelay::deliver_local(EnvelopeId id) {
   const Envelope* found = store_->find(id);
   if (!found) {
     scheduler_.on_delivered(id, host_.now());
-    return;
+    return true;
   }
-  const Envelope env = *found;
-  const smtp::Action* action = config_->find_action(env.action);
+  const smtp::Action* action = config_->find_action(found->action);
   if (!action || action->type != smtp::Action::Type::local) {
-    temporary_failure(id, "451 4.3.0 action '" + env.action + "' is not a local action in the configuration");
-    return;
+    temporary_failure(id, "451 4.3.0 action '" + found->action + "' is not a local action in the configuration");
+    return true;
   }
-  auto message = store_->read_message(env.msgid());
-  if (!message) {
-    temporary_failure(id, "451 4.3.0 cannot read the queued message: " + message.error().message);
-    return;
-  }
+  const bool mbox = action->local.method == smtp::LocalDelivery::Method::mbox;
+  if (mbox && mbox_in_flight_) return false;
+
+  auto job = std::make_shared<LocalDeliveryJob>();
+  job->config = config_;
+  job->users = users_;
+  job->action = action;
+  job->envelope = *found;
+  job->message_path = store_->message_path(found->msgid());
+  job->mbox = mbox;
   ++counters_.attempts;
   MailRelayEvent attempt = event(MailRelayEvent::Kind::delivery_attempt, id);
-  attempt.destination = env.destination;
+  attempt.destination = found->destination;
   emit(std::move(attempt));
-  if (!store_ || !store_->find(id)) return;
+  if (!store_ || !store_->find(id)) return true;
 
-  LocalDeliveryContext context;
-  context.config = config_.get();
-  context.users = users_.get();
-  context.mbox_spool = options_.mbox_spool;
-  context.hostname = host_.hostname();
-  ByteView bytes(reinterpret_cast<const std::uint8_t*>(message->data()), message->size());
-  LocalDeliveryResult result = deliver_locally(context, *action, env, bytes, host_.wall_now());
+  job->context.config = job->config.get();
+  job->context.users = job->users.get();
+  job->context.mbox_spool = options_.mbox_spool;
+  job->context.hostname = host_.hostname();
+  job->now = host_.wall_now();
+  ++local_in_flight_;
+  mbox_in_flight_ = mbox_in_flight_ || mbox;
+  std::weak_ptr<bool> open = queue_open_;
+  host_.run_blocking([job] { job->run(); },
+                     [this, open, job] {
+                       // A queue closed meanwhile keeps the envelope: it is
+                       // delivered again after the next start, as after a crash.
+                       if (open.expired()) return;
+                       --local_in_flight_;
+                       if (job->mbox) mbox_in_flight_ = false;
+                       on_local_delivery_done(*job);
+                       if (store_) kick_local_tasks();
+                     });
+  return true;
+}
+
+void MailRelay::on_local_delivery_done(const LocalDeliveryJob& job) {
+  const Envelope& env = job.envelope;
+  const EnvelopeId id = env.id;
+  if (!store_->find(id)) {
+    // Removed (tetherctl remove) while its delivery ran; the scheduler
+    // already forgot it. A copy may have been delivered all the same.
+    log_.info("envelope " + smtp::format_envelope_id(id) + " was removed during its local delivery" +
+              (job.result.status == LocalDeliveryResult::Status::delivered ? " (delivered to " + job.result.path.string() + ")"
+                                                                          : std::string()));
+    return;
+  }
+  if (job.read_error) {
+    temporary_failure(id, "451 4.3.0 cannot read the queued message: " + job.read_error->message);
+    return;
+  }
+  const LocalDeliveryResult& result = job.result;
   for (const auto& refused : result.refused)
     log_.warning("envelope " + smtp::format_envelope_id(id) + ": " + refused.reason);
   switch (result.status) {
@@ -800,9 +878,7 @@ void MailRelay::delivered(EnvelopeId id, const std::string& detail, const std::f
   const Envelope* found = store_->find(id);
   const std::string destination = found ? found->destination : std::string();
   scheduler_.on_delivered(id, host_.now());
-  if (auto r = store_->remove(id); !r)
-    log_.warning("envelope " + smtp::format_envelope_id(id) + " delivered but not removed (it may be delivered again): " +
-                 r.error().message);
+  forget_envelope(id, "delivered");
   ++counters_.delivered;
   log_.info("envelope " + smtp::format_envelope_id(id) + ": " + detail);
   MailRelayEvent e = event(MailRelayEvent::Kind::delivered, id);
@@ -894,8 +970,19 @@ void MailRelay::queue_failure_report(const Envelope& env, const std::string& err
 }
 
 void MailRelay::forget_envelope(EnvelopeId id, const char* why) {
-  if (auto r = store_->remove(id); !r)
-    log_.warning("envelope " + smtp::format_envelope_id(id) + " " + why + " but not removed: " + r.error().message);
+  auto prepared = store_->prepare_remove(id);
+  if (!prepared) {
+    log_.warning("envelope " + smtp::format_envelope_id(id) + " " + why + " but not removed: " + prepared.error().message);
+    return;
+  }
+  std::shared_ptr<smtp::RemovalJob> job = std::move(*prepared);
+  std::weak_ptr<bool> open = queue_open_;
+  host_.run_blocking([job] { job->run(); }, [this, open, job, why = std::string(why)] {
+    if (open.expired()) return;  // a file left behind comes back at recovery: delivered again, never lost
+    if (auto r = store_->finish_remove(*job); !r)
+      log_.warning("envelope " + smtp::format_envelope_id(job->id()) + " " + why +
+                   " but not removed (it may be delivered again): " + r.error().message);
+  });
 }
 
 // ---- control ----

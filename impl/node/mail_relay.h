@@ -12,11 +12,14 @@
 //               ServerSession with the Router, the listener's credentials,
 //               filters and TLS;
 //               messages committed to the QueueStore (fsynced) before 250;
+//               the commit's file work runs off the loop (Host::run_blocking),
+//               so many sessions' fsyncs overlap and the disk commits them
+//               together;
 //   queue       QueueStore under storage_root()/queue; recovered at start,
 //               every envelope back in the Scheduler: nothing accepted is lost;
 //   scheduler   one Timer at Scheduler::next_deadline(); due envelopes go to
-//               local delivery (relay_local_delivery.h, a bounded number per
-//               turn of the loop) or to RelayDelivery (relay_delivery.h, one
+//               local delivery (relay_local_delivery.h, off the loop, a
+//               bounded number at once) or to RelayDelivery (relay_delivery.h, one
 //               transaction per message and destination); outcomes go back to
 //               the Scheduler and, durably, to the envelope files;
 //   reports     failures and delay warnings become DSNs (bounce.h), injected
@@ -97,7 +100,10 @@ struct MailRelayOptions {
   smtp::ClientTimeouts client_timeouts;
   std::size_t max_inbound_sessions = 1000;  // beyond it, new connections get a 421
   std::size_t max_outbound_sessions = 100;  // relay transactions at once; more wait their turn
-  std::size_t local_deliveries_per_turn = 32;
+  // Local deliveries running at once, each off the loop (Host::run_blocking):
+  // enough for their fsyncs to share journal commits. mbox deliveries run
+  // one at a time (their fcntl lock does not exclude threads of one process).
+  std::size_t local_deliveries_in_flight = 16;
   // Off only for benchmarks that measure what durability costs.
   bool queue_sync = true;
   Duration close_linger = Duration::seconds(10);
@@ -221,7 +227,9 @@ class MailRelay {
 
   // inbound
   void on_accept(RelayListener& listener, std::unique_ptr<TcpStream> stream);
-  Result<smtp::MessageId> commit(smtp::IncomingMessage& message, const smtp::MessageToCommit& content);
+  void commit(smtp::IncomingMessage message, const smtp::MessageToCommit& content,
+              std::function<void(Result<smtp::MessageId>)> done);
+  void accepted(const smtp::CommitJob& job, WallTime wall, const std::string& remote);
   smtp::Envelope envelope_for(const smtp::MessageToCommit& content, const smtp::AcceptedRecipient& rcpt,
                               WallTime now) const;
   std::string destination_for(const smtp::Action& action, const std::string& rcpt) const;
@@ -232,7 +240,11 @@ class MailRelay {
   void run_due();
   void run_local_tasks();
   void start_relays();
-  void deliver_local(smtp::EnvelopeId id);
+  // False if it must wait for a delivery in flight (an mbox one).
+  bool deliver_local(smtp::EnvelopeId id);
+  struct LocalDeliveryJob;
+  void on_local_delivery_done(const LocalDeliveryJob& job);
+  void kick_local_tasks();
   void expand_envelope(const smtp::Envelope& envelope, const std::vector<smtp::AliasTarget>& targets);
   void start_relay(PendingRelay pending);
   void on_relay_done(RelayDelivery* delivery, RelayAttemptOutcome outcome);
@@ -244,6 +256,7 @@ class MailRelay {
   void temporary_failure(smtp::EnvelopeId id, const std::string& error);
   void permanent_failure(smtp::EnvelopeId id, const std::string& error);
   void queue_failure_report(const smtp::Envelope& envelope, const std::string& error, const std::string& status);
+  // Out of the queue's index now, its files off the loop.
   void forget_envelope(smtp::EnvelopeId id, const char* why);
 
   void emit(MailRelayEvent event);
@@ -267,6 +280,11 @@ class MailRelay {
   std::map<RelayDelivery*, std::unique_ptr<RelayDelivery>> outbound_;
   std::deque<smtp::EnvelopeId> local_queue_;
   bool local_posted_ = false;
+  std::size_t local_in_flight_ = 0;
+  bool mbox_in_flight_ = false;
+  // Reset when the queue closes (stop, destruction): a job's `done` that
+  // finds it expired leaves its outcome to the next recovery.
+  std::shared_ptr<bool> queue_open_;
   std::deque<PendingRelay> relay_queue_;
   std::map<std::string, std::vector<IpAddress>> destination_addresses_;
   std::map<std::string, std::vector<std::string>> destination_routes_;

@@ -108,6 +108,7 @@ void RelayInboundSession::on_timer() {
 }
 
 void RelayInboundSession::commit_ready() {
+  if (committing_) return;
   while (auto message = session_->take_message()) {
     const Time now = host_.now();
     if (!incoming_ || smtp::format_message_id(incoming_->id()) != message->envelope.id) {
@@ -115,17 +116,29 @@ void RelayInboundSession::commit_ready() {
       incoming_.reset();
       continue;
     }
-    Result<smtp::MessageId> committed = queue_.commit(*incoming_, *message);
+    smtp::IncomingMessage incoming = std::move(*incoming_);
     incoming_.reset();
-    if (!committed) {
-      log_.warning("message " + message->envelope.id + " from " + remote_.to_string() +
-                   " not queued: " + committed.error().message);
-      session_->fail_message("Queue write failed, try again later", host_.now());
-      continue;
-    }
+    committing_ = true;
+    std::weak_ptr<bool> alive = alive_;
+    queue_.commit(std::move(incoming), *message,
+                  [this, alive, id = message->envelope.id](Result<smtp::MessageId> committed) {
+                    if (!alive.expired()) on_committed(id, std::move(committed));
+                  });
+    return;  // one at a time: the session reads nothing more until its reply
+  }
+}
+
+void RelayInboundSession::on_committed(const std::string& session_id, Result<smtp::MessageId> committed) {
+  committing_ = false;
+  if (ended_ || !session_) return;  // the client left: the mail is kept, the reply has nobody to go to
+  if (!committed) {
+    log_.warning("message " + session_id + " from " + remote_.to_string() + " not queued: " + committed.error().message);
+    session_->fail_message("Queue write failed, try again later", host_.now());
+  } else {
     ++messages_;
     session_->complete_message(smtp::format_message_id(*committed), host_.now());
   }
+  pump();
 }
 
 void RelayInboundSession::pump() {

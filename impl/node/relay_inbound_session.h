@@ -4,7 +4,9 @@
 // back out, one Timer follows its next_deadline(), and each message it
 // accepts is committed durably (QueueStore::commit fsyncs message, envelopes
 // and directories) before complete_message() lets the 250 go out; a commit
-// that fails is a 451 and nothing is queued.
+// that fails is a 451 and nothing is queued. The commit runs off the loop;
+// meanwhile the session is in its `committing` state, where bytes the client
+// sends (it did not wait for the reply) get the 500 after the reply.
 //
 // The message id a session announces at DATA (Received: "id", the 250) is
 // the queue's: the hook creates the message in incoming/ then, and a
@@ -36,9 +38,14 @@ namespace tether::node {
 // The relay's side of message commits.
 struct InboundQueue {
   std::function<Result<smtp::IncomingMessage>()> create;
-  // Writes the content, commits it with one envelope per recipient and
-  // schedules them. Any error means "do not answer 250".
-  std::function<Result<smtp::MessageId>(smtp::IncomingMessage& message, const smtp::MessageToCommit& content)>
+  // Writes the content, commits it with one envelope per recipient (the file
+  // work off the loop) and schedules them, then calls `done` from the loop
+  // (never inside this call) with the message id; any error means "do not
+  // answer 250". The commit goes on if the session ends meanwhile (the mail
+  // is kept, only the reply is lost, as when a client hangs up while a
+  // server fsyncs), so `done` must check that the session still exists.
+  std::function<void(smtp::IncomingMessage message, const smtp::MessageToCommit& content,
+                     std::function<void(Result<smtp::MessageId>)> done)>
       commit;
 };
 
@@ -73,6 +80,7 @@ class RelayInboundSession {
   void on_timer();
   void pump();
   void commit_ready();
+  void on_committed(const std::string& session_id, Result<smtp::MessageId> committed);
   void begin_close();
   void end();
   std::string new_message_id();
@@ -95,6 +103,7 @@ class RelayInboundSession {
   std::unique_ptr<Timer> timer_;
   bool closing_ = false;  // half-closed, waiting for the client's close
   bool ended_ = false;
+  bool committing_ = false;  // a commit is off the loop; its reply waits
   std::size_t messages_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -399,6 +399,8 @@ Result<void> QueueStore::finish_remove(RemovalJob& job) {
 
 Result<std::string> QueueStore::read_message(MessageId msgid) const { return read_file(message_path(msgid)); }
 
+Result<std::string> QueueStore::read_message_file(const fs::path& path) { return read_file(path); }
+
 // ---- recovery ----
 
 Result<void> QueueStore::recover() {

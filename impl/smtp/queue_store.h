@@ -172,6 +172,8 @@ class QueueStore {
 
   std::filesystem::path message_path(MessageId msgid) const;
   Result<std::string> read_message(MessageId msgid) const;
+  // The same for a path from message_path(), from any thread.
+  static Result<std::string> read_message_file(const std::filesystem::path& path);
 
  private:
   friend class IncomingMessage;
