@@ -100,6 +100,7 @@ enum class EventAction : std::uint8_t {
   isp_change,              // value: an address of the pool, or empty (drawn)
   nat_flush,
   dns_set, dns_remove,     // name, type (A/AAAA/MX), value (address, or "PREF EXCHANGE")
+  change_config,           // target: a host; tunnel and/or smtpd: the edited files
 };
 const char* to_string(EventAction action);
 
@@ -110,6 +111,7 @@ struct EventSpec {
   std::string name;  // dns_*
   DnsRecordSpec::Type type = DnsRecordSpec::Type::a;
   std::string value;
+  std::filesystem::path tunnel, smtpd;  // change_config, absolute; empty: unchanged
   int line = 0;
 };
 

@@ -10,6 +10,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "sim/node_config_files.h"
+
 namespace tether::sim {
 namespace {
 
@@ -545,11 +547,12 @@ class Parser {
         {"stop-node", EventAction::stop_node},   {"start-node", EventAction::start_node},
         {"isp-change", EventAction::isp_change}, {"nat-flush", EventAction::nat_flush},
         {"dns-set", EventAction::dns_set},       {"dns-remove", EventAction::dns_remove},
+        {"change-config", EventAction::change_config},
     };
     for (std::size_t i = 0; i < n.size(); ++i) {
       const YAML::Node& m = n[i];
       const std::string f = "events." + std::to_string(i);
-      if (!keys(m, f, {"at", "action", "target", "name", "type", "value"})) continue;
+      if (!keys(m, f, {"at", "action", "target", "name", "type", "value", "tunnel", "smtpd"})) continue;
       EventSpec e;
       e.line = m.Mark().line + 1;
       if (auto v = m["at"]) {
@@ -587,8 +590,13 @@ class Parser {
       if (auto v = m["value"]) {
         if (auto t = scalar(v, f + ".value")) e.value = *t;
       }
+      if (e.action == EventAction::change_config) change_config_files(m, f, s, e);
+      else
+        for (const char* key : {"tunnel", "smtpd"})
+          if (m[key]) error(m[key], f + "." + key, std::string("only for change-config"));
       const bool needs_host = e.action == EventAction::pause_smtp || e.action == EventAction::resume_smtp ||
-                              e.action == EventAction::stop_node || e.action == EventAction::start_node;
+                              e.action == EventAction::stop_node || e.action == EventAction::start_node ||
+                              e.action == EventAction::change_config;
       const bool is_link = e.action == EventAction::link_down || e.action == EventAction::link_up;
       if (needs_host || is_link) {
         const HostSpec* h = s.host(e.target);
@@ -616,6 +624,31 @@ class Parser {
       s.events.push_back(std::move(e));
     }
     std::stable_sort(s.events.begin(), s.events.end(), [](const EventSpec& x, const EventSpec& y) { return x.at < y.at; });
+  }
+
+  // change-config's files: each one the host already runs, found, and
+  // loading as the apps will load it (so a typo fails now, with the
+  // config's own file:line, not hours into the run).
+  void change_config_files(const YAML::Node& m, const std::string& f, const Scenario& s, EventSpec& e) {
+    const HostSpec* h = s.host(e.target);
+    if (!m["tunnel"] && !m["smtpd"]) {
+      error(m, f + ".tunnel", "change-config needs tunnel and/or smtpd (the edited files)");
+      return;
+    }
+    if (auto v = m["tunnel"]) {
+      if (h && h->tunnel.empty()) error(v, f + ".tunnel", "host '" + e.target + "' runs no tunnel");
+      else if (auto p = file(v, f + ".tunnel")) {
+        if (auto loaded = load_tunnel_file(*p, ""); !loaded.ok()) error(v, f + ".tunnel", loaded.error().message);
+        else e.tunnel = *p;
+      }
+    }
+    if (auto v = m["smtpd"]) {
+      if (h && h->smtpd.empty()) error(v, f + ".smtpd", "host '" + e.target + "' runs no smtpd");
+      else if (auto p = file(v, f + ".smtpd")) {
+        if (auto loaded = load_smtpd_file(*p, ""); !loaded.ok()) error(v, f + ".smtpd", loaded.error().message);
+        else e.smtpd = *p;
+      }
+    }
   }
 
   void outputs(const YAML::Node& n, Scenario& s) {
@@ -738,6 +771,7 @@ const char* to_string(EventAction action) {
     case EventAction::nat_flush: return "nat-flush";
     case EventAction::dns_set: return "dns-set";
     case EventAction::dns_remove: return "dns-remove";
+    case EventAction::change_config: return "change-config";
   }
   return "?";
 }

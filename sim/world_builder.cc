@@ -1,6 +1,5 @@
 #include "sim/world_builder.h"
 
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -10,11 +9,9 @@
 #include <ns3/point-to-point-helper.h>
 #include <ns3/simulator.h>
 
+#include "sim/node_config_files.h"
 #include "sim/ns3_address.h"
 #include "sim/static_routes.h"
-#include "smtp/config_files.h"
-#include "smtp/config_parser.h"
-#include "tunnel/tunnel_config.h"
 
 namespace tether::sim {
 namespace {
@@ -46,21 +43,6 @@ LinkConfig link_config(const LinkSpec& spec) {
   c.delay = spec.delay;
   c.loss = spec.loss;
   return c;
-}
-
-Result<std::string> read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error(ErrorCode::not_found, path.string() + ": cannot read");
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// The directory above the config's etc/: scenarios/<name>/<host>/etc/mail/smtpd.conf -> .../<host>
-std::filesystem::path config_root(const std::filesystem::path& file) {
-  for (std::filesystem::path p = file.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
-    if (p.filename() == "etc") return p.parent_path();
-  return file.parent_path();
 }
 
 }  // namespace
@@ -125,6 +107,9 @@ Result<void> World::build_topology() {
   for (const HostSpec& h : scenario_.hosts) {
     auto n = std::make_unique<WorldNode>();
     n->spec = &h;
+    n->tunnel_file = h.tunnel;
+    n->smtpd_file = h.smtpd;
+    n->keepalive_override = h.persistent_keepalive;
     n->node = ns3::CreateObject<ns3::Node>();
     if (h.role == HostRole::home) home_ = n.get();
     nodes_.push_back(std::move(n));
@@ -296,15 +281,11 @@ Result<void> World::start_apps(WorldNode& n) {
   const HostSpec& spec = *n.spec;
   node::MailRelayOptions relay_options;
   relay_options.interface_addresses["egress"] = n.egress;
-  if (!spec.tunnel.empty()) {
-    auto text = read_file(spec.tunnel);
-    if (!text.ok()) return Error(ErrorCode::invalid_argument, "hosts." + spec.name + ".tunnel: " + text.error().message);
-    auto parsed = tunnel::parse_tunnel_config(*text, spec.tunnel.filename().string());
-    if (!parsed.ok()) return Error(ErrorCode::invalid_argument, "hosts." + spec.name + ".tunnel: " + parsed.error().message);
-    if (spec.persistent_keepalive)
-      for (auto& peer : parsed.config.peers) peer.persistent_keepalive = *spec.persistent_keepalive;
+  if (!n.tunnel_file.empty()) {
+    auto config = load_tunnel_file(n.tunnel_file, "hosts." + spec.name + ".tunnel", n.keepalive_override);
+    if (!config.ok()) return config.error();
     std::vector<IpAddress> inner;
-    for (const IpPrefix& p : parsed.config.interface.addresses) inner.push_back(p.address());
+    for (const IpPrefix& p : config->interface.addresses) inner.push_back(p.address());
     relay_options.interface_addresses[spec.interface_name] = inner;
     node::TunnelEndpointOptions options;
     options.interface_name = spec.interface_name;
@@ -312,7 +293,7 @@ Result<void> World::start_apps(WorldNode& n) {
     // (tshark -o wg.keylog_file:F decrypts the tunnel in the pcaps).
     if (!options_.pcap_dir.empty())
       options.key_log_file = std::filesystem::absolute(options_.pcap_dir / (spec.name + "-wg-keys.log"));
-    n.tunnel = std::make_unique<node::TunnelEndpoint>(*n.host, parsed.config, options);
+    n.tunnel = std::make_unique<node::TunnelEndpoint>(*n.host, std::move(*config), options);
     WorldNode* self = &n;
     n.tunnel->subscribe([this, self](const tunnel::Event& e) {
       if (e.kind == tunnel::EventKind::handshake_completed && self->relay && self->tunnel && e.peer) {
@@ -324,15 +305,11 @@ Result<void> World::start_apps(WorldNode& n) {
     if (auto r = n.tunnel->start(); !r.ok())
       return Error(ErrorCode::internal, "hosts." + spec.name + ": tunnel: " + r.error().to_string());
   }
-  if (!spec.smtpd.empty()) {
-    auto text = read_file(spec.smtpd);
-    if (!text.ok()) return Error(ErrorCode::invalid_argument, "hosts." + spec.name + ".smtpd: " + text.error().message);
-    const std::string root = config_root(spec.smtpd).string();
-    auto parsed = smtp::parse_config(*text, spec.smtpd.filename().string(), smtp::rooted_file_loader(root));
-    if (!parsed.ok()) return Error(ErrorCode::invalid_argument, "hosts." + spec.name + ".smtpd: " + parsed.error_text());
-    relay_options.config_root = root;
-    n.relay = std::make_unique<node::MailRelay>(*n.host, std::make_shared<const smtp::Config>(std::move(parsed.config)),
-                                                relay_options);
+  if (!n.smtpd_file.empty()) {
+    auto loaded = load_smtpd_file(n.smtpd_file, "hosts." + spec.name + ".smtpd");
+    if (!loaded.ok()) return loaded.error();
+    relay_options.config_root = loaded->root;
+    n.relay = std::make_unique<node::MailRelay>(*n.host, loaded->config, relay_options);
     WorldNode* self = &n;
     n.relay->subscribe([this, self](const node::MailRelayEvent& e) {
       if (options_.hooks.relay_event) options_.hooks.relay_event(*self, e);
@@ -430,6 +407,12 @@ void World::apply(const EventSpec& e) {
         std::optional<ns3::Ipv4Address> to;
         if (!e.value.empty()) to = v4(*IpAddress::parse(e.value));
         isp_line_->change_address(to);
+      }
+      return;
+    case EventAction::change_config:
+      if (n) {
+        auto r = change_config(*n, e);
+        if (!r.ok()) note("change-config-failed", e.target, r.error().to_string());
       }
       return;
     case EventAction::nat_flush:

@@ -59,6 +59,12 @@ struct WorldNode {
   ns3::Ptr<ns3::Node> submitter;       // senders: the hidden submission node
   std::unique_ptr<Ns3Host> submitter_host;
   bool stopped = false;
+  // The files the apps (re)start from: the scenario's, until a
+  // change-config event hands the node edited ones (a user's edit stays
+  // on disk across a restart). The scenario's keepalive sweep applies to
+  // its own tunnel file only: an edited file is taken as written.
+  std::filesystem::path tunnel_file, smtpd_file;
+  std::optional<std::uint16_t> keepalive_override;
   // Counters of apps destroyed by stop_node, so totals survive restarts.
   node::MailRelayCounters relay_before_stop;
   std::uint64_t keepalives_before_stop = 0;
@@ -94,6 +100,11 @@ class World {
   void apply(const EventSpec& event);
   Result<void> start_node(WorldNode& node);
   void stop_node(WorldNode& node);
+  // change-config: the node's apps take the event's files as a user's
+  // `wg syncconf` and smtpd reload would (TunnelEndpoint/MailRelay::
+  // reconfigure); a stopped node starts from them later. A file that does
+  // not load or start is refused, the running config stays.
+  Result<void> change_config(WorldNode& node, const EventSpec& event);
 
   WorldNode* node(const std::string& name);
   std::vector<std::unique_ptr<WorldNode>>& nodes() { return nodes_; }

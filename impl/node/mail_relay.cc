@@ -133,6 +133,31 @@ void MailRelay::stop() {
   if (was_running) log_.info("down");
 }
 
+void MailRelay::adopt(std::shared_ptr<const smtp::Config> config) {
+  config_ = std::move(config);
+  router_ = smtp::Router(config_, identity(host_, *config_, options_));
+  scheduler_ = smtp::Scheduler(smtp::SchedulerSettings::from_config(*config_), log_.child("scheduler"));
+  server_tls_.clear();
+  client_tls_.clear();
+}
+
+Result<void> MailRelay::reconfigure(std::shared_ptr<const smtp::Config> config) {
+  if (!config) return Error(ErrorCode::invalid_argument, "reconfigure: no config");
+  const bool was_running = running();
+  std::shared_ptr<const smtp::Config> old = config_;
+  stop();
+  adopt(std::move(config));
+  smtp_paused_ = false;
+  if (!was_running) return {};
+  log_.info("reloading the config");
+  Result<void> started = start();
+  if (started) return {};
+  log_.warning("the new config does not start (" + started.error().to_string() + "); back to the old one");
+  adopt(std::move(old));
+  if (auto back = start(); !back) log_.error("the old config does not start either: " + back.error().to_string());
+  return Error(started.error().code, "the new config does not start, the old one runs again: " + started.error().message);
+}
+
 std::string MailRelay::rooted(const std::string& path) const {
   if (options_.config_root.empty()) return path;
   return (options_.config_root / std::filesystem::path(path).relative_path()).string();

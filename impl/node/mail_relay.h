@@ -172,6 +172,17 @@ class MailRelay {
   // mail stays in the queue for the next start. Idempotent.
   void stop();
   bool running() const { return store_ != nullptr; }
+  // A reloaded smtpd.conf. OpenSMTPD has no reload (a new smtpd.conf takes
+  // a restart), so this is a restart inside the object: what is on disk
+  // survives (the queue, every accepted message, its retry count and next
+  // try), what is in memory does not: open sessions are closed (a client
+  // mid-transaction retries; nothing it was told 250 for is lost),
+  // attempts in flight are cancelled and rescheduled, route penalties and
+  // pause smtp/mta/mda are forgotten. Counters and subscribers stay. When
+  // the new config does not start (a pki file missing, a port taken), the
+  // old one is started again and the error says why. Not running: the
+  // config is replaced for the next start().
+  Result<void> reconfigure(std::shared_ptr<const smtp::Config> config);
 
   // Every event, in order, as it happens. A handler must not stop or
   // destroy the relay from inside the call (post that to the Host).
@@ -217,6 +228,8 @@ class MailRelay {
     RelayAttempt attempt;
   };
 
+  // Config-derived state: the router, the scheduler's settings, no TLS contexts yet.
+  void adopt(std::shared_ptr<const smtp::Config> config);
   Result<void> load_tls();
   Result<std::shared_ptr<const crypto::TlsContext>> server_context(const smtp::Listener& listener);
   Result<std::shared_ptr<const crypto::TlsContext>> client_context(const smtp::Action& action);

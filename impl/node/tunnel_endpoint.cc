@@ -1,4 +1,5 @@
 #include "node/tunnel_endpoint.h"
+#include "node/tunnel_peer_state.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -20,25 +21,6 @@ class TunnelEndpoint::HostRandom : public tunnel::RandomSource {
 
  private:
   Host& host_;
-};
-
-struct TunnelEndpoint::PeerState {
-  crypto::PublicKey key{};
-  std::string short_key;
-  std::optional<tunnel::EndpointSpec> spec;
-  bool by_name = false;
-  // A named peer's keepalive starts once it has an address: switched on
-  // then, it is due at once, so the tunnel comes up without waiting a
-  // whole interval (and without a keepalive lost to "no endpoint" first).
-  std::uint16_t persistent_keepalive = 0;
-  bool keepalive_started = false;
-
-  std::unique_ptr<DnsLookup> lookup;  // in flight
-  Time retry_at = Time::never();
-  Duration backoff;
-  std::uint64_t lookups = 0;
-  std::optional<WallTime> last_resolved;
-  std::string last_error;
 };
 
 namespace {
@@ -178,33 +160,37 @@ Result<void> TunnelEndpoint::open_interface() {
 
 Result<void> TunnelEndpoint::add_peers() {
   const Time now = host_.now();
-  const crypto::PublicKey own = crypto::derive_public_key(*config_.interface.private_key);
-  for (const tunnel::PeerSection& section : config_.peers) {
-    const std::string where = "peer " + tunnel::short_key(section.public_key) + " (line " +
-                              std::to_string(section.line) + ")";
-    if (section.public_key == own) {
-      log_.warning(where + " has this interface's own public key; ignored, as wg does");
-      continue;
-    }
-    auto state = std::make_unique<PeerState>();
-    state->key = section.public_key;
-    state->short_key = tunnel::short_key(section.public_key);
-    state->spec = section.endpoint;
-    state->by_name = section.endpoint && !section.endpoint->address;
-    state->persistent_keepalive = section.persistent_keepalive;
-    state->backoff = options_.resolve_retry_initial;
+  for (const tunnel::PeerSection& section : config_.peers)
+    if (auto r = add_peer(section, now); !r) return r;
+  return {};
+}
 
-    tunnel::PeerConfig peer;
-    peer.public_key = section.public_key;
-    peer.preshared_key = section.preshared_key;
-    if (section.endpoint && section.endpoint->address)
-      peer.endpoint = Endpoint(*section.endpoint->address, section.endpoint->port);
-    peer.allowed_ips = section.allowed_ips;
-    peer.persistent_keepalive = state->by_name ? 0 : section.persistent_keepalive;
-    state->keepalive_started = !state->by_name;
-    if (auto r = device_->add_peer(peer, now); !r) return Error(r.error().code, where + ": " + r.error().message);
-    peers_.push_back(std::move(state));
+Result<void> TunnelEndpoint::add_peer(const tunnel::PeerSection& section, Time now) {
+  const crypto::PublicKey own = crypto::derive_public_key(*config_.interface.private_key);
+  const std::string where = "peer " + tunnel::short_key(section.public_key) + " (line " +
+                            std::to_string(section.line) + ")";
+  if (section.public_key == own) {
+    log_.warning(where + " has this interface's own public key; ignored, as wg does");
+    return {};
   }
+  auto state = std::make_unique<PeerState>();
+  state->key = section.public_key;
+  state->short_key = tunnel::short_key(section.public_key);
+  state->spec = section.endpoint;
+  state->by_name = section.endpoint && !section.endpoint->address;
+  state->persistent_keepalive = section.persistent_keepalive;
+  state->backoff = options_.resolve_retry_initial;
+
+  tunnel::PeerConfig peer;
+  peer.public_key = section.public_key;
+  peer.preshared_key = section.preshared_key;
+  if (section.endpoint && section.endpoint->address)
+    peer.endpoint = Endpoint(*section.endpoint->address, section.endpoint->port);
+  peer.allowed_ips = section.allowed_ips;
+  peer.persistent_keepalive = state->by_name ? 0 : section.persistent_keepalive;
+  state->keepalive_started = !state->by_name;
+  if (auto r = device_->add_peer(peer, now); !r) return Error(r.error().code, where + ": " + r.error().message);
+  peers_.push_back(std::move(state));
   return {};
 }
 

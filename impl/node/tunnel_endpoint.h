@@ -117,6 +117,18 @@ class TunnelEndpoint {
   // the peer is unknown or its Endpoint is an address literal.
   bool reresolve(const crypto::PublicKey& peer);
 
+  // Applies an edited config to the running interface, as `wg syncconf`
+  // does with `wg-quick strip`'s output (tunnel_reconfigure.cc): peers gone
+  // from the file are removed, new ones added, and a peer whose key stays
+  // keeps its session while its PersistentKeepalive, Endpoint and
+  // AllowedIPs change. A different [Interface] (PrivateKey, ListenPort,
+  // Address, MTU, AllowInner) cannot change under a running interface: the
+  // endpoint is restarted, as `wg-quick down; wg-quick up` would, and every
+  // session starts over. When that restart fails the old config is brought
+  // back up and the error returned. Not running: the config is replaced
+  // for the next start().
+  Result<void> reconfigure(tunnel::TunnelConfig config);
+
   TunnelStatus status() const;
   const std::string& interface_name() const { return options_.interface_name; }
   const tunnel::TunnelConfig& config() const { return config_; }
@@ -133,6 +145,10 @@ class TunnelEndpoint {
   Result<void> bind_sockets();
   Result<void> open_interface();
   Result<void> add_peers();
+  Result<void> add_peer(const tunnel::PeerSection& section, Time now);
+  Result<void> restart_with(tunnel::TunnelConfig config);
+  // Applies one kept peer's changed lines; true when something changed.
+  bool sync_peer(PeerState& state, const tunnel::PeerSection& was, const tunnel::PeerSection& section, Time now);
   Result<void> open_key_log();
 
   void on_datagram(const Endpoint& from, ByteView datagram);

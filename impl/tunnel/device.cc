@@ -100,6 +100,14 @@ bool Device::set_persistent_keepalive(const crypto::PublicKey& key, std::uint16_
   return true;
 }
 
+bool Device::set_allowed_ips(const crypto::PublicKey& key, const std::vector<IpPrefix>& prefixes) {
+  Peer* peer = find(key);
+  if (!peer) return false;
+  allowed_ips_.remove_peer(peer->id());
+  for (const IpPrefix& prefix : prefixes) allowed_ips_.insert(prefix, peer->id());
+  return true;
+}
+
 // --- outgoing ---
 
 void Device::handle_tun_packet(ByteView ip_packet, Time now, WallTime wall, Output& out) {

@@ -99,6 +99,9 @@ class Device {
   // For configuration and DNS re-resolution; no event (the caller knows).
   bool set_peer_endpoint(const crypto::PublicKey& key, const Endpoint& endpoint);
   bool set_persistent_keepalive(const crypto::PublicKey& key, std::uint16_t seconds, Time now);
+  // Replaces the peer's AllowedIPs (wg's replace-allowed-ips); its sessions
+  // stay. Prefixes another peer had move to this one.
+  bool set_allowed_ips(const crypto::PublicKey& key, const std::vector<IpPrefix>& prefixes);
   bool has_peer(const crypto::PublicKey& key) const { return by_key_.count(key) != 0; }
   std::size_t peer_count() const { return peers_.size(); }
 

@@ -556,4 +556,53 @@ BOOST_AUTO_TEST_CASE(control_commands_answer_like_smtpctl) {
   BOOST_TEST(show_queue(mx2).empty());
 }
 
+// A reloaded smtpd.conf is a restart inside the relay: the queue on disk
+// stays, the new retry policy applies, the operator's pause is forgotten,
+// and a config that cannot start leaves the old one running.
+BOOST_AUTO_TEST_CASE(reconfigure_keeps_the_queue_and_applies_the_new_config) {
+  BackupMxWorld w;
+  BOOST_TEST(w.primary.relay->pause_smtp().ok());
+  w.send("someone@example.org", "reload", kBody);
+  BOOST_TEST_REQUIRE(w.world.run_until([&] { return w.mx2.count_events(Kind::temporary_failure) >= 1; },
+                                       Duration::seconds(10)));
+  MailRelay& mx2 = *w.mx2.relay;
+  BOOST_TEST(mx2.pause_smtp().ok());
+  std::string faster = kMx2Conf;
+  faster.replace(faster.find("queue retry constant 60s"), 24, "queue retry constant 10s");
+  auto r = mx2.reconfigure(parse(faster.c_str(), "mx2/smtpd.conf"));
+  BOOST_TEST_REQUIRE(r.ok(), (r.ok() ? "" : r.error().to_string()));
+  BOOST_TEST(mx2.running());
+  BOOST_TEST(mx2.config().queue.retry.interval == Duration::seconds(10));
+  BOOST_TEST(!mx2.smtp_paused());
+  BOOST_TEST(mx2.queue()->envelopes().size() == 1u);
+  BOOST_TEST(!mx2.listening_endpoints().empty());
+
+  // The held envelope now retries every 10 s, not 60 s.
+  const std::size_t attempts = w.mx2.count_events(Kind::delivery_attempt);
+  BOOST_TEST_REQUIRE(w.world.run_until([&] { return w.mx2.count_events(Kind::delivery_attempt) >= attempts + 3; },
+                                       Duration::seconds(40)));
+  std::vector<Time> tries;
+  for (const MailRelayEvent& e : w.mx2.events)
+    if (e.kind == Kind::delivery_attempt) tries.push_back(e.time);
+  const Duration gap = tries.back() - tries[tries.size() - 2];
+  BOOST_TEST(gap >= Duration::seconds(10), format_duration(gap));
+  BOOST_TEST(gap < Duration::seconds(11), format_duration(gap));
+
+  // A pki file that is not there: refused, the running config stays.
+  std::string broken = faster;
+  broken.replace(broken.find("/etc/ssl/mx2.example.org.fullchain.pem"), 38, "/etc/ssl/missing.pem");
+  auto bad = mx2.reconfigure(parse(broken.c_str(), "mx2/smtpd.conf"));
+  BOOST_TEST_REQUIRE(!bad.ok());
+  BOOST_TEST(bad.error().message.find("the new config does not start, the old one runs again") != std::string::npos,
+             bad.error().message);
+  BOOST_TEST(mx2.running());
+  BOOST_TEST(mx2.config().queue.retry.interval == Duration::seconds(10));
+  BOOST_TEST(mx2.queue()->envelopes().size() == 1u);
+
+  BOOST_TEST(w.primary.relay->resume_smtp().ok());
+  BOOST_TEST_REQUIRE(w.run_until_delivered(w.primary, 1, Duration::seconds(20)));
+  w.world.run_for(Duration::seconds(1));
+  BOOST_TEST(mx2.queue()->envelopes().empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

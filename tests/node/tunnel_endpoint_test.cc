@@ -453,4 +453,110 @@ BOOST_AUTO_TEST_CASE(wg_show_layout) {
   BOOST_TEST(format_wg_show(status) == expected);
 }
 
+// ---- reconfigure: an edited wg0.conf, `wg syncconf` ----
+
+BOOST_AUTO_TEST_CASE(reconfigure_turns_keepalive_on_and_keeps_the_session) {
+  World w;
+  w.relay = std::make_unique<Machine>(w.world, "relay", kRelayAddress, 1);
+  w.home = std::make_unique<Machine>(w.world, "home", kHomeAddress, 2);
+  w.relay->start(relay_conf(), kRelayInner);
+  w.home->start(home_conf("203.0.113.1:51820", 0), kHomeInner);
+  w.home->os.ping(kRelayInner);  // no keepalive: traffic brings the tunnel up
+  BOOST_TEST_REQUIRE(w.run_until([&] { return w.home->os.answered(1); }, Duration::seconds(2)));
+  w.world.run_for(Duration::seconds(60));
+  BOOST_TEST(w.home->count(EventKind::keepalive_sent) <= 1u);  // the passive one after the reply
+  const std::size_t keepalives = w.home->count(EventKind::keepalive_sent);
+  BOOST_TEST_REQUIRE(w.home->count(EventKind::handshake_completed) == 1u);
+
+  auto r = w.home->endpoint->reconfigure(parse_conf(home_conf("203.0.113.1:51820", 25)));
+  BOOST_TEST_REQUIRE(r.ok(), (r.ok() ? "" : r.error().to_string()));
+  BOOST_TEST(w.home->logged("reconfigured: 0 added, 0 removed, 1 changed"), w.home->log_text());
+  BOOST_TEST(w.home->peer().stats.persistent_keepalive == 25u);
+  w.world.run_for(Duration::seconds(51));
+  // Switched on, it is due at once, then every 25 s of silence; on the
+  // same session: no new handshake, the ping still answered.
+  auto sent = w.home->times_of(EventKind::keepalive_sent);
+  BOOST_TEST_REQUIRE(sent.size() == keepalives + 3);
+  BOOST_TEST(sent[keepalives + 1] - sent[keepalives] == Duration::seconds(25));
+  BOOST_TEST(w.home->count(EventKind::handshake_completed) == 1u);
+  w.home->os.ping(kRelayInner);
+  BOOST_TEST_REQUIRE(w.run_until([&] { return w.home->os.answered(2); }, Duration::seconds(1)));
+  BOOST_TEST(w.home->count(EventKind::handshake_completed) == 1u);
+
+  // And off again.
+  BOOST_TEST_REQUIRE(w.home->endpoint->reconfigure(parse_conf(home_conf("203.0.113.1:51820", 0))).ok());
+  BOOST_TEST(w.home->peer().stats.persistent_keepalive == 0u);
+  w.world.run_for(Duration::seconds(11));  // the passive keepalive answering the ping's reply
+  const std::size_t after_off = w.home->count(EventKind::keepalive_sent);
+  w.world.run_for(Duration::seconds(60));
+  BOOST_TEST(w.home->count(EventKind::keepalive_sent) == after_off);
+}
+
+BOOST_AUTO_TEST_CASE(reconfigure_adds_and_removes_peers_and_moves_allowed_ips) {
+  World w;
+  w.start_both();
+  BOOST_TEST_REQUIRE(w.run_until([&] { return w.relay->count(EventKind::handshake_completed) > 0; }, Duration::seconds(2)));
+  const Endpoint roamed = *w.relay->peer().stats.endpoint;
+
+  // The relay's file now has the home with a /24 and a second peer.
+  const WgIdentity third = wg_identity(0x77);
+  std::string edited = relay_conf();
+  edited.replace(edited.find("AllowedIPs = 10.8.0.2/32"), 24, "AllowedIPs = 10.8.0.2/32, 10.9.0.0/24");
+  edited += "\n[Peer]\nPublicKey = " + third.public_b64 + "\nAllowedIPs = 10.8.0.3/32\n";
+  auto r = w.relay->endpoint->reconfigure(parse_conf(edited));
+  BOOST_TEST_REQUIRE(r.ok(), (r.ok() ? "" : r.error().to_string()));
+  BOOST_TEST(w.relay->logged("reconfigured: 1 added, 0 removed, 1 changed"), w.relay->log_text());
+  auto status = w.relay->endpoint->status();
+  BOOST_TEST_REQUIRE(status.peers.size() == 2u);
+  BOOST_TEST(status.peers[0].stats.allowed_ips.size() == 2u);
+  // The session and the endpoint learnt from the home's packets stay.
+  BOOST_TEST((status.peers[0].stats.endpoint == std::optional<Endpoint>(roamed)));
+  BOOST_TEST(status.peers[1].stats.public_key == third.public_key);
+  const auto& routes = w.relay->tap.os("wg0").routes;
+  BOOST_TEST((std::find(routes.begin(), routes.end(), *IpPrefix::parse("10.9.0.0/24")) != routes.end()));
+  BOOST_TEST((std::find(routes.begin(), routes.end(), *IpPrefix::parse("10.8.0.3/32")) != routes.end()));
+  w.relay->os.ping(kHomeInner);
+  BOOST_TEST_REQUIRE(w.run_until([&] { return w.relay->os.answered(1); }, Duration::seconds(1)));
+  BOOST_TEST(w.relay->count(EventKind::handshake_completed) == 1u);
+
+  // The home dropped from the file: its packets find no peer any more.
+  std::string only_third = relay_conf();
+  only_third.erase(only_third.find("\n[Peer]"));
+  only_third += "\n[Peer]\nPublicKey = " + third.public_b64 + "\nAllowedIPs = 10.8.0.3/32\n";
+  BOOST_TEST_REQUIRE(w.relay->endpoint->reconfigure(parse_conf(only_third)).ok());
+  BOOST_TEST(w.relay->logged("reconfigured: 0 added, 1 removed, 0 changed"), w.relay->log_text());
+  BOOST_TEST(w.relay->endpoint->status().peers.size() == 1u);
+  w.relay->os.ping(kHomeInner);
+  w.world.run_for(Duration::seconds(1));
+  BOOST_TEST(!w.relay->os.answered(2));
+}
+
+BOOST_AUTO_TEST_CASE(reconfigure_with_a_new_interface_restarts_and_a_stopped_endpoint_takes_the_file) {
+  World w;
+  w.start_both();
+  BOOST_TEST_REQUIRE(w.run_until([&] { return w.relay->count(EventKind::handshake_completed) > 0; }, Duration::seconds(2)));
+  // A new MTU cannot change under wg syncconf: wg-quick down and up.
+  auto r = w.relay->endpoint->reconfigure(parse_conf(relay_conf("MTU = 1380\n")));
+  BOOST_TEST_REQUIRE(r.ok(), (r.ok() ? "" : r.error().to_string()));
+  BOOST_TEST(w.relay->logged("[Interface] changed: restarting the interface"), w.relay->log_text());
+  BOOST_TEST(w.relay->tap.os("wg0").config.mtu == 1380);
+  BOOST_TEST(!w.relay->peer().stats.latest_handshake.has_value());  // sessions start over
+  // The relay drops the home's keepalives (it knows no session); the home
+  // hands shake again when its session is due for a rekey (120 s).
+  BOOST_TEST_REQUIRE(w.run_until([&] { return w.relay->count(EventKind::handshake_completed) > 1; }, Duration::seconds(150)));
+
+  // A file without a PrivateKey is refused and the running one stays.
+  tunnel::TunnelConfig keyless = parse_conf(relay_conf());
+  keyless.interface.private_key.reset();
+  BOOST_TEST(!w.relay->endpoint->reconfigure(keyless).ok());
+  BOOST_TEST(w.relay->endpoint->running());
+  BOOST_TEST(w.relay->tap.os("wg0").config.mtu == 1380);
+
+  w.relay->endpoint->stop();
+  BOOST_TEST_REQUIRE(w.relay->endpoint->reconfigure(parse_conf(relay_conf())).ok());
+  BOOST_TEST(!w.relay->endpoint->running());
+  BOOST_TEST_REQUIRE(w.relay->endpoint->start().ok());
+  BOOST_TEST(w.relay->tap.os("wg0").config.mtu == 1420);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

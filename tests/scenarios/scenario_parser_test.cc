@@ -127,4 +127,35 @@ BOOST_AUTO_TEST_CASE(home_activity_and_persistent_keepalive) {
   BOOST_TEST(has(bad, "hosts.sender.persistent_keepalive: the host runs no tunnel"), bad.error_text());
 }
 
+BOOST_AUTO_TEST_CASE(change_config_events_name_their_files_and_load_them_up_front) {
+  const std::filesystem::path broken = std::filesystem::temp_directory_path() / "tether-parser-broken-wg0.conf";
+  std::ofstream(broken) << "[Interface]\nPrivateKey = not-a-key\n";
+  const std::string events =
+      "events=[{at: 1h, action: change-config, target: carinho, tunnel: backup-mx-fallback/carinho/etc/wireguard/wg0.conf,"
+      " smtpd: backup-mx-fallback/carinho/etc/mail/smtpd.conf}]";
+  auto p = load_scenario(kScenarios / "nat-expiry.yaml", {events});
+  BOOST_TEST_REQUIRE(p.ok(), p.error_text());
+  BOOST_TEST_REQUIRE(p.scenario.events.size() == 1u);
+  const EventSpec& e = p.scenario.events[0];
+  BOOST_TEST((e.action == EventAction::change_config));
+  BOOST_TEST(std::string(to_string(e.action)) == "change-config");
+  BOOST_TEST(e.tunnel.filename() == "wg0.conf");
+  BOOST_TEST(e.smtpd.filename() == "smtpd.conf");
+
+  auto bad = load_scenario(kScenarios / "nat-expiry.yaml",
+                           {"events=[{at: 1h, action: change-config, target: carinho},"
+                            " {at: 1h, action: change-config, target: sender, tunnel: backup-mx-fallback/carinho/etc/wireguard/wg0.conf},"
+                            " {at: 1h, action: change-config, target: carinho, tunnel: " + broken.string() + "},"
+                            " {at: 1h, action: change-config, target: carinho, smtpd: nope.conf},"
+                            " {at: 1h, action: stop-node, target: carinho, smtpd: backup-mx-fallback/carinho/etc/mail/smtpd.conf}]"});
+  std::filesystem::remove(broken);
+  BOOST_TEST(!bad.ok());
+  BOOST_TEST(has(bad, "events.0.tunnel: change-config needs tunnel and/or smtpd"), bad.error_text());
+  BOOST_TEST(has(bad, "events.1.tunnel: host 'sender' runs no tunnel"), bad.error_text());
+  // The config parser's own file:line.
+  BOOST_TEST(has(bad, "events.2.tunnel: tether-parser-broken-wg0.conf:2: PrivateKey"), bad.error_text());
+  BOOST_TEST(has(bad, "events.3.smtpd: file 'nope.conf' not found"), bad.error_text());
+  BOOST_TEST(has(bad, "events.4.smtpd: only for change-config"), bad.error_text());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
