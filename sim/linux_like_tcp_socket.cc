@@ -1,9 +1,13 @@
 #include "sim/linux_like_tcp_socket.h"
 
+#include <ns3/object-factory.h>
 #include <ns3/packet.h>
+#include <ns3/rtt-estimator.h>
 #include <ns3/simulator.h>
+#include <ns3/tcp-congestion-ops.h>
 #include <ns3/tcp-header.h>
 #include <ns3/tcp-l4-protocol.h>
+#include <ns3/tcp-recovery-ops.h>
 #include <ns3/tcp-rx-buffer.h>
 #include <ns3/tcp-socket-state.h>
 #include <ns3/tcp-tx-buffer.h>
@@ -11,12 +15,27 @@
 namespace tether::sim {
 
 ns3::Ptr<ns3::TcpSocketBase> LinuxLikeTcpSocket::create(ns3::Ptr<ns3::Node> node) {
-  // Copying a socket the protocol made keeps its set-up in one place (ns-3),
-  // the way TcpSocketBase::Fork copies a listener. The unbound original is
-  // not yet in the protocol's socket list and simply goes away.
-  ns3::Ptr<ns3::TcpSocketBase> configured =
-      ns3::DynamicCast<ns3::TcpSocketBase>(node->GetObject<ns3::TcpL4Protocol>()->CreateSocket());
-  return ns3::Ptr<LinuxLikeTcpSocket>(new LinuxLikeTcpSocket(*configured), false);
+  // What TcpL4Protocol::CreateSocket does, minus its last step. Copying a
+  // socket it made instead would build every socket twice, and the unbound
+  // original would stay in the protocol's socket list (CreateSocket adds it
+  // there; only a bound socket is ever removed) until the simulation ends:
+  // one dead socket per connection, a third of a connection's cost.
+  ns3::Ptr<ns3::TcpL4Protocol> tcp = node->GetObject<ns3::TcpL4Protocol>();
+  ns3::TypeIdValue rtt_type, congestion_type, recovery_type;
+  tcp->GetAttribute("RttEstimatorType", rtt_type);
+  tcp->GetAttribute("SocketType", congestion_type);
+  tcp->GetAttribute("RecoveryType", recovery_type);
+  ns3::ObjectFactory rtt, congestion, recovery;
+  rtt.SetTypeId(rtt_type.Get());
+  congestion.SetTypeId(congestion_type.Get());
+  recovery.SetTypeId(recovery_type.Get());
+  ns3::Ptr<LinuxLikeTcpSocket> socket = ns3::CreateObject<LinuxLikeTcpSocket>();
+  socket->SetNode(node);
+  socket->SetTcp(tcp);
+  socket->SetRtt(rtt.Create<ns3::RttEstimator>());
+  socket->SetCongestionControlAlgorithm(congestion.Create<ns3::TcpCongestionOps>());
+  socket->SetRecoveryAlgorithm(recovery.Create<ns3::TcpRecoveryOps>());
+  return socket;
 }
 
 ns3::Ptr<ns3::TcpSocketBase> LinuxLikeTcpSocket::Fork() { return ns3::CopyObject<LinuxLikeTcpSocket>(this); }

@@ -33,7 +33,7 @@ class LinuxLikeTcpSocket : public ns3::TcpSocketBase {
   // presents itself as an ns3::TcpSocketBase: same attributes and traces.
   static ns3::Ptr<ns3::TcpSocketBase> create(ns3::Ptr<ns3::Node> node);
 
-  explicit LinuxLikeTcpSocket(const ns3::TcpSocketBase& configured) : ns3::TcpSocketBase(configured) {}
+  LinuxLikeTcpSocket() = default;  // for CreateObject: use create()
   LinuxLikeTcpSocket(const LinuxLikeTcpSocket& other) = default;
 
   ns3::Ptr<ns3::Packet> Recv(std::uint32_t max_size, std::uint32_t flags) override;
