@@ -82,6 +82,10 @@ Result<TlsContext> TlsContext::create(TlsRole role, std::shared_ptr<const Inject
   }
   if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
     return openssl_error("setting TLS 1.2 minimum");
+  // Debian's openssl.cnf raises every context to security level 2 (no RSA
+  // keys under 2048 bits, no SHA-1 signatures); a context in its own library
+  // context never reads that file, so it asks for the same floor itself.
+  SSL_CTX_set_security_level(ctx, 2);
   SSL_CTX_set_default_passwd_cb(ctx, refuse_passphrase);
   // Renegotiation only adds attack surface for a mail relay.
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
