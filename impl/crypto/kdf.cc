@@ -17,14 +17,34 @@ EVP_MAC* hmac_algorithm() {
   return mac;
 }
 
+// One HMAC-BLAKE2s context per thread, its digest chosen once: setting
+// the digest by name fetches it from the provider on every init, which
+// cost as much as the hashing (a handshake makes about sixty HMACs).
+class HmacContext {
+ public:
+  HmacContext() : ctx_(EVP_MAC_CTX_new(hmac_algorithm())) {
+    char digest_name[] = "BLAKE2S-256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+                           OSSL_PARAM_construct_end()};
+    if (ctx_ == nullptr || EVP_MAC_CTX_set_params(ctx_, params) != 1)
+      throw_openssl_failure("HMAC-BLAKE2s context");
+  }
+  // The keyed state of the last HMAC stays until the next one replaces it;
+  // the handshake that asked for it holds the same keys anyway.
+  ~HmacContext() { EVP_MAC_CTX_free(ctx_); }
+  HmacContext(const HmacContext&) = delete;
+  HmacContext& operator=(const HmacContext&) = delete;
+  EVP_MAC_CTX* get() const { return ctx_; }
+
+ private:
+  EVP_MAC_CTX* ctx_;
+};
+
 // HMAC over the concatenation of up to two parts, so the KDF's
 // "t(i-1) || i" needs no temporary buffer holding key material.
 Blake2sHash hmac_blake2s_parts(ByteView key, ByteView part1, ByteView part2) {
-  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(hmac_algorithm());
-  if (ctx == nullptr) throw_openssl_failure("HMAC-BLAKE2s context");
-  char digest_name[] = "BLAKE2S-256";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-                         OSSL_PARAM_construct_end()};
+  static thread_local HmacContext context;
+  EVP_MAC_CTX* ctx = context.get();
   // An empty key is legal in HMAC (it is zero-padded to the block), but
   // OpenSSL reads a null key pointer as "keep the previous key".
   static const std::uint8_t no_key = 0;
@@ -32,11 +52,10 @@ Blake2sHash hmac_blake2s_parts(ByteView key, ByteView part1, ByteView part2) {
 
   Blake2sHash out{};
   std::size_t len = 0;
-  const bool ok = EVP_MAC_init(ctx, key_data, key.size(), params) == 1 &&
+  const bool ok = EVP_MAC_init(ctx, key_data, key.size(), nullptr) == 1 &&
                   (part1.empty() || EVP_MAC_update(ctx, part1.data(), part1.size()) == 1) &&
                   (part2.empty() || EVP_MAC_update(ctx, part2.data(), part2.size()) == 1) &&
                   EVP_MAC_final(ctx, out.data(), &len, out.size()) == 1 && len == out.size();
-  EVP_MAC_CTX_free(ctx);
   if (!ok) throw_openssl_failure("HMAC-BLAKE2s");
   return out;
 }
