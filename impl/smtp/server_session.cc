@@ -42,6 +42,7 @@ const char* to_string(ServerSession::State state) {
     case ServerSession::State::data: return "data";
     case ServerSession::State::committing: return "committing";
     case ServerSession::State::awaiting_rdns: return "awaiting-rdns";
+    case ServerSession::State::auth_checking: return "auth-checking";
     case ServerSession::State::closed: return "closed";
   }
   return "?";
@@ -218,7 +219,7 @@ void ServerSession::feed(ByteView bytes, Time now) {
 void ServerSession::receive_plaintext(ByteView bytes, Time now) {
   if (bytes.empty()) return;
   append(input_, bytes);
-  if (state_ == State::committing || state_ == State::awaiting_rdns) {
+  if (state_ == State::committing || state_ == State::awaiting_rdns || state_ == State::auth_checking) {
     input_while_held_ = true;  // the client did not wait for the reply
     return;
   }
@@ -523,6 +524,7 @@ Time ServerSession::next_deadline() const {
     case State::closed:
     case State::committing:
     case State::awaiting_rdns:  // the app bounds its lookup
+    case State::auth_checking:  // the app's check takes bounded CPU
       return Time::never();
     case State::data:
       return std::min(data_last_ + options_.timeouts.data_idle, data_started_ + options_.timeouts.data_total);

@@ -108,6 +108,13 @@ struct ServerSessionOptions {
   // when the name comes; a refusal then answers the MAIL that waited (or
   // the next MAIL), as it would have answered the connection.
   bool rdns_pending = false;
+  // bcrypt costs tens of milliseconds of CPU by design, which on the app's
+  // single event loop would stall every other session for each AUTH try. With
+  // this set, the session hands the check out (take_password_check(); state
+  // auth_checking, reading nothing) and the app answers with
+  // complete_password_check() once it has run crypto::verify_password
+  // elsewhere. Off: the session checks at once.
+  bool defer_password_checks = false;
   std::string hostname;  // ours: greeting, EHLO, Received:, 421s
   Listener listener;     // tls, auth, mask-src, no-dsn, filter, tag
   // For the listener's filters and their tables; may be null (no filters).
@@ -128,6 +135,14 @@ struct ServerHooks {
   std::function<std::string()> new_message_id;
   // For the Received: date.
   std::function<WallTime()> wall_clock;
+};
+
+// An AUTH password for the app to check (options.defer_password_checks):
+// crypto::verify_password(password, hash). For an unknown user the hash is a
+// dummy one, so that the answer takes as long as for a known user.
+struct PasswordCheck {
+  std::string password;
+  std::string hash;
 };
 
 struct AcceptedRecipient {
@@ -177,6 +192,7 @@ class ServerSession {
     data,               // reading message text
     committing,         // the app has the message; the DATA reply waits for it
     awaiting_rdns,      // MAIL waits for set_client_rdns() (options.rdns_pending)
+    auth_checking,      // AUTH waits for complete_password_check()
     closed,
   };
 
@@ -205,6 +221,11 @@ class ServerSession {
   // connect filters, then the MAIL that waited for it, if any. Only the
   // first call counts.
   void set_client_rdns(std::string name, bool confirmed, Time now);
+
+  // With options.defer_password_checks: the check to run, once per AUTH
+  // answer, and what crypto::verify_password said of it.
+  std::optional<PasswordCheck> take_password_check();
+  void complete_password_check(const Result<bool>& verified, Time now);
   bool rdns_known() const { return !rdns_pending_; }
 
   // No more input is read; write the remaining output and close.
@@ -248,6 +269,7 @@ class ServerSession {
   void end_of_data();
   void finish_commit(const Reply& reply, Time now);
   void check_password(const std::string& authzid, const std::string& user, const std::string& password);
+  void finish_password_check(const Result<bool>& verified);
   void tls_established(Time now);
   void reset_transaction();
   bool filter(FilterPhase phase, const std::string& mail_from = {}, const std::string& rcpt_to = {});
@@ -277,6 +299,9 @@ class ServerSession {
   bool rdns_pending_ = false;
   std::string held_mail_line_;    // the MAIL that waits for the reverse name
   std::optional<FilterVerdict> connect_refusal_;  // found, not yet sent
+  std::optional<PasswordCheck> password_check_;   // staged for the app
+  std::string checking_user_;                      // whose password is being checked
+  bool checking_user_ok_ = false;                  // ... and whether they exist (and may act as authzid)
 
   bool helo_done_ = false;
   bool esmtp_ = false;

@@ -119,12 +119,43 @@ void ServerSession::handle_auth_response(std::string_view line) {
 void ServerSession::check_password(const std::string& authzid, const std::string& user, const std::string& password) {
   std::optional<std::string> hash;
   if (hooks_.credentials) hash = hooks_.credentials(user);
-  bool user_ok = hash.has_value() && (authzid.empty() || authzid == user) &&
-                 user.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos;
-  Result<bool> verified = crypto::verify_password(password, user_ok ? *hash : std::string(kDummyHash));
+  checking_user_ = user;
+  checking_user_ok_ = hash.has_value() && (authzid.empty() || authzid == user) &&
+                      user.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos;
+  PasswordCheck check{password, checking_user_ok_ ? *hash : std::string(kDummyHash)};
+  if (options_.defer_password_checks) {
+    password_check_ = std::move(check);
+    state_ = State::auth_checking;
+    return;
+  }
+  finish_password_check(crypto::verify_password(check.password, check.hash));
+}
+
+std::optional<PasswordCheck> ServerSession::take_password_check() {
+  std::optional<PasswordCheck> check = std::move(password_check_);
+  password_check_.reset();
+  return check;
+}
+
+void ServerSession::complete_password_check(const Result<bool>& verified, Time now) {
+  if (state_ != State::auth_checking) return;
+  password_check_.reset();
+  state_ = State::command;
+  last_command_ = now;
+  finish_password_check(verified);
+  if (state_ == State::closed) return;
+  if (input_while_held_ || !input_.empty()) {
+    reply(Reply{500, "5.5.1", "Pipelining not supported"});
+    close("input before the AUTH reply (pipelining)");
+  }
+}
+
+void ServerSession::finish_password_check(const Result<bool>& verified) {
+  const std::string user = std::move(checking_user_);
+  checking_user_.clear();
   if (!verified.ok())
     options_.logger.warning("AUTH: the credentials entry for '" + sanitize_reply_text(user) + "' is unusable: " + verified.error().message);
-  if (user_ok && verified.ok() && verified.value()) {
+  if (checking_user_ok_ && verified.ok() && verified.value()) {
     auth_user_ = user;
     options_.logger.info("AUTH as '" + sanitize_reply_text(user) + "' from " + options_.remote.to_string() + " succeeded");
     reply(Reply{235, "2.7.0", "Authentication succeeded"});

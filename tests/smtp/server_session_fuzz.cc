@@ -55,6 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.remote = Endpoint(IpAddress::v4(0xc6336407), 41000);
   options.rdns = (flags & 1) ? "client.example.net" : "";
   options.rdns_pending = flags & 64;  // the name then comes at a '\x02' chunk end
+  options.defer_password_checks = data[1] & 1;
   options.hostname = "mx.example.com";
   options.listener.no_dsn = flags & 2;
   options.listener.mask_src = flags & 4;
@@ -96,6 +97,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (now >= session.next_deadline()) session.on_deadline(now);
     }
     if (chunk.back() == '\x02') session.set_client_rdns((flags & 1) ? "client.example.net" : "", flags & 128, now);
+    if (auto check = session.take_password_check())
+      session.complete_password_check(Result<bool>(check->password == "foobar"), now);
     if (auto m = session.take_message()) {
       if (fail_next) session.fail_message("disk full", now);
       else session.complete_message(m->envelope.id, now);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "server_session_harness.h"
+#include "crypto/bcrypt.h"
 #include "smtp/sasl.h"
 
 using namespace tether;
@@ -118,6 +119,58 @@ BOOST_AUTO_TEST_CASE(wrong_credentials_are_refused) {
   BOOST_TEST(h.send("AUTH PLAIN " + base64_encode(proxy) + "\r\n") ==
              "535 5.7.8 Authentication credentials invalid\r\n"
              "421 4.7.0 mx.example.com Too many authentication failures, closing connection\r\n");
+  BOOST_TEST(h.session().closed());
+}
+
+// With the check handed to the app, nothing is answered until it completes;
+// an unknown user is checked against a dummy hash like a known one.
+BOOST_AUTO_TEST_CASE(deferred_password_checks) {
+  SessionHarness h = tls_harness();
+  h.options.defer_password_checks = true;
+  h.start();
+  h.send("EHLO c.example\r\n");
+  h.start_tls();
+  h.send("EHLO c.example\r\n");
+  auto run_check = [&h]() -> std::string {
+    std::optional<PasswordCheck> check = h.session().take_password_check();
+    BOOST_REQUIRE(check.has_value());
+    BOOST_TEST(!h.session().take_password_check().has_value());  // handed out once
+    h.session().complete_password_check(crypto::verify_password(check->password, check->hash), h.now());
+    return h.send("");
+  };
+  BOOST_TEST(h.send("AUTH PLAIN " + plain_response(kSeedUser, "foobaz") + "\r\n") == "");
+  BOOST_TEST((h.session().state() == ServerSession::State::auth_checking));
+  BOOST_TEST(h.session().next_deadline().is_never());
+  BOOST_TEST(run_check() == "535 5.7.8 Authentication credentials invalid\r\n");
+
+  BOOST_TEST(h.send("AUTH PLAIN " + plain_response("nosuchuser", kSeedPassword) + "\r\n") == "");
+  std::optional<PasswordCheck> dummy = h.session().take_password_check();
+  BOOST_REQUIRE(dummy.has_value());
+  BOOST_TEST(dummy->hash.rfind("$2b$10$", 0) == 0u);  // as costly as a real one
+  BOOST_TEST(dummy->hash != kSeedHash);
+  // Even a password that matched would not make an unknown user.
+  h.session().complete_password_check(Result<bool>(true), h.now());
+  BOOST_TEST(h.send("") == "535 5.7.8 Authentication credentials invalid\r\n");
+
+  BOOST_TEST(h.send("AUTH LOGIN " + base64_encode(kSeedUser) + "\r\n") == "334 UGFzc3dvcmQ6\r\n");
+  BOOST_TEST(h.send(base64_encode(kSeedPassword) + "\r\n") == "");
+  BOOST_TEST(run_check() == "235 2.7.0 Authentication succeeded\r\n");
+  BOOST_TEST(h.session().auth_user() == kSeedUser);
+}
+
+BOOST_AUTO_TEST_CASE(deferred_password_check_with_pipelined_input_is_refused) {
+  SessionHarness h = tls_harness();
+  h.options.defer_password_checks = true;
+  h.start();
+  h.send("EHLO c.example\r\n");
+  h.start_tls();
+  h.send("EHLO c.example\r\n");
+  BOOST_TEST(h.send("AUTH PLAIN " + plain_response(kSeedUser, kSeedPassword) + "\r\n") == "");
+  BOOST_TEST(h.send("MAIL FROM:<jay@example.com>\r\n") == "");  // did not wait for the 235
+  std::optional<PasswordCheck> check = h.session().take_password_check();
+  BOOST_REQUIRE(check.has_value());
+  h.session().complete_password_check(crypto::verify_password(check->password, check->hash), h.now());
+  BOOST_TEST(h.send("") == "235 2.7.0 Authentication succeeded\r\n500 5.5.1 Pipelining not supported\r\n");
   BOOST_TEST(h.session().closed());
 }
 
