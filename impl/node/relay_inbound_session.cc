@@ -1,5 +1,7 @@
 #include "node/relay_inbound_session.h"
 
+#include "crypto/bcrypt.h"
+
 namespace tether::node {
 
 RelayInboundSession::RelayInboundSession(Host& host, std::unique_ptr<TcpStream> stream,
@@ -54,6 +56,7 @@ void RelayInboundSession::start() {
   options.rdns.clear();
   options.fcrdns = false;
   options.rdns_pending = true;
+  options.defer_password_checks = true;  // bcrypt runs off the loop (check_password_ready)
   session_.emplace(std::move(options), std::move(*pending_hooks_), host_.now());
   pending_hooks_.reset();
   rdns_ = std::make_unique<ClientRdnsLookup>(host_, remote_.address(), rdns_timeout_, log_,
@@ -141,9 +144,24 @@ void RelayInboundSession::on_committed(const std::string& session_id, Result<smt
   pump();
 }
 
+void RelayInboundSession::check_password_ready() {
+  std::optional<smtp::PasswordCheck> check = session_->take_password_check();
+  if (!check) return;
+  auto verified = std::make_shared<Result<bool>>(false);
+  std::weak_ptr<bool> alive = alive_;
+  host_.run_blocking(
+      [check = std::move(*check), verified] { *verified = crypto::verify_password(check.password, check.hash); },
+      [this, alive, verified] {
+        if (alive.expired() || ended_ || closing_ || !session_) return;
+        session_->complete_password_check(*verified, host_.now());
+        pump();
+      });
+}
+
 void RelayInboundSession::pump() {
   if (ended_ || closing_ || !session_) return;
   commit_ready();
+  check_password_ready();
   if (session_->has_output()) stream_->write(session_->take_output());
   if (session_->closed()) {
     begin_close();

@@ -80,6 +80,9 @@ class RelayInboundSession {
   void on_timer();
   void pump();
   void commit_ready();
+  // AUTH's bcrypt check, on Host::run_blocking so that a password guesser
+  // cannot stall every other session of the relay.
+  void check_password_ready();
   void on_committed(const std::string& session_id, Result<smtp::MessageId> committed);
   void begin_close();
   void end();
