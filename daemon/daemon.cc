@@ -33,7 +33,8 @@ Daemon::Daemon(DaemonOptions options, TunnelFileCheck tunnel, RelayFileCheck rel
       relay_file_(std::move(relay)),
       host_(host_options(options_)),
       log_(host_.logger().child("tetherd")),
-      signals_(host_.io_context(), SIGINT, SIGTERM) {}
+      signals_(host_.io_context(), SIGINT, SIGTERM),
+      hangup_(host_.io_context(), SIGHUP) {}
 
 Daemon::~Daemon() {
   monitors_.clear();
@@ -56,6 +57,7 @@ Result<void> Daemon::start() {
   control_ = std::make_unique<control::ControlServer>(host_.io_context(), host_.logger().child("control"));
   if (tunnel_) register_tunnel_commands();
   if (relay_) register_relay_commands();
+  register_reload_command();
   if (auto r = control_->listen(options_.control_path); !r) return r;
   return {};
 }
@@ -162,8 +164,10 @@ void Daemon::run() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     log_.info(std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
+    hangup_.cancel();
     host_.stop();
   });
+  wait_for_hangup();
   std::string what;
   if (tunnel_) what += "interface " + tunnel_->interface_name();
   if (relay_) {

@@ -1,6 +1,6 @@
 #pragma once
 // tetherd's running state: a PosixHost, the node apps on it, the control
-// socket, and the signals that end it. Construction order is start-up
+// socket, and the signals that end it (and SIGHUP, which reloads). Construction order is start-up
 // order; members are destroyed in reverse, so on SIGINT/SIGTERM the control
 // socket goes first, then the relay (its queue stays on disk), then the
 // tunnel (the interface is removed with its endpoint), then the host.
@@ -33,11 +33,18 @@ class Daemon {
   Result<void> start();
   // Serves until SIGINT or SIGTERM.
   void run();
+  // Reads --tunnel and --relay again and applies them (config_reload.cc):
+  // the tunnel as `wg syncconf`, the relay as a restart inside tetherd.
+  // `tetherctl reload` and SIGHUP. A file with errors changes nothing; the
+  // answer names every FILE:LINE.
+  Result<std::string> reload();
 
  private:
   Result<void> start_relay();
   void register_tunnel_commands();
   void register_relay_commands();
+  void register_reload_command();
+  void wait_for_hangup();
   // A completed handshake with a peer: the route to every relay destination
   // whose servers lie in that peer's AllowedIPs came back.
   void on_tunnel_event(const tunnel::Event& event);
@@ -57,6 +64,7 @@ class Daemon {
   posix::PosixHost host_;
   Logger log_;
   boost::asio::signal_set signals_;
+  boost::asio::signal_set hangup_;  // SIGHUP: reload
   std::unique_ptr<node::TunnelEndpoint> tunnel_;
   std::unique_ptr<node::MailRelay> relay_;
   std::unique_ptr<control::ControlServer> control_;

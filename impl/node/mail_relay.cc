@@ -143,12 +143,40 @@ void MailRelay::adopt(std::shared_ptr<const smtp::Config> config) {
 
 Result<void> MailRelay::reconfigure(std::shared_ptr<const smtp::Config> config) {
   if (!config) return Error(ErrorCode::invalid_argument, "reconfigure: no config");
-  const bool was_running = running();
+  if (!running()) {
+    adopt(std::move(config));
+    smtp_paused_ = false;
+    return {};
+  }
+  if (local_in_flight_ == 0) return restart_with(std::move(config));
+  log_.info("reload waits for " + std::to_string(local_in_flight_) + " local deliveries in flight");
+  pending_config_ = std::move(config);
+  scheduler_.pause(DeliveryType::mda);  // forgotten with the scheduler at the restart
+  if (!reload_timer_) reload_timer_ = host_.create_timer([this] { on_reload_timer(); });
+  reload_timer_->arm_at(host_.now() + Duration::milliseconds(10));
+  return {};
+}
+
+void MailRelay::on_reload_timer() {
+  if (!pending_config_) return;
+  if (running() && local_in_flight_ > 0) {
+    reload_timer_->arm_at(host_.now() + Duration::milliseconds(10));
+    return;
+  }
+  std::shared_ptr<const smtp::Config> config = std::move(pending_config_);
+  pending_config_.reset();
+  if (!running()) {
+    adopt(std::move(config));
+    return;
+  }
+  if (auto r = restart_with(std::move(config)); !r) log_.error("reload: " + r.error().message);
+}
+
+Result<void> MailRelay::restart_with(std::shared_ptr<const smtp::Config> config) {
   std::shared_ptr<const smtp::Config> old = config_;
   stop();
   adopt(std::move(config));
   smtp_paused_ = false;
-  if (!was_running) return {};
   log_.info("reloading the config");
   Result<void> started = start();
   if (started) return {};

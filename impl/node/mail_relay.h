@@ -182,7 +182,12 @@ class MailRelay {
   // the new config does not start (a pki file missing, a port taken), the
   // old one is started again and the error says why. Not running: the
   // config is replaced for the next start().
+  // Local deliveries running off the loop are waited for first (no new
+  // ones start meanwhile): one cut off after writing its file would be
+  // delivered again after the restart. The restart then happens from a
+  // timer, and a failure to start is logged rather than returned.
   Result<void> reconfigure(std::shared_ptr<const smtp::Config> config);
+  bool reload_pending() const { return pending_config_ != nullptr; }
 
   // Every event, in order, as it happens. A handler must not stop or
   // destroy the relay from inside the call (post that to the Host).
@@ -230,6 +235,8 @@ class MailRelay {
 
   // Config-derived state: the router, the scheduler's settings, no TLS contexts yet.
   void adopt(std::shared_ptr<const smtp::Config> config);
+  Result<void> restart_with(std::shared_ptr<const smtp::Config> config);
+  void on_reload_timer();
   Result<void> load_tls();
   Result<std::shared_ptr<const crypto::TlsContext>> server_context(const smtp::Listener& listener);
   Result<std::shared_ptr<const crypto::TlsContext>> client_context(const smtp::Action& action);
@@ -295,6 +302,9 @@ class MailRelay {
   bool local_posted_ = false;
   std::size_t local_in_flight_ = 0;
   bool mbox_in_flight_ = false;
+  // A reload waiting for the local deliveries in flight.
+  std::shared_ptr<const smtp::Config> pending_config_;
+  std::unique_ptr<Timer> reload_timer_;
   // Reset when the queue closes (stop, destruction): a job's `done` that
   // finds it expired leaves its outcome to the next recovery.
   std::shared_ptr<bool> queue_open_;

@@ -3,7 +3,8 @@
 // against crypto::verify_password; and, as root, a relay in a network
 // namespace of its own: mail in over SMTP (a tiny smtplib client run in the
 // namespace), delivered to a maildir, and tetherctl's show queue, monitor,
-// pause/resume smtp, schedule and remove on a live queue.
+// pause/resume smtp, schedule and remove on a live queue; `tetherctl
+// reload` and SIGHUP with an edited config.
 
 #include <boost/test/unit_test.hpp>
 
@@ -203,6 +204,58 @@ BOOST_AUTO_TEST_CASE(relay_in_a_namespace_delivers_and_answers_tetherctl, *boost
   BOOST_TEST_REQUIRE(tetherd->wait_exit(Duration::seconds(10)), tetherd->output());
   BOOST_TEST(*tetherd->exit_code() == 0, tetherd->output());
   BOOST_TEST(files_in(maildir / "new").size() == 2u);
+}
+
+// An edited smtpd.conf applied by `tetherctl reload` and by SIGHUP; an edit
+// with an error changes nothing and says where the error is.
+BOOST_AUTO_TEST_CASE(reload_and_sighup_apply_an_edited_config, *boost::unit_test::precondition(needs_root)) {
+  TestDirectory dir("tetherd-reload");
+  NamedNamespace ns("tthd-reload");
+  BOOST_TEST_REQUIRE(ns.created());
+  BOOST_TEST_REQUIRE(run_process({"ip", "-n", ns.name(), "link", "set", "lo", "up"}).exit_code == 0);
+  const std::filesystem::path maildir = dir / "Maildir";
+  auto conf = [&](const std::string& listen) {
+    return listen + "action \"local\" maildir \"" + maildir.string() + "\"\n"
+           "match from any for domain \"example.org\" action \"local\"\n";
+  };
+  const std::string file = (dir / "smtpd.conf").string();
+  write_file(file, conf("listen on 127.0.0.1 port 2525\n"), 0644);
+  const std::string control = (dir / "tetherd.sock").string();
+  auto spawned = ChildProcess::spawn({"ip", "netns", "exec", ns.name(), kTetherd, "--relay", file, "--control", control,
+                                      "--state", (dir / "state").string()});
+  BOOST_TEST_REQUIRE(spawned.ok(), (spawned.ok() ? "" : spawned.error().to_string()));
+  std::unique_ptr<ChildProcess> tetherd = std::move(*spawned);
+  BOOST_TEST_REQUIRE(tetherd->wait_for_output("ready: ", Duration::seconds(10)), tetherd->output());
+  const std::string body = "Subject: reload\r\n\r\nbody\r\n";
+  BOOST_TEST(has(smtp_send(ns.name(), 2526, "root@example.org", body).out, "failed:"));
+
+  write_file(file, conf("listen on 127.0.0.1 port 2525\nlisten on 127.0.0.1 port 2526\n"), 0644);
+  ProcessResult reloaded = run_process({kTetherctl, "--control", control, "reload"});
+  BOOST_TEST_REQUIRE(reloaded.exit_code == 0, reloaded.describe() + tetherd->output());
+  BOOST_TEST(has(reloaded.out, file + ": reload"), reloaded.describe());
+  BOOST_TEST_REQUIRE(tetherd->wait_for_output("listening on 127.0.0.1:2525, 127.0.0.1:2526", Duration::seconds(10)),
+                     tetherd->output());
+  BOOST_TEST(smtp_send(ns.name(), 2526, "root@example.org", body).out == "sent\n", tetherd->output());
+
+  write_file(file, conf("listen on 127.0.0.1 port 2525\nlisten on 127.0.0.1 port 2527\nmatch nonsense\n"), 0644);
+  ProcessResult refused = run_process({kTetherctl, "--control", control, "reload"});
+  BOOST_TEST(refused.exit_code == 1, refused.describe());
+  BOOST_TEST(has(refused.err, file + ":3: "), refused.describe());
+  BOOST_TEST(has(refused.err, "nothing changed"), refused.describe());
+  BOOST_TEST(smtp_send(ns.name(), 2526, "root@example.org", body).out == "sent\n", tetherd->output());
+
+  write_file(file, conf("listen on 127.0.0.1 port 2527\n"), 0644);
+  BOOST_TEST_REQUIRE(::kill(tetherd->pid(), SIGHUP) == 0);
+  BOOST_TEST_REQUIRE(tetherd->wait_for_output("listening on 127.0.0.1:2527\n", Duration::seconds(10)), tetherd->output());
+  BOOST_TEST(smtp_send(ns.name(), 2527, "root@example.org", body).out == "sent\n", tetherd->output());
+  BOOST_TEST(has(smtp_send(ns.name(), 2526, "root@example.org", body).out, "failed:"));
+  std::size_t delivered = 0;
+  for (int i = 0; i < 50 && (delivered = files_in(maildir / "new").size()) < 3; ++i) run_process({"sleep", "0.1"});
+  BOOST_TEST(delivered == 3u, delivered << " files\n" << tetherd->output());
+
+  BOOST_TEST_REQUIRE(::kill(tetherd->pid(), SIGTERM) == 0);
+  BOOST_TEST_REQUIRE(tetherd->wait_exit(Duration::seconds(10)), tetherd->output());
+  BOOST_TEST(*tetherd->exit_code() == 0, tetherd->output());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

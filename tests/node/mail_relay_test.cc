@@ -605,4 +605,35 @@ BOOST_AUTO_TEST_CASE(reconfigure_keeps_the_queue_and_applies_the_new_config) {
   BOOST_TEST(mx2.queue()->envelopes().empty());
 }
 
+// A reload asked for while a local delivery runs off the loop waits for it:
+// restarting under it would deliver the message a second time.
+BOOST_AUTO_TEST_CASE(reconfigure_waits_for_a_local_delivery_in_flight) {
+  BackupMxWorld w;
+  bool asked = false;
+  w.primary.relay->subscribe([&](const MailRelayEvent& e) {
+    if (e.kind != Kind::delivery_attempt || asked) return;
+    asked = true;
+    // Not from inside the relay's own call: right after it, the delivery is in flight.
+    w.primary.host.post([&] {
+      BOOST_TEST(w.primary.relay->reconfigure(parse(kPrimaryConf, "primary/smtpd.conf")).ok());
+      BOOST_TEST(w.primary.relay->reload_pending());
+    });
+  });
+  w.send("someone@example.org", "in flight", kBody);
+  BOOST_TEST_REQUIRE(w.world.run_until([&] { return asked && !w.primary.relay->reload_pending(); }, Duration::seconds(10)));
+  w.world.run_for(Duration::seconds(5));
+  BOOST_TEST(w.primary.log().find("reload waits for 1 local deliveries in flight") != std::string::npos, w.primary.log());
+  BOOST_TEST(w.primary.log().find("reloading the config") != std::string::npos, w.primary.log());
+  BOOST_TEST(w.primary.relay->running());
+  BOOST_TEST(w.primary.count_events(Kind::delivered) == 1u);
+  BOOST_TEST(w.primary.relay->queue()->envelopes().empty());
+  std::size_t files = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(w.primary.host.storage_root() / "home" / "someone" / "Maildir" / "new")) {
+    (void)entry;
+    ++files;
+  }
+  BOOST_TEST(files == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
