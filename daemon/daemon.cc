@@ -1,5 +1,7 @@
 #include "daemon/daemon.h"
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -69,6 +71,8 @@ Result<void> Daemon::start_relay() {
   o.interface_addresses = system_interface_addresses();
   o.users = std::make_shared<posix::SystemUserDatabase>();
   o.mbox_spool = "/var/mail";
+  // As OpenSMTPD's mda runs as the user: a user's mail must be theirs to read.
+  o.give_files_to_recipient = ::geteuid() == 0;
   // A dead server costs a connection slot for this long, not Linux's ~127 s.
   o.connect_timeout = Duration::seconds(30);
   relay_ = std::make_unique<node::MailRelay>(host_, relay_file_.config, o);

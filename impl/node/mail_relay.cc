@@ -652,6 +652,7 @@ bool MailRelay::deliver_local(EnvelopeId id) {
   job->context.config = job->config.get();
   job->context.users = job->users.get();
   job->context.mbox_spool = options_.mbox_spool;
+  job->context.give_to_recipient = options_.give_files_to_recipient;
   job->context.hostname = host_.hostname();
   job->now = host_.wall_now();
   ++local_in_flight_;

@@ -84,8 +84,9 @@ struct MailRelayOptions {
   // Domains that are `for local` besides the host name and localhost.
   std::vector<std::string> local_names;
   // How long a client's reverse DNS (PTR lookup and forward confirmation
-  // together) may hold up its greeting. Past it the client has no name, or
-  // an unconfirmed one, as after a failed lookup (relay_rdns.h).
+  // together) may hold up its MAIL (the greeting never waits). Past it the
+  // client has no name, or an unconfirmed one, as after a failed lookup
+  // (relay_rdns.h).
   Duration rdns_timeout = Duration::seconds(5);
   // Users for local delivery. Null: StorageUserDatabase (every user's home
   // is storage_root()/home/<name>), the simulated world's default; tetherd
@@ -93,6 +94,9 @@ struct MailRelayOptions {
   std::shared_ptr<const smtp::UserDatabase> users;
   // mbox actions write SPOOL/<user>; empty: storage_root()/mail.
   std::filesystem::path mbox_spool;
+  // Local deliveries give what they create to the recipient's uid/gid (see
+  // LocalDeliveryContext): tetherd running as root with system users.
+  bool give_files_to_recipient = false;
   // Give up connecting to a server after this long (TcpConnectOptions);
   // unset: the stack's own limit.
   std::optional<Duration> connect_timeout;

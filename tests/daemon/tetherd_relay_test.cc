@@ -6,6 +6,9 @@
 // pause/resume smtp, schedule and remove on a live queue; `tetherctl
 // reload` and SIGHUP with an edited config.
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <boost/test/unit_test.hpp>
 
 #include <signal.h>
@@ -204,6 +207,45 @@ BOOST_AUTO_TEST_CASE(relay_in_a_namespace_delivers_and_answers_tetherctl, *boost
   BOOST_TEST_REQUIRE(tetherd->wait_exit(Duration::seconds(10)), tetherd->output());
   BOOST_TEST(*tetherd->exit_code() == 0, tetherd->output());
   BOOST_TEST(files_in(maildir / "new").size() == 2u);
+}
+
+// tetherd runs as root; a user's mail must still be the user's to read, as
+// OpenSMTPD's mda (which runs as the user) leaves it.
+BOOST_AUTO_TEST_CASE(local_deliveries_belong_to_the_recipient, *boost::unit_test::precondition(needs_root)) {
+  TestDirectory dir("tetherd-owner");
+  NamedNamespace ns("tthd-owner");
+  BOOST_TEST_REQUIRE(ns.created());
+  BOOST_TEST_REQUIRE(run_process({"ip", "-n", ns.name(), "link", "set", "lo", "up"}).exit_code == 0);
+  const std::filesystem::path home = dir / "home/jay";
+  std::filesystem::create_directories(home);
+  ::chown(home.c_str(), 54321, 54322);  // as useradd leaves a home
+  write_file(dir / "smtpd.conf",
+             "table users { jay = \"54321:54322:" + home.string() + "\" }\n"
+             "listen on 127.0.0.1 port 2525\n"
+             "action \"local\" maildir userbase <users>\n"
+             "match from any for domain \"example.org\" action \"local\"\n",
+             0644);
+  auto spawned = ChildProcess::spawn({"ip", "netns", "exec", ns.name(), kTetherd, "--relay", (dir / "smtpd.conf").string(),
+                                      "--control", (dir / "tetherd.sock").string(), "--state", (dir / "state").string()});
+  BOOST_TEST_REQUIRE(spawned.ok(), (spawned.ok() ? "" : spawned.error().to_string()));
+  std::unique_ptr<ChildProcess> tetherd = std::move(*spawned);
+  BOOST_TEST_REQUIRE(tetherd->wait_for_output("ready: ", Duration::seconds(10)), tetherd->output());
+  BOOST_TEST_REQUIRE(smtp_send(ns.name(), 2525, "jay@example.org", "Subject: mine\r\n\r\nx\r\n").out == "sent\n",
+                     tetherd->output());
+  std::vector<std::filesystem::path> delivered;
+  for (int i = 0; i < 50 && delivered.empty(); ++i) {
+    delivered = files_in(home / "Maildir/new");
+    if (delivered.empty()) run_process({"sleep", "0.1"});
+  }
+  BOOST_TEST_REQUIRE(delivered.size() == 1u, tetherd->output());
+  for (const std::filesystem::path& p : {delivered.front(), home / "Maildir", home / "Maildir/new"}) {
+    struct stat st {};
+    BOOST_TEST_REQUIRE(::stat(p.c_str(), &st) == 0);
+    BOOST_TEST(st.st_uid == 54321u, p.string());
+    BOOST_TEST(st.st_gid == 54322u, p.string());
+  }
+  BOOST_TEST_REQUIRE(::kill(tetherd->pid(), SIGTERM) == 0);
+  BOOST_TEST(tetherd->wait_exit(Duration::seconds(10)), tetherd->output());
 }
 
 // An edited smtpd.conf applied by `tetherctl reload` and by SIGHUP; an edit
