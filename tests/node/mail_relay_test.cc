@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "crypto/self_signed_certificate.h"
+#include "node/held_work_host.h"
 #include "node/mail_relay.h"
 #include "node/relay_control.h"
 #include "node/relay_mx.h"
@@ -634,6 +635,73 @@ BOOST_AUTO_TEST_CASE(reconfigure_waits_for_a_local_delivery_in_flight) {
     ++files;
   }
   BOOST_TEST(files == 1u);
+}
+
+// The queue commit and the local delivery run off the loop. A client that
+// hangs up while its message commits loses only the reply: the mail is kept
+// and delivered. `remove` of an envelope whose delivery runs takes effect
+// when the delivery comes back (the scheduler's in-flight rule), whatever
+// the worker's timing.
+BOOST_AUTO_TEST_CASE(work_off_the_loop_survives_a_hang_up_and_a_removal) {
+  ManualWorld world;
+  world.set_latency(Duration::milliseconds(5));
+  ManualHost sender_host(world, Node::host_options("client.example.net", {kSender}, 1));
+  ManualHost primary_host(world, Node::host_options("mail.example.org", {kPrimary}, 2));
+  HeldWorkHost held(primary_host);
+  MailRelay relay(held, parse(kPrimaryConf, "primary/smtpd.conf"), MailRelayOptions());
+  std::vector<MailRelayEvent> events;
+  relay.subscribe([&](const MailRelayEvent& e) { events.push_back(e); });
+  BOOST_TEST_REQUIRE(relay.start().ok());
+  auto count = [&](Kind kind) { return std::count_if(events.begin(), events.end(), [&](auto& e) { return e.kind == kind; }); };
+  auto maildir_files = [&] {
+    std::size_t n = 0;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(primary_host.storage_root() / "home/someone/Maildir/new", ec), end;
+         !ec && it != end; it.increment(ec))
+      ++n;
+    return n;
+  };
+  const Endpoint primary(kPrimary, 25);
+  const std::string message = make_test_message("a@example.net", "someone@example.org", "hang up", kBody);
+
+  // 1. The client leaves while its commit is on the worker.
+  auto client = std::make_unique<SmtpTestClient>(sender_host, primary,
+                                                 SmtpTestClient::Mail{"a@example.net", {"someone@example.org"}, message});
+  BOOST_TEST_REQUIRE(world.run_until([&] { return held.held() == 1; }, Duration::seconds(10)));
+  BOOST_TEST(count(Kind::message_accepted) == 0);
+  client.reset();
+  BOOST_TEST_REQUIRE(world.run_until([&] { return count(Kind::session_closed) == 1; }, Duration::seconds(10)));
+  held.release_all();
+  BOOST_TEST_REQUIRE(world.run_until([&] { return count(Kind::message_accepted) == 1; }, Duration::seconds(10)));
+  BOOST_TEST_REQUIRE(world.run_until([&] { return held.held() == 1; }, Duration::seconds(10)));  // its delivery
+  held.release_all();
+  BOOST_TEST_REQUIRE(world.run_until([&] { return count(Kind::delivered) == 1; }, Duration::seconds(10)));
+  world.run_for(Duration::milliseconds(100));
+  held.release_all();  // the envelope's removal
+  world.run_for(Duration::milliseconds(100));
+  BOOST_TEST(maildir_files() == 1u);
+  BOOST_TEST(relay.queue()->envelopes().empty());
+  BOOST_TEST(std::filesystem::is_empty(primary_host.storage_root() / "queue/incoming"));
+
+  // 2. The operator removes the envelope while its delivery is on the worker.
+  SmtpTestClient second(sender_host, primary, SmtpTestClient::Mail{"a@example.net", {"someone@example.org"}, message});
+  BOOST_TEST_REQUIRE(world.run_until([&] { return held.held() == 1; }, Duration::seconds(10)));
+  held.release_all();  // the commit
+  BOOST_TEST_REQUIRE(world.run_until([&] { return second.done(); }, Duration::seconds(10)));
+  BOOST_TEST_REQUIRE(second.all_delivered(), second.describe());
+  BOOST_TEST_REQUIRE(world.run_until([&] { return held.held() == 1; }, Duration::seconds(10)));  // the delivery
+  BOOST_TEST_REQUIRE(relay.queue()->envelopes().size() == 1u);
+  BOOST_TEST(relay.remove(relay.queue()->envelopes().begin()->first) == 1u);
+  held.release_all();
+  world.run_for(Duration::seconds(1));
+  held.release_all();  // the removal's files
+  world.run_for(Duration::seconds(1));
+  BOOST_TEST(count(Kind::delivered) == 2);  // it had already reached the maildir
+  BOOST_TEST(count(Kind::temporary_failure) == 0);
+  BOOST_TEST(maildir_files() == 2u);
+  BOOST_TEST(relay.queue()->envelopes().empty());
+  BOOST_TEST(show_queue(relay).empty());
+  relay.stop();
 }
 
 BOOST_AUTO_TEST_SUITE_END()
