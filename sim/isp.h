@@ -13,7 +13,8 @@
 //   blackholes the old one: packets to it vanish at the ISP (no ICMP), as
 //   for any unassigned address of the pool.
 //
-// IPv4 only: a home's IPv6 prefix change is not modelled yet.
+// IPv4 here; the home's delegated IPv6 prefix and its changes are
+// IspPrefix (isp_prefix.h).
 
 #include <cstdint>
 #include <functional>

@@ -4,6 +4,8 @@
 
 #include <ns3/internet-stack-helper.h>
 #include <ns3/ipv4.h>
+#include <ns3/ipv6-list-routing-helper.h>
+#include <ns3/ipv6-static-routing-helper.h>
 #include <ns3/node-container.h>
 
 #include "sim/nat_routing.h"
@@ -55,6 +57,11 @@ World::World(WorldOptions opts) : options(std::move(opts)) {
   other_link = sim::build_point_to_point_link(isp, other, options.servers, stream += 2);
 
   ns3::InternetStackHelper internet;
+  // IPv6 routing as a list (static routing in it), so that the ISP's IPv6
+  // null route (Ipv6BlackholeRouting) can sit above static routing.
+  ns3::Ipv6ListRoutingHelper list6;
+  list6.Add(ns3::Ipv6StaticRoutingHelper(), 0);
+  internet.SetRoutingHelper(list6);
   ns3::NodeContainer plain;
   for (const auto& node : {home, isp, relay, other})
     if (node != gateway) plain.Add(node);
@@ -133,8 +140,8 @@ World::~World() {
 IpAddress World::public_address() const { return sim::from_ns3(isp_line->address()); }
 IpAddress World::lte_address() const { return sim::from_ns3(lte_line->address()); }
 
-UdpEcho::UdpEcho(Host& host, std::uint16_t port) {
-  auto bound = host.udp_bind(Endpoint(IpAddress(), port));
+UdpEcho::UdpEcho(Host& host, std::uint16_t port, IpAddress::Family family) {
+  auto bound = host.udp_bind(Endpoint(IpAddress::any(family), port));
   if (!bound.ok()) throw std::runtime_error("UdpEcho: " + bound.error().to_string());
   socket = std::move(*bound);
   socket->set_receive_handler([this, &host](const Endpoint& from, ByteView payload) {
@@ -143,8 +150,8 @@ UdpEcho::UdpEcho(Host& host, std::uint16_t port) {
   });
 }
 
-UdpClient::UdpClient(Host& host, std::uint16_t port) {
-  auto bound = host.udp_bind(Endpoint(IpAddress(), port));
+UdpClient::UdpClient(Host& host, std::uint16_t port, IpAddress::Family family) {
+  auto bound = host.udp_bind(Endpoint(IpAddress::any(family), port));
   if (!bound.ok()) throw std::runtime_error("UdpClient: " + bound.error().to_string());
   socket = std::move(*bound);
   socket->set_receive_handler([this, &host](const Endpoint& from, ByteView payload) {

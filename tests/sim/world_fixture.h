@@ -80,7 +80,7 @@ struct UdpEcho {
     std::string payload;
     Time at;
   };
-  UdpEcho(Host& host, std::uint16_t port);
+  UdpEcho(Host& host, std::uint16_t port, IpAddress::Family family = IpAddress::Family::v4);
   std::unique_ptr<UdpSocket> socket;
   std::vector<Seen> seen;
   bool answer = true;
@@ -93,7 +93,7 @@ struct UdpClient {
     std::string payload;
     Time at;
   };
-  UdpClient(Host& host, std::uint16_t port);
+  UdpClient(Host& host, std::uint16_t port, IpAddress::Family family = IpAddress::Family::v4);
   void send(const Endpoint& to, const std::string& payload);
   std::unique_ptr<UdpSocket> socket;
   std::vector<Got> got;
