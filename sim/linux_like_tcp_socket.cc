@@ -14,12 +14,34 @@
 
 namespace tether::sim {
 
-ns3::Ptr<ns3::TcpSocketBase> LinuxLikeTcpSocket::create(ns3::Ptr<ns3::Node> node) {
-  // What TcpL4Protocol::CreateSocket does, minus its last step. Copying a
-  // socket it made instead would build every socket twice, and the unbound
-  // original would stay in the protocol's socket list (CreateSocket adds it
-  // there; only a bound socket is ever removed) until the simulation ends:
-  // one dead socket per connection, a third of a connection's cost.
+namespace {
+
+// A node's configured socket, never bound, which every new socket of the
+// node copies. Configuring a socket through ns-3's attribute system (the
+// socket's, its congestion control's, its RTT estimator's defaults) costs
+// three times what copying one does, and a mail makes several connections.
+// Aggregated to the node, so it goes away with it.
+class TcpSocketPrototype : public ns3::Object {
+ public:
+  static ns3::TypeId GetTypeId() {
+    static ns3::TypeId id =
+        ns3::TypeId("tether::sim::TcpSocketPrototype").SetParent<ns3::Object>().SetGroupName("Tether");
+    return id;
+  }
+
+  ns3::Ptr<LinuxLikeTcpSocket> socket;
+
+ protected:
+  void DoDispose() override {
+    socket = nullptr;  // it holds the node: let the two go
+    ns3::Object::DoDispose();
+  }
+};
+
+// What TcpL4Protocol::CreateSocket does, minus its last step: CreateSocket
+// also adds the socket to the protocol's socket list, where one never bound
+// would stay until the simulation ends (only a bound socket is removed).
+ns3::Ptr<LinuxLikeTcpSocket> configure_socket(const ns3::Ptr<ns3::Node>& node) {
   ns3::Ptr<ns3::TcpL4Protocol> tcp = node->GetObject<ns3::TcpL4Protocol>();
   ns3::TypeIdValue rtt_type, congestion_type, recovery_type;
   tcp->GetAttribute("RttEstimatorType", rtt_type);
@@ -36,6 +58,20 @@ ns3::Ptr<ns3::TcpSocketBase> LinuxLikeTcpSocket::create(ns3::Ptr<ns3::Node> node
   socket->SetCongestionControlAlgorithm(congestion.Create<ns3::TcpCongestionOps>());
   socket->SetRecoveryAlgorithm(recovery.Create<ns3::TcpRecoveryOps>());
   return socket;
+}
+
+}  // namespace
+
+ns3::Ptr<ns3::TcpSocketBase> LinuxLikeTcpSocket::create(ns3::Ptr<ns3::Node> node) {
+  ns3::Ptr<TcpSocketPrototype> prototype = node->GetObject<TcpSocketPrototype>();
+  if (!prototype) {
+    prototype = ns3::CreateObject<TcpSocketPrototype>();
+    prototype->socket = configure_socket(node);
+    node->AggregateObject(prototype);
+  }
+  // As TcpSocketBase::Fork copies a listener: the copy makes its own
+  // congestion control, recovery and RTT estimator from the prototype's.
+  return ns3::CopyObject<LinuxLikeTcpSocket>(prototype->socket);
 }
 
 ns3::Ptr<ns3::TcpSocketBase> LinuxLikeTcpSocket::Fork() { return ns3::CopyObject<LinuxLikeTcpSocket>(this); }

@@ -31,6 +31,7 @@ class LinuxLikeTcpSocket : public ns3::TcpSocketBase {
   // A socket configured as the node's TcpL4Protocol configures its own
   // (congestion control, recovery, RTT estimator, attribute defaults). It
   // presents itself as an ns3::TcpSocketBase: same attributes and traces.
+  // The defaults are read once per node, at its first socket.
   static ns3::Ptr<ns3::TcpSocketBase> create(ns3::Ptr<ns3::Node> node);
 
   LinuxLikeTcpSocket() = default;  // for CreateObject: use create()
