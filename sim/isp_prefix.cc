@@ -41,24 +41,33 @@ std::uint64_t draw_u64(SeededRandom& random) {
 
 }  // namespace
 
-Result<std::unique_ptr<IspPrefix>> IspPrefix::create(ns3::Ptr<ns3::Node> router, std::uint32_t router_interface,
-                                                     std::vector<PrefixSite> sites, IspPrefixConfig config) {
-  if (!router) return Error(ErrorCode::invalid_argument, "IspPrefix: the router is required");
-  auto router6 = router->GetObject<ns3::Ipv6>();
-  if (!router6) return Error(ErrorCode::invalid_argument, "IspPrefix: " + describe(router) + " has no IPv6 stack");
-  if (router_interface == 0 || router_interface >= router6->GetNInterfaces())
-    return Error(ErrorCode::invalid_argument, "IspPrefix: " + describe(router) + " has no IPv6 interface " +
-                                                  std::to_string(router_interface));
-  if (!static_routing6(router)) return Error(ErrorCode::invalid_argument, "IspPrefix: the router has no static routing");
+std::uint32_t ipv6_interface(const ns3::Ptr<ns3::Node>& node, const ns3::Ptr<ns3::NetDevice>& device) {
+  auto ipv6 = node->GetObject<ns3::Ipv6>();
+  std::int32_t index = ipv6->GetInterfaceForDevice(device);
+  if (index < 0) index = std::int32_t(ipv6->AddInterface(device));
+  ipv6->SetUp(std::uint32_t(index));
+  return std::uint32_t(index);
+}
+
+Result<std::unique_ptr<IspPrefix>> IspPrefix::create(PrefixLine line, std::vector<PrefixSite> sites,
+                                                     IspPrefixConfig config) {
+  auto check = [](const ns3::Ptr<ns3::Node>& node, std::uint32_t interface, const char* what) -> Result<void> {
+    auto ipv6 = node ? node->GetObject<ns3::Ipv6>() : nullptr;
+    if (!ipv6) return Error(ErrorCode::invalid_argument, std::string("IspPrefix: the ") + what + " has no IPv6 stack");
+    if (interface == 0 || interface >= ipv6->GetNInterfaces())
+      return Error(ErrorCode::invalid_argument, std::string("IspPrefix: the ") + what + " (" + describe(node) +
+                                                    ") has no IPv6 interface " + std::to_string(interface));
+    if (!static_routing6(node))
+      return Error(ErrorCode::invalid_argument, std::string("IspPrefix: the ") + what + " has no static routing");
+    return {};
+  };
+  if (auto r = check(line.router, line.router_interface, "router"); !r) return r.error();
+  if (auto r = check(line.customer, line.customer_interface, "customer"); !r) return r.error();
   if (sites.empty()) return Error(ErrorCode::invalid_argument, "IspPrefix: no site to number");
   for (const PrefixSite& site : sites) {
-    auto ipv6 = site.node ? site.node->GetObject<ns3::Ipv6>() : nullptr;
-    if (!ipv6) return Error(ErrorCode::invalid_argument, "IspPrefix: a site has no node with an IPv6 stack");
-    if (site.interface == 0 || site.interface >= ipv6->GetNInterfaces())
-      return Error(ErrorCode::invalid_argument,
-                   "IspPrefix: " + describe(site.node) + " has no IPv6 interface " + std::to_string(site.interface));
-    if (!static_routing6(site.node))
-      return Error(ErrorCode::invalid_argument, "IspPrefix: " + describe(site.node) + " has no static routing");
+    if (auto r = check(site.node, site.interface, "site"); !r) return r.error();
+    if (site.via)
+      if (auto r = check(site.via, site.via_interface, "site's router"); !r) return r.error();
   }
   if (config.pool.empty()) return Error(ErrorCode::invalid_argument, "IspPrefix: the prefix pool is empty");
   for (IpPrefix& p : config.pool) {
@@ -76,37 +85,39 @@ Result<std::unique_ptr<IspPrefix>> IspPrefix::create(ns3::Ptr<ns3::Node> router,
   if (config.initial && std::find(config.pool.begin(), config.pool.end(), config.initial->network()) == config.pool.end())
     return Error(ErrorCode::invalid_argument, "IspPrefix: the initial prefix is not in the pool");
   if (config.change_every < Duration::zero()) return Error(ErrorCode::invalid_argument, "IspPrefix: change_every is negative");
-  auto blackhole = Ipv6BlackholeRouting::on(router);
+  auto blackhole = Ipv6BlackholeRouting::on(line.router);
   if (!blackhole) return Error(ErrorCode::invalid_argument, "IspPrefix: the router does not use IPv6 list routing (install its stack with an Ipv6ListRoutingHelper)");
-  return std::unique_ptr<IspPrefix>(
-      new IspPrefix(std::move(router), router_interface, std::move(sites), std::move(config), std::move(blackhole)));
+  return std::unique_ptr<IspPrefix>(new IspPrefix(std::move(line), std::move(sites), std::move(config), std::move(blackhole)));
 }
 
-IspPrefix::IspPrefix(ns3::Ptr<ns3::Node> router, std::uint32_t router_interface, std::vector<PrefixSite> sites,
-                     IspPrefixConfig config, ns3::Ptr<Ipv6BlackholeRouting> blackhole)
-    : router_(std::move(router)),
-      router_interface_(router_interface),
+IspPrefix::IspPrefix(PrefixLine line, std::vector<PrefixSite> sites, IspPrefixConfig config,
+                     ns3::Ptr<Ipv6BlackholeRouting> blackhole)
+    : line_(std::move(line)),
       sites_(std::move(sites)),
       config_(std::move(config)),
       blackhole_(std::move(blackhole)),
-      random_(config_.seed, config_.random_stream.value_or(kPrefixStreamTag | sites_.front().node->GetId())),
-      loop_(router_) {
+      random_(config_.seed, config_.random_stream.value_or(kPrefixStreamTag | line_.customer->GetId())),
+      loop_(line_.router) {
   std::sort(config_.pool.begin(), config_.pool.end(),
             [](const IpPrefix& a, const IpPrefix& b) { return a.to_string() < b.to_string(); });
   // Every prefix of the pool not delegated is the ISP's and goes nowhere.
   for (const IpPrefix& p : config_.pool) blackhole_->block(to_ns3_v6(p.address()), std::uint8_t(p.length()));
-  for (const PrefixSite& site : sites_) {
-    auto ipv6 = site.node->GetObject<ns3::Ipv6>();
-    if (!ipv6->IsUp(site.interface)) ipv6->SetUp(site.interface);
-  }
-  if (!router_->GetObject<ns3::Ipv6>()->IsUp(router_interface_)) router_->GetObject<ns3::Ipv6>()->SetUp(router_interface_);
+  auto up = [](const ns3::Ptr<ns3::Node>& node, std::uint32_t interface) {
+    auto ipv6 = node->GetObject<ns3::Ipv6>();
+    if (!ipv6->IsUp(interface)) ipv6->SetUp(interface);
+  };
+  up(line_.router, line_.router_interface);
+  up(line_.customer, line_.customer_interface);
+  for (const PrefixSite& site : sites_) up(site.node, site.interface);
   assign(config_.initial ? config_.initial->network() : draw(false));
-  for (const PrefixSite& site : sites_) {
-    if (!site.default_route) continue;
-    // Across the point-to-point line: the router's link-local address.
-    const auto next_hop = link_local(router_, router_interface_);
-    static_routing6(site.node)->SetDefaultRoute(next_hop.value_or(ns3::Ipv6Address::GetAny()), site.interface);
-  }
+  // Default routes to link-local next hops, which do not change with the prefix.
+  auto default_route = [](const ns3::Ptr<ns3::Node>& node, std::uint32_t interface, const ns3::Ptr<ns3::Node>& next,
+                          std::uint32_t next_interface) {
+    static_routing6(node)->SetDefaultRoute(link_local(next, next_interface).value_or(ns3::Ipv6Address::GetAny()), interface);
+  };
+  if (line_.set_default_route) default_route(line_.customer, line_.customer_interface, line_.router, line_.router_interface);
+  for (const PrefixSite& site : sites_)
+    if (site.via) default_route(site.node, site.interface, site.via, site.via_interface);
   if (config_.change_every > Duration::zero()) schedule_change(config_.first_change.value_or(config_.change_every));
 }
 
@@ -127,11 +138,11 @@ IpAddress IspPrefix::address_in(const IpPrefix& prefix, const PrefixSite& site) 
 }
 
 void IspPrefix::assign(const IpPrefix& prefix) {
-  auto router_routes = static_routing6(router_);
+  auto router_routes = static_routing6(line_.router);
   if (assigned_) {
     const IpPrefix old = prefix_;
-    router_routes->RemoveRoute(to_ns3_v6(old.address()), ns3::Ipv6Prefix(std::uint8_t(old.length())), router_interface_,
-                               ns3::Ipv6Address::GetZero());
+    router_routes->RemoveRoute(to_ns3_v6(old.address()), ns3::Ipv6Prefix(std::uint8_t(old.length())),
+                               line_.router_interface, ns3::Ipv6Address::GetZero());
     blackhole_->block(to_ns3_v6(old.address()), std::uint8_t(old.length()));
     for (const PrefixSite& site : sites_) {
       // RemoveAddress takes the on-link /64 route with it.
@@ -146,9 +157,9 @@ void IspPrefix::assign(const IpPrefix& prefix) {
                      ns3::Ipv6InterfaceAddress(to_ns3_v6(address_in(prefix, site)), ns3::Ipv6Prefix(64)));
   }
   blackhole_->unblock(to_ns3_v6(prefix.address()), std::uint8_t(prefix.length()));
-  const auto customer = link_local(sites_.front().node, sites_.front().interface);
+  const auto customer = link_local(line_.customer, line_.customer_interface);
   router_routes->AddNetworkRouteTo(to_ns3_v6(prefix.address()), ns3::Ipv6Prefix(std::uint8_t(prefix.length())),
-                                   customer.value_or(ns3::Ipv6Address::GetAny()), router_interface_);
+                                   customer.value_or(ns3::Ipv6Address::GetAny()), line_.router_interface);
   prefix_ = prefix;
   assigned_ = true;
 }

@@ -40,14 +40,28 @@
 
 namespace tether::sim {
 
-// One host interface numbered from the delegated prefix.
+// The customer's line: the ISP router routes the delegated prefix to the
+// customer's end of it (its link-local address), and the customer's default
+// route goes back up it.
+struct PrefixLine {
+  ns3::Ptr<ns3::Node> router;
+  std::uint32_t router_interface = 0;
+  ns3::Ptr<ns3::Node> customer;  // the home router, or a host on the line
+  std::uint32_t customer_interface = 0;
+  bool set_default_route = true;
+};
+
+// One host interface numbered from the delegated prefix: the home router's
+// LAN side, a host on the LAN, or the customer's line interface itself.
 struct PrefixSite {
   ns3::Ptr<ns3::Node> node;
   std::uint32_t interface = 0;
   std::uint16_t subnet = 0;         // which /64 of the delegated prefix
   std::uint64_t interface_id = 1;   // the low 64 bits, kept across changes
-  // Route ::/0 through this interface (a host on the ISP line).
-  bool default_route = true;
+  // A host behind the home router: its default route goes to this node's
+  // interface (the router's link-local address on the LAN). Null: none.
+  ns3::Ptr<ns3::Node> via;
+  std::uint32_t via_interface = 0;
 };
 
 struct IspPrefixConfig {
@@ -59,15 +73,19 @@ struct IspPrefixConfig {
   std::optional<std::uint64_t> random_stream;
 };
 
+// The node's IPv6 interface on `device`, added if it has none yet, and up:
+// how a topology gives a link IPv6 before numbering it.
+std::uint32_t ipv6_interface(const ns3::Ptr<ns3::Node>& node, const ns3::Ptr<ns3::NetDevice>& device);
+
 class IspPrefix {
  public:
   using ChangeHandler = std::function<void(const IpPrefix& old_prefix, const IpPrefix& new_prefix)>;
 
-  // `router_interface` is the router's side of the customer's line (the
-  // route to the prefix goes down it). Nodes need IPv6 stacks with list
-  // routing on the router and static routing on the sites' nodes.
-  static Result<std::unique_ptr<IspPrefix>> create(ns3::Ptr<ns3::Node> router, std::uint32_t router_interface,
-                                                   std::vector<PrefixSite> sites, IspPrefixConfig config);
+  // Nodes need IPv6 stacks: list routing on the router (the null route
+  // sits above static routing), static routing on the others. Forwarding
+  // on the router and the home router is the topology's to switch on.
+  static Result<std::unique_ptr<IspPrefix>> create(PrefixLine line, std::vector<PrefixSite> sites,
+                                                   IspPrefixConfig config);
   ~IspPrefix();
   IspPrefix(const IspPrefix&) = delete;
   IspPrefix& operator=(const IspPrefix&) = delete;
@@ -84,14 +102,13 @@ class IspPrefix {
   ns3::Ptr<Ipv6BlackholeRouting> blackhole() const { return blackhole_; }
 
  private:
-  IspPrefix(ns3::Ptr<ns3::Node> router, std::uint32_t router_interface, std::vector<PrefixSite> sites,
-            IspPrefixConfig config, ns3::Ptr<Ipv6BlackholeRouting> blackhole);
+  IspPrefix(PrefixLine line, std::vector<PrefixSite> sites, IspPrefixConfig config,
+            ns3::Ptr<Ipv6BlackholeRouting> blackhole);
   void assign(const IpPrefix& prefix);
   IpPrefix draw(bool other_than_current);
   void schedule_change(Duration delay);
 
-  ns3::Ptr<ns3::Node> router_;
-  std::uint32_t router_interface_;
+  PrefixLine line_;
   std::vector<PrefixSite> sites_;
   IspPrefixConfig config_;
   ns3::Ptr<Ipv6BlackholeRouting> blackhole_;

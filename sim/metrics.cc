@@ -250,7 +250,10 @@ void Metrics::sample_availability(World& world, Time now, Duration /*step*/) {
   if (stats.empty()) return;
   const auto& peer = stats.front();
   if (!peer.has_session || !peer.endpoint) return;
-  if (Nat* nat = world.nat()) {
+  if (peer.endpoint->address().is_v6()) {
+    // No NAT on IPv6: reachable while the address is in the home's current prefix.
+    if (IspPrefix* prefix = world.isp_prefix(); prefix && !prefix->prefix().contains(peer.endpoint->address())) return;
+  } else if (Nat* nat = world.nat()) {
     const NatMapping* mapping = nat->table().find_external(NatProtocol::udp, *peer.endpoint);
     if (!mapping || mapping->expires_at(nat->config().timeouts) <= now) return;
   }

@@ -37,6 +37,11 @@ struct HostSpec {
   // Overrides every [Peer]'s PersistentKeepalive of the tunnel config
   // (seconds, 0 off): what `--set hosts.NAME.persistent_keepalive=25` sweeps.
   std::optional<std::uint16_t> persistent_keepalive;
+  // IPv6, with isp.prefix_pool: a public host's address (its link's /64,
+  // the internet router at ::1), or the home's interface id ("::10"), its
+  // address then being the delegated prefix's first /64 and that id.
+  std::optional<IpAddress> address6;
+  std::optional<std::uint64_t> interface_id;
   int line = 0;
 };
 
@@ -59,6 +64,9 @@ struct IspSpec {
   std::vector<IpAddress> lte_pool;
   Duration change_every = Duration::zero();  // zero: never
   std::optional<Duration> first_change;
+  // Delegated IPv6 prefixes for the home (one length, /48../64); empty: no
+  // IPv6. The prefix changes whenever the IPv4 address does (one reconnect).
+  std::vector<IpPrefix> prefix_pool;
 };
 
 struct DnsRecordSpec {

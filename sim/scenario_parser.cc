@@ -194,7 +194,9 @@ class Parser {
       if (h.name == "internet" || h.name == "gateway" || h.name == "uplink" || h.name == "lte")
         error(it->first, f, "'" + h.name + "' is a name the world uses itself");
       const YAML::Node& m = it->second;
-      if (!keys(m, f, {"role", "hostname", "address", "tunnel", "smtpd", "interface", "persistent_keepalive"})) continue;
+      if (!keys(m, f, {"role", "hostname", "address", "address6", "interface_id", "tunnel", "smtpd", "interface",
+                       "persistent_keepalive"}))
+        continue;
       if (auto r = m["role"]) {
         auto text = scalar(r, f + ".role");
         if (text == std::optional<std::string>("sender")) h.role = HostRole::sender;
@@ -217,6 +219,26 @@ class Parser {
         }
       } else {
         error(m, f + ".address", "missing");
+      }
+      if (auto v = m["address6"]) {
+        if (auto a = address(v, f + ".address6")) {
+          if (!a->is_v6()) error(v, f + ".address6", "'" + a->to_string() + "' is not an IPv6 address");
+          else if (h.role == HostRole::home) error(v, f + ".address6", "the home's IPv6 address comes from isp.prefix_pool; give its interface_id");
+          else if (!addresses.insert(a->to_string()).second) error(v, f + ".address6", "used by another host");
+          else h.address6 = *a;
+        }
+      }
+      if (auto v = m["interface_id"]) {
+        auto a = address(v, f + ".interface_id");
+        if (a && (!a->is_v6() || std::any_of(a->bytes(), a->bytes() + 8, [](std::uint8_t b) { return b != 0; }) ||
+                  std::all_of(a->bytes() + 8, a->bytes() + 16, [](std::uint8_t b) { return b == 0; })))
+          error(v, f + ".interface_id", "expected the low 64 bits as an IPv6 address, e.g. '::10'");
+        else if (a && h.role != HostRole::home) error(v, f + ".interface_id", "only the home is numbered from the prefix");
+        else if (a) {
+          std::uint64_t id = 0;
+          for (int i = 8; i < 16; ++i) id = id << 8 | a->bytes()[i];
+          h.interface_id = id;
+        }
       }
       if (auto v = m["tunnel"]) {
         if (auto p = file(v, f + ".tunnel")) h.tunnel = *p;
@@ -374,7 +396,25 @@ class Parser {
       for (int i = 100; i < 110; ++i) s.isp.lte_pool.push_back(*IpAddress::parse("192.0.2." + std::to_string(i)));
       return;
     }
-    if (!keys(n, "isp", {"pool", "lte_pool", "change_every", "first_change"})) return;
+    if (!keys(n, "isp", {"pool", "lte_pool", "change_every", "first_change", "prefix_pool"})) return;
+    if (auto v = n["prefix_pool"]) {
+      if (!v.IsSequence() || v.size() == 0) {
+        error(v, "isp.prefix_pool", "expected a list of IPv6 prefixes");
+      } else {
+        for (std::size_t i = 0; i < v.size(); ++i) {
+          const std::string f = "isp.prefix_pool." + std::to_string(i);
+          auto text = scalar(v[i], f);
+          if (!text) continue;
+          auto p = IpPrefix::parse(*text);
+          if (!p.ok() || !p->address().is_v6() || p->length() < 48 || p->length() > 64)
+            error(v[i], f, "'" + *text + "' is not an IPv6 prefix of /48 to /64");
+          else if (!s.isp.prefix_pool.empty() && p->length() != s.isp.prefix_pool.front().length())
+            error(v[i], f, "every prefix of the pool has one length");
+          else
+            s.isp.prefix_pool.push_back(p->network());
+        }
+      }
+    }
     if (auto v = n["pool"]) s.isp.pool = pool(v, "isp.pool");
     else error(n, "isp.pool", "missing");
     if (auto v = n["lte_pool"]) s.isp.lte_pool = pool(v, "isp.lte_pool");
@@ -665,6 +705,16 @@ class Parser {
   // Cross-field checks once everything is read.
   void check(Scenario& s, const YAML::Node& root) {
     const HostSpec* home = s.first_with_role(HostRole::home);
+    // IPv6 is all or nothing: the home's prefix and the public hosts' addresses.
+    for (const HostSpec& h : s.hosts) {
+      const YAML::Node node = root["hosts"][h.name];
+      if (s.isp.prefix_pool.empty()) {
+        if (h.address6) error(node["address6"], "hosts." + h.name + ".address6", "IPv6 needs isp.prefix_pool");
+        if (h.interface_id) error(node["interface_id"], "hosts." + h.name + ".interface_id", "IPv6 needs isp.prefix_pool");
+      } else if (h.role == HostRole::home && !h.interface_id) {
+        error(node, "hosts." + h.name + ".interface_id", "missing: with isp.prefix_pool the home is numbered from it");
+      }
+    }
     for (const HostSpec& h : s.hosts) {
       if (h.role == HostRole::home) continue;
       if (!h.address.is_v4()) continue;

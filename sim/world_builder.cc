@@ -5,6 +5,8 @@
 
 #include <ns3/internet-stack-helper.h>
 #include <ns3/ipv4.h>
+#include <ns3/ipv6-list-routing-helper.h>
+#include <ns3/ipv6-static-routing-helper.h>
 #include <ns3/node-container.h>
 #include <ns3/point-to-point-helper.h>
 #include <ns3/simulator.h>
@@ -58,6 +60,7 @@ World::~World() {
   }
   failover_.reset();
   lte_line_.reset();
+  prefix_.reset();
   isp_line_.reset();
   nat_.reset();
 }
@@ -134,9 +137,15 @@ Result<void> World::build_topology() {
     if (with_lte) lte_ = build_point_to_point_link(gateway_, internet_, link_config(find_link("lte")), stream += 2);
   }
 
+  // The internet router routes IPv6 as a list (static routing in it), so
+  // the ISP's IPv6 null route can sit above static routing.
+  ns3::InternetStackHelper router_stack;
+  ns3::Ipv6ListRoutingHelper router_routing6;
+  router_routing6.Add(ns3::Ipv6StaticRoutingHelper(), 0);
+  router_stack.SetRoutingHelper(router_routing6);
+  router_stack.Install(internet_);
   ns3::InternetStackHelper internet;
   ns3::NodeContainer plain;
-  plain.Add(internet_);
   for (auto& n : nodes_) {
     plain.Add(n->node);
     if (n->submitter) plain.Add(n->submitter);
@@ -224,6 +233,9 @@ Result<void> World::build_topology() {
       });
     }
   }
+
+  if (!scenario_.isp.prefix_pool.empty())
+    if (auto r = build_ipv6(); !r.ok()) return r;
 
   if (!options_.pcap_dir.empty()) {
     std::filesystem::create_directories(options_.pcap_dir);

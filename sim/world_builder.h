@@ -39,6 +39,7 @@
 #include "node/tunnel_endpoint.h"
 #include "sim/dns_zone.h"
 #include "sim/isp.h"
+#include "sim/isp_prefix.h"
 #include "sim/nat.h"
 #include "sim/ns3_host.h"
 #include "sim/point_to_point_link.h"
@@ -111,6 +112,7 @@ class World {
   WorldNode* home() { return home_; }
   Nat* nat() { return nat_.get(); }
   Isp* isp() { return isp_line_.get(); }
+  IspPrefix* isp_prefix() { return prefix_.get(); }
   LinkOutage* uplink() { return uplink_.outage.get(); }
   const Scenario& scenario() const { return scenario_; }
   std::shared_ptr<DnsZone> zone() { return zone_; }
@@ -119,6 +121,9 @@ class World {
   World(const Scenario& scenario, WorldOptions options);
   Result<void> build_topology();
   Result<void> create_hosts();
+  // With isp.prefix_pool: IPv6 on the public hosts' links and the home's
+  // delegated prefix through the gateway (world_ipv6.cc).
+  Result<void> build_ipv6();
   Result<void> start_apps(WorldNode& node);
   void stop_apps(WorldNode& node);
   void note(const std::string& what, const std::string& target, const std::string& detail = "");
@@ -131,6 +136,7 @@ class World {
   std::vector<PointToPointLink> access_links_;  // one per public host, and the submission links
   std::unique_ptr<Nat> nat_;
   std::unique_ptr<Isp> isp_line_, lte_line_;
+  std::unique_ptr<IspPrefix> prefix_;
   std::unique_ptr<UplinkFailover> failover_;
   std::vector<std::unique_ptr<WorldNode>> nodes_;
   WorldNode* home_ = nullptr;

@@ -158,4 +158,27 @@ BOOST_AUTO_TEST_CASE(change_config_events_name_their_files_and_load_them_up_fron
   BOOST_TEST(has(bad, "events.4.smtpd: only for change-config"), bad.error_text());
 }
 
+BOOST_AUTO_TEST_CASE(ipv6_prefix_pool_address6_and_interface_id) {
+  auto p = load_scenario(kScenarios / "ip-change-v6.yaml");
+  BOOST_TEST_REQUIRE(p.ok(), p.error_text());
+  BOOST_TEST(p.scenario.isp.prefix_pool.front().to_string() == "3fff:100::/56");
+  BOOST_TEST(p.scenario.host("namorar")->address6->to_string() == "3fff:ffff:0:10::10");
+  BOOST_TEST((p.scenario.host("carinho")->interface_id == std::optional<std::uint64_t>(0x10)));
+
+  auto bad = load_scenario(kScenarios / "ip-change-v6.yaml",
+                           {"isp.prefix_pool=[3fff:100::/56, 3fff:200::/60, 10.0.0.0/8]", "hosts.namorar.address6=10.1.2.3",
+                            "hosts.carinho.interface_id=3fff::10", "hosts.sender.interface_id=::5"});
+  BOOST_TEST(!bad.ok());
+  BOOST_TEST(has(bad, "isp.prefix_pool.1: every prefix of the pool has one length"), bad.error_text());
+  BOOST_TEST(has(bad, "isp.prefix_pool.2: '10.0.0.0/8' is not an IPv6 prefix of /48 to /64"), bad.error_text());
+  BOOST_TEST(has(bad, "hosts.namorar.address6: '10.1.2.3' is not an IPv6 address"), bad.error_text());
+  BOOST_TEST(has(bad, "hosts.carinho.interface_id: expected the low 64 bits"), bad.error_text());
+  BOOST_TEST(has(bad, "hosts.sender.interface_id: only the home is numbered from the prefix"), bad.error_text());
+
+  auto without = load_scenario(kScenarios / "ip-change.yaml", {"hosts.namorar.address6=3fff:ffff::10"});
+  BOOST_TEST(has(without, "hosts.namorar.address6: IPv6 needs isp.prefix_pool"), without.error_text());
+  auto no_id = load_scenario(kScenarios / "ip-change.yaml", {"isp.prefix_pool=[3fff:100::/56]"});
+  BOOST_TEST(has(no_id, "hosts.carinho.interface_id: missing"), no_id.error_text());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,7 +3,8 @@
 //   about a second; with 0 it waits for the home's own traffic or the
 //   relay's retry, minutes; turned on by a change-config event, at once
 //   from then on;
-// - ip-change: after each new home address the relay reaches the home again
+// - ip-change (and ip-change-v6, the tunnel over IPv6 and a delegated
+//   prefix): after each new home address the relay reaches the home again
 //   within one keepalive interval plus a handshake, and no mail is lost;
 // - link-flap-4g: the uplink drops 10 min an hour, the home fails over to 4G
 //   and back (events.csv has each switch), and all mail arrives;
@@ -167,6 +168,42 @@ BOOST_AUTO_TEST_CASE(ip_change_every_2h_relay_follows_within_a_keepalive_and_no_
   for (Duration d : recoveries) BOOST_TEST(d <= Duration::seconds(25 + 5), format_duration(d));
   BOOST_TEST(m.latency().max < Duration::minutes(2), format_duration(m.latency().max));
   BOOST_TEST(m.availability() > 0.99);
+}
+
+// The same over IPv6: the ISP renumbers the home's delegated prefix with
+// each reconnect; the tunnel runs between carinho's address in it and
+// namorar's IPv6 address, with no NAT in the way.
+BOOST_AUTO_TEST_CASE(ip_change_v6_relay_follows_the_new_prefix_within_a_keepalive_and_no_mail_is_lost) {
+  TempDir dir("tether-shipped-ip-change-v6");
+  const Scenario s = load("ip-change-v6.yaml", {"duration=6h", "isp.change_every=2h", "workload.count=68"});
+  BOOST_TEST(s.isp.prefix_pool.size() == 4u);
+  RunResult r = run(s, dir.path);
+  const Metrics& m = *r.metrics;
+  all_delivered_once(m, 68, r.summary);
+  std::vector<std::string> prefixes;  // "old -> new"
+  std::vector<Time> changes;
+  std::vector<TimelineRow> roams;
+  for (const TimelineRow& row : m.timeline()) {
+    if (row.kind == "isp-prefix") {
+      changes.push_back(row.at);
+      prefixes.push_back(row.detail);
+    }
+    if (row.source == "namorar" && row.kind == "endpoint-changed" && !changes.empty() && roams.size() < changes.size())
+      roams.push_back(row);
+  }
+  BOOST_TEST_REQUIRE(changes.size() == 2u);
+  BOOST_TEST_REQUIRE(roams.size() == 2u);
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    // "uplink 3fff:400::/56 -> 3fff:200::/56": the relay moves to carinho's
+    // address under the new prefix (interface id ::10), from a v6 address.
+    const std::string new_prefix = prefixes[i].substr(prefixes[i].rfind(' ') + 1);
+    const std::string new_address = "[" + new_prefix.substr(0, new_prefix.find("::/")) + "::10]:";
+    BOOST_TEST(roams[i].detail.find("-> " + new_address) != std::string::npos, roams[i].detail << " / " << prefixes[i]);
+    BOOST_TEST(roams[i].at - changes[i] <= Duration::seconds(25 + 5), format_duration(roams[i].at - changes[i]));
+  }
+  BOOST_TEST(m.latency().max < Duration::minutes(2), format_duration(m.latency().max));
+  BOOST_TEST(m.availability() > 0.99);
+  BOOST_TEST(m.nat_expiries == 0u);  // the tunnel never crosses the NAT
 }
 
 BOOST_AUTO_TEST_CASE(link_flap_4g_fails_over_and_back_and_delivers_everything) {

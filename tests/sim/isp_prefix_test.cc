@@ -27,14 +27,6 @@ const IpAddress kRelay6 = *IpAddress::parse("3fff:ffff::10");
 const IpPrefix kFirst = *IpPrefix::parse("3fff:100::/56");
 const IpPrefix kSecond = *IpPrefix::parse("3fff:200::/56");
 
-std::uint32_t v6_interface(const ns3::Ptr<ns3::Node>& node, const ns3::Ptr<ns3::NetDevice>& device) {
-  auto ipv6 = node->GetObject<ns3::Ipv6>();
-  std::int32_t index = ipv6->GetInterfaceForDevice(device);
-  if (index < 0) index = std::int32_t(ipv6->AddInterface(device));
-  ipv6->SetUp(std::uint32_t(index));
-  return std::uint32_t(index);
-}
-
 // The small world without NAT, plus IPv6: the relay at 3fff:ffff::10
 // behind the ISP router, the home numbered from its delegated /56
 // (subnet 0, interface id ::10).
@@ -49,19 +41,20 @@ struct Ipv6World {
   Ipv6World() {
     auto isp6 = w.isp->GetObject<ns3::Ipv6>();
     isp6->SetAttribute("IpForward", ns3::BooleanValue(true));
-    const std::uint32_t isp_line = v6_interface(w.isp, w.uplink.device(1));
-    const std::uint32_t isp_relay = v6_interface(w.isp, w.relay_link.device(0));
+    const std::uint32_t isp_line = sim::ipv6_interface(w.isp, w.uplink.device(1));
+    const std::uint32_t isp_relay = sim::ipv6_interface(w.isp, w.relay_link.device(0));
     isp6->AddAddress(isp_relay, ns3::Ipv6InterfaceAddress(ns3::Ipv6Address("3fff:ffff::1"), ns3::Ipv6Prefix(64)));
-    const std::uint32_t relay_if = v6_interface(w.relay, w.relay_link.device(1));
+    const std::uint32_t relay_if = sim::ipv6_interface(w.relay, w.relay_link.device(1));
     auto relay6 = w.relay->GetObject<ns3::Ipv6>();
     relay6->AddAddress(relay_if, ns3::Ipv6InterfaceAddress(sim::to_ns3_v6(kRelay6), ns3::Ipv6Prefix(64)));
     ns3::Ipv6StaticRoutingHelper().GetStaticRouting(relay6)->SetDefaultRoute(ns3::Ipv6Address("3fff:ffff::1"), relay_if);
-    const std::uint32_t home_if = v6_interface(w.home, w.uplink.device(0));
+    const std::uint32_t home_if = sim::ipv6_interface(w.home, w.uplink.device(0));
 
     sim::IspPrefixConfig config;
     config.pool = {kFirst, kSecond, *IpPrefix::parse("3fff:300::/56")};
     config.initial = kFirst;
-    auto created = sim::IspPrefix::create(w.isp, isp_line, {sim::PrefixSite{w.home, home_if, 0, 0x10, true}}, config);
+    auto created = sim::IspPrefix::create({w.isp, isp_line, w.home, home_if, true},
+                                          {sim::PrefixSite{w.home, home_if, 0, 0x10, nullptr, 0}}, config);
     BOOST_TEST_REQUIRE(created.ok(), (created.ok() ? "" : created.error().to_string()));
     line = std::move(*created);
     w.run_for(Duration::seconds(2));  // duplicate address detection, where the stack does it
