@@ -173,16 +173,22 @@ void MailRelay::on_reload_timer() {
 }
 
 Result<void> MailRelay::restart_with(std::shared_ptr<const smtp::Config> config) {
+  // `old` outlives handed_over_, whose listeners refer to its `listen on` lines.
   std::shared_ptr<const smtp::Config> old = config_;
+  handed_over_ = std::move(listeners_);
+  listeners_.clear();
   stop();
   adopt(std::move(config));
   smtp_paused_ = false;
   log_.info("reloading the config");
   Result<void> started = start();
+  if (!started) {
+    log_.warning("the new config does not start (" + started.error().to_string() + "); back to the old one");
+    adopt(old);
+    if (auto back = start(); !back) log_.error("the old config does not start either: " + back.error().to_string());
+  }
+  handed_over_.clear();  // sockets no listener of the running config took
   if (started) return {};
-  log_.warning("the new config does not start (" + started.error().to_string() + "); back to the old one");
-  adopt(std::move(old));
-  if (auto back = start(); !back) log_.error("the old config does not start either: " + back.error().to_string());
   return Error(started.error().code, "the new config does not start, the old one runs again: " + started.error().message);
 }
 
@@ -315,6 +321,8 @@ Result<void> MailRelay::create_listeners() {
 
 Result<void> MailRelay::open_listeners() {
   for (auto& l : listeners_) {
+    for (auto& old : handed_over_)
+      if (l->take_socket_of(*old)) break;
     if (auto r = l->open(); !r) {
       // The loopback ::1 of `listen on socket`/`lo0` was implied, not asked
       // for: a host without IPv6 still listens on 127.0.0.1.
@@ -322,6 +330,10 @@ Result<void> MailRelay::open_listeners() {
         log_.debug(r.error().message + " (IPv6 loopback skipped)");
         continue;
       }
+      // A reload that fails hands the sockets back for the old config.
+      for (auto& old : handed_over_)
+        for (auto& taken : listeners_)
+          if (old->take_socket_of(*taken)) break;
       return r;
     }
   }

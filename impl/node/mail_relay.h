@@ -308,6 +308,9 @@ class MailRelay {
   bool mbox_in_flight_ = false;
   // A reload waiting for the local deliveries in flight.
   std::shared_ptr<const smtp::Config> pending_config_;
+  // During a reload: the old config's listeners, whose sockets the new
+  // ones take where the endpoint stays (RelayListener::take_socket_of).
+  std::vector<std::unique_ptr<RelayListener>> handed_over_;
   std::unique_ptr<Timer> reload_timer_;
   // Reset when the queue closes (stop, destruction): a job's `done` that
   // finds it expired leaves its outcome to the next recovery.

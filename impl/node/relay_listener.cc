@@ -37,10 +37,15 @@ RelayListener::RelayListener(Host& host, const smtp::Listener& config, Endpoint 
                              std::shared_ptr<const crypto::TlsContext> tls, Accept accept)
     : host_(host), config_(config), endpoint_(endpoint), tls_(std::move(tls)), accept_(std::move(accept)) {}
 
+RelayListener::~RelayListener() {
+  if (owner_) *owner_ = nullptr;
+}
+
 Result<void> RelayListener::open() {
   if (socket_) return {};
-  auto listening = host_.tcp_listen(endpoint_, [this](std::unique_ptr<TcpStream> stream) {
-    accept_(*this, std::move(stream));
+  owner_ = std::make_shared<RelayListener*>(this);
+  auto listening = host_.tcp_listen(endpoint_, [owner = owner_](std::unique_ptr<TcpStream> stream) {
+    if (RelayListener* listener = *owner) listener->accept_(*listener, std::move(stream));
   });
   if (!listening)
     return Error(listening.error().code, config_.where.to_string() + ": cannot listen on " + endpoint_.to_string() +
@@ -50,5 +55,13 @@ Result<void> RelayListener::open() {
 }
 
 void RelayListener::close() { socket_.reset(); }
+
+bool RelayListener::take_socket_of(RelayListener& other) {
+  if (socket_ || !other.socket_ || other.endpoint_ != endpoint_) return false;
+  socket_ = std::move(other.socket_);
+  owner_ = std::move(other.owner_);
+  *owner_ = this;
+  return true;
+}
 
 }  // namespace tether::node

@@ -43,11 +43,18 @@ class RelayListener {
 
   RelayListener(Host& host, const smtp::Listener& config, Endpoint endpoint,
                 std::shared_ptr<const crypto::TlsContext> tls, Accept accept);
+  ~RelayListener();
 
   // Binds and listens; open() on an open listener does nothing.
   Result<void> open();
   // Stops accepting; established sessions are not affected.
   void close();
+  // A reload keeps the listening sockets whose address and port stay, as a
+  // restarted daemon would with SO_REUSEADDR and without its window of
+  // refused connections: this listener takes `other`'s open socket when
+  // both have the same endpoint (and this one has none); accepted
+  // connections then come here. True if it did.
+  bool take_socket_of(RelayListener& other);
   bool is_open() const { return socket_ != nullptr; }
 
   const smtp::Listener& config() const { return config_; }
@@ -62,6 +69,8 @@ class RelayListener {
   Endpoint endpoint_;
   std::shared_ptr<const crypto::TlsContext> tls_;
   Accept accept_;
+  // Whom the socket's accept callback calls; moves with the socket.
+  std::shared_ptr<RelayListener*> owner_;
   std::unique_ptr<TcpListener> socket_;
 };
 
