@@ -47,6 +47,10 @@ Result<void> give_to(int fd, const FileOwner& owner, const std::filesystem::path
 
 Result<void> make_directories(const std::filesystem::path& directory, unsigned mode,
                               const std::optional<FileOwner>& owner) {
+  // Nearly every call finds the directory there (a maildir's tmp, new and
+  // cur at each delivery): one stat, not a mkdir and a stat per component.
+  struct stat existing {};
+  if (::stat(directory.c_str(), &existing) == 0 && S_ISDIR(existing.st_mode)) return {};
   std::filesystem::path so_far;
   for (const std::filesystem::path& part : directory) {
     so_far /= part;
