@@ -125,6 +125,7 @@ void MailRelay::stop() {
   local_queue_.clear();
   local_in_flight_ = 0;
   mbox_in_flight_ = false;
+  queue_writes_in_flight_ = 0;
   timer_.reset();
   queue_open_.reset();
   store_.reset();
@@ -148,8 +149,9 @@ Result<void> MailRelay::reconfigure(std::shared_ptr<const smtp::Config> config) 
     smtp_paused_ = false;
     return {};
   }
-  if (local_in_flight_ == 0) return restart_with(std::move(config));
-  log_.info("reload waits for " + std::to_string(local_in_flight_) + " local deliveries in flight");
+  if (local_in_flight_ == 0 && queue_writes_in_flight_ == 0) return restart_with(std::move(config));
+  log_.info("reload waits for " + std::to_string(local_in_flight_) + " local deliveries in flight" +
+            (queue_writes_in_flight_ ? " and " + std::to_string(queue_writes_in_flight_) + " queue writes" : ""));
   pending_config_ = std::move(config);
   scheduler_.pause(DeliveryType::mda);  // forgotten with the scheduler at the restart
   if (!reload_timer_) reload_timer_ = host_.create_timer([this] { on_reload_timer(); });
@@ -159,7 +161,7 @@ Result<void> MailRelay::reconfigure(std::shared_ptr<const smtp::Config> config) 
 
 void MailRelay::on_reload_timer() {
   if (!pending_config_) return;
-  if (running() && local_in_flight_ > 0) {
+  if (running() && (local_in_flight_ > 0 || queue_writes_in_flight_ > 0)) {
     reload_timer_->arm_at(host_.now() + Duration::milliseconds(10));
     return;
   }
@@ -469,6 +471,9 @@ void MailRelay::commit(smtp::IncomingMessage message, const smtp::MessageToCommi
     host_.post([done = std::move(done), error = std::move(error)] { done(error); });
   };
   if (!store_) return fail(Error(ErrorCode::closed, "the relay is stopping"));
+  // A 451 the client retries, so that a reload's wait for the queue's writes
+  // has an end under load.
+  if (pending_config_) return fail(Error(ErrorCode::closed, "the relay is reloading its config"));
   const WallTime wall = host_.wall_now();
   std::vector<Envelope> envelopes;
   for (const smtp::AcceptedRecipient& r : content.envelope.recipients) envelopes.push_back(envelope_for(content, r, wall));
@@ -480,11 +485,13 @@ void MailRelay::commit(smtp::IncomingMessage message, const smtp::MessageToCommi
   if (!prepared) return fail(prepared.error());
   std::shared_ptr<smtp::CommitJob> job = std::move(*prepared);
   std::weak_ptr<bool> open = queue_open_;
+  ++queue_writes_in_flight_;
   host_.run_blocking([job] { job->run(); },
                      [this, open, job, wall, remote = content.envelope.remote.to_string(), done = std::move(done)] {
                        // A queue closed meanwhile: what run() renamed into
                        // queue/ is found by the next recovery.
                        if (open.expired()) return done(Error(ErrorCode::closed, "the relay is stopping"));
+                       --queue_writes_in_flight_;
                        Result<MessageId> committed = store_->finish_commit(*job);
                        if (committed) accepted(*job, wall, remote);
                        done(std::move(committed));
@@ -1043,8 +1050,10 @@ void MailRelay::forget_envelope(EnvelopeId id, const char* why) {
   }
   std::shared_ptr<smtp::RemovalJob> job = std::move(*prepared);
   std::weak_ptr<bool> open = queue_open_;
+  ++queue_writes_in_flight_;
   host_.run_blocking([job] { job->run(); }, [this, open, job, why = std::string(why)] {
     if (open.expired()) return;  // a file left behind comes back at recovery: delivered again, never lost
+    --queue_writes_in_flight_;
     if (auto r = store_->finish_remove(*job); !r)
       log_.warning("envelope " + smtp::format_envelope_id(job->id()) + " " + why +
                    " but not removed (it may be delivered again): " + r.error().message);

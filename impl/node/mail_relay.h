@@ -188,8 +188,10 @@ class MailRelay {
   // config is replaced for the next start().
   // Local deliveries running off the loop are waited for first (no new
   // ones start meanwhile): one cut off after writing its file would be
-  // delivered again after the restart. The restart then happens from a
-  // timer, and a failure to start is logged rather than returned.
+  // delivered again after the restart. So are queue commits and removals
+  // running off the loop (messages completed meanwhile get a 451 and are
+  // retried by their clients). The restart then happens from a timer, and
+  // a failure to start is logged rather than returned.
   Result<void> reconfigure(std::shared_ptr<const smtp::Config> config);
   bool reload_pending() const { return pending_config_ != nullptr; }
 
@@ -306,7 +308,12 @@ class MailRelay {
   bool local_posted_ = false;
   std::size_t local_in_flight_ = 0;
   bool mbox_in_flight_ = false;
-  // A reload waiting for the local deliveries in flight.
+  // Commits and removals whose files are being written off the loop: a
+  // reload waits for them too, or the new queue's recovery could miss a
+  // message renamed into queue/ after its scan, or reload an envelope whose
+  // files are being removed (a second delivery).
+  std::size_t queue_writes_in_flight_ = 0;
+  // A reload waiting for the local deliveries and queue writes in flight.
   std::shared_ptr<const smtp::Config> pending_config_;
   // During a reload: the old config's listeners, whose sockets the new
   // ones take where the endpoint stays (RelayListener::take_socket_of).

@@ -704,4 +704,49 @@ BOOST_AUTO_TEST_CASE(work_off_the_loop_survives_a_hang_up_and_a_removal) {
   relay.stop();
 }
 
+// A reload asked for while a commit's files are being written off the loop
+// waits for it (the new queue's recovery could scan queue/ before the
+// rename); a message completed meanwhile gets a 451, and the waiting one is
+// kept and delivered after the restart.
+BOOST_AUTO_TEST_CASE(reconfigure_waits_for_a_queue_commit_in_flight) {
+  ManualWorld world;
+  world.set_latency(Duration::milliseconds(5));
+  ManualHost sender_host(world, Node::host_options("client.example.net", {kSender}, 1));
+  ManualHost primary_host(world, Node::host_options("mail.example.org", {kPrimary}, 2));
+  HeldWorkHost held(primary_host);
+  MailRelay relay(held, parse(kPrimaryConf, "primary/smtpd.conf"), MailRelayOptions());
+  std::vector<MailRelayEvent> events;
+  relay.subscribe([&](const MailRelayEvent& e) { events.push_back(e); });
+  BOOST_TEST_REQUIRE(relay.start().ok());
+  const Endpoint primary(kPrimary, 25);
+  const std::string message = make_test_message("a@example.net", "someone@example.org", "reload", kBody);
+  const SmtpTestClient::Mail mail{"a@example.net", {"someone@example.org"}, message};
+
+  SmtpTestClient first(sender_host, primary, mail);
+  BOOST_TEST_REQUIRE(world.run_until([&] { return held.held() == 1; }, Duration::seconds(10)));
+  BOOST_TEST_REQUIRE(relay.reconfigure(parse(kPrimaryConf, "primary/smtpd.conf")).ok());
+  BOOST_TEST(relay.reload_pending());
+  SmtpTestClient second(sender_host, primary, mail);
+  BOOST_TEST_REQUIRE(world.run_until([&] { return second.done(); }, Duration::seconds(10)));
+  BOOST_TEST(!second.all_delivered());
+  BOOST_TEST(second.describe().find("451") != std::string::npos, second.describe());
+  world.run_for(Duration::seconds(1));
+  BOOST_TEST(relay.reload_pending());  // still waiting for the held commit
+
+  held.release_all();
+  BOOST_TEST_REQUIRE(world.run_until([&] { return !relay.reload_pending(); }, Duration::seconds(10)));
+  BOOST_TEST(relay.running());
+  // The commit finished before the restart: the new queue has the message
+  // and delivers it.
+  for (int i = 0; i < 10 && !std::any_of(events.begin(), events.end(), [](auto& e) { return e.kind == Kind::delivered; }); ++i) {
+    world.run_for(Duration::seconds(1));
+    held.release_all();
+  }
+  BOOST_TEST(std::count_if(events.begin(), events.end(), [](auto& e) { return e.kind == Kind::delivered; }) == 1);
+  std::string log;
+  for (const auto& l : primary_host.log_lines()) log += l + "\n";
+  BOOST_TEST(log.find("and 1 queue writes") != std::string::npos, log);
+  relay.stop();
+}
+
 BOOST_AUTO_TEST_SUITE_END()
