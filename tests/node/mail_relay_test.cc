@@ -219,6 +219,39 @@ const std::string kBody =
     "\ttab\n"
     "the end\n";
 
+// The primary's relay on a host that holds its off-loop work (commits,
+// deliveries, removals) until the test releases it, and a sender's host.
+struct HeldWorkWorld {
+  ManualWorld world;
+  ManualHost sender_host{world, Node::host_options("client.example.net", {kSender}, 1)};
+  ManualHost primary_host{world, Node::host_options("mail.example.org", {kPrimary}, 2)};
+  HeldWorkHost held{primary_host};
+  MailRelay relay{held, parse(kPrimaryConf, "primary/smtpd.conf"), MailRelayOptions()};
+  std::vector<MailRelayEvent> events;
+
+  HeldWorkWorld() {
+    world.set_latency(Duration::milliseconds(5));
+    relay.subscribe([this](const MailRelayEvent& e) { events.push_back(e); });
+    BOOST_TEST_REQUIRE(relay.start().ok());
+  }
+  ~HeldWorkWorld() { relay.stop(); }
+
+  Endpoint primary() const { return Endpoint(kPrimary, 25); }
+  SmtpTestClient::Mail mail() const {
+    return {"a@example.net", {"someone@example.org"},
+            make_test_message("a@example.net", "someone@example.org", "off the loop", kBody)};
+  }
+  std::size_t count(Kind kind) const {
+    return static_cast<std::size_t>(
+        std::count_if(events.begin(), events.end(), [&](const MailRelayEvent& e) { return e.kind == kind; }));
+  }
+  std::string log() const {
+    std::string out;
+    for (const auto& l : primary_host.log_lines()) out += l + "\n";
+    return out;
+  }
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(mail_relay)
@@ -643,65 +676,52 @@ BOOST_AUTO_TEST_CASE(reconfigure_waits_for_a_local_delivery_in_flight) {
 // when the delivery comes back (the scheduler's in-flight rule), whatever
 // the worker's timing.
 BOOST_AUTO_TEST_CASE(work_off_the_loop_survives_a_hang_up_and_a_removal) {
-  ManualWorld world;
-  world.set_latency(Duration::milliseconds(5));
-  ManualHost sender_host(world, Node::host_options("client.example.net", {kSender}, 1));
-  ManualHost primary_host(world, Node::host_options("mail.example.org", {kPrimary}, 2));
-  HeldWorkHost held(primary_host);
-  MailRelay relay(held, parse(kPrimaryConf, "primary/smtpd.conf"), MailRelayOptions());
-  std::vector<MailRelayEvent> events;
-  relay.subscribe([&](const MailRelayEvent& e) { events.push_back(e); });
-  BOOST_TEST_REQUIRE(relay.start().ok());
-  auto count = [&](Kind kind) { return std::count_if(events.begin(), events.end(), [&](auto& e) { return e.kind == kind; }); };
+  HeldWorkWorld w;
   auto maildir_files = [&] {
     std::size_t n = 0;
     std::error_code ec;
-    for (std::filesystem::directory_iterator it(primary_host.storage_root() / "home/someone/Maildir/new", ec), end;
+    for (std::filesystem::directory_iterator it(w.primary_host.storage_root() / "home/someone/Maildir/new", ec), end;
          !ec && it != end; it.increment(ec))
       ++n;
     return n;
   };
-  const Endpoint primary(kPrimary, 25);
-  const std::string message = make_test_message("a@example.net", "someone@example.org", "hang up", kBody);
 
   // 1. The client leaves while its commit is on the worker.
-  auto client = std::make_unique<SmtpTestClient>(sender_host, primary,
-                                                 SmtpTestClient::Mail{"a@example.net", {"someone@example.org"}, message});
-  BOOST_TEST_REQUIRE(world.run_until([&] { return held.held() == 1; }, Duration::seconds(10)));
-  BOOST_TEST(count(Kind::message_accepted) == 0);
+  auto client = std::make_unique<SmtpTestClient>(w.sender_host, w.primary(), w.mail());
+  BOOST_TEST_REQUIRE(w.world.run_until([&] { return w.held.held() == 1; }, Duration::seconds(10)));
+  BOOST_TEST(w.count(Kind::message_accepted) == 0u);
   client.reset();
-  BOOST_TEST_REQUIRE(world.run_until([&] { return count(Kind::session_closed) == 1; }, Duration::seconds(10)));
-  held.release_all();
-  BOOST_TEST_REQUIRE(world.run_until([&] { return count(Kind::message_accepted) == 1; }, Duration::seconds(10)));
-  BOOST_TEST_REQUIRE(world.run_until([&] { return held.held() == 1; }, Duration::seconds(10)));  // its delivery
-  held.release_all();
-  BOOST_TEST_REQUIRE(world.run_until([&] { return count(Kind::delivered) == 1; }, Duration::seconds(10)));
-  world.run_for(Duration::milliseconds(100));
-  held.release_all();  // the envelope's removal
-  world.run_for(Duration::milliseconds(100));
+  BOOST_TEST_REQUIRE(w.world.run_until([&] { return w.count(Kind::session_closed) == 1; }, Duration::seconds(10)));
+  w.held.release_all();
+  BOOST_TEST_REQUIRE(w.world.run_until([&] { return w.count(Kind::message_accepted) == 1; }, Duration::seconds(10)));
+  BOOST_TEST_REQUIRE(w.world.run_until([&] { return w.held.held() == 1; }, Duration::seconds(10)));  // its delivery
+  w.held.release_all();
+  BOOST_TEST_REQUIRE(w.world.run_until([&] { return w.count(Kind::delivered) == 1; }, Duration::seconds(10)));
+  w.world.run_for(Duration::milliseconds(100));
+  w.held.release_all();  // the envelope's removal
+  w.world.run_for(Duration::milliseconds(100));
   BOOST_TEST(maildir_files() == 1u);
-  BOOST_TEST(relay.queue()->envelopes().empty());
-  BOOST_TEST(std::filesystem::is_empty(primary_host.storage_root() / "queue/incoming"));
+  BOOST_TEST(w.relay.queue()->envelopes().empty());
+  BOOST_TEST(std::filesystem::is_empty(w.primary_host.storage_root() / "queue/incoming"));
 
   // 2. The operator removes the envelope while its delivery is on the worker.
-  SmtpTestClient second(sender_host, primary, SmtpTestClient::Mail{"a@example.net", {"someone@example.org"}, message});
-  BOOST_TEST_REQUIRE(world.run_until([&] { return held.held() == 1; }, Duration::seconds(10)));
-  held.release_all();  // the commit
-  BOOST_TEST_REQUIRE(world.run_until([&] { return second.done(); }, Duration::seconds(10)));
+  SmtpTestClient second(w.sender_host, w.primary(), w.mail());
+  BOOST_TEST_REQUIRE(w.world.run_until([&] { return w.held.held() == 1; }, Duration::seconds(10)));
+  w.held.release_all();  // the commit
+  BOOST_TEST_REQUIRE(w.world.run_until([&] { return second.done(); }, Duration::seconds(10)));
   BOOST_TEST_REQUIRE(second.all_delivered(), second.describe());
-  BOOST_TEST_REQUIRE(world.run_until([&] { return held.held() == 1; }, Duration::seconds(10)));  // the delivery
-  BOOST_TEST_REQUIRE(relay.queue()->envelopes().size() == 1u);
-  BOOST_TEST(relay.remove(relay.queue()->envelopes().begin()->first) == 1u);
-  held.release_all();
-  world.run_for(Duration::seconds(1));
-  held.release_all();  // the removal's files
-  world.run_for(Duration::seconds(1));
-  BOOST_TEST(count(Kind::delivered) == 2);  // it had already reached the maildir
-  BOOST_TEST(count(Kind::temporary_failure) == 0);
+  BOOST_TEST_REQUIRE(w.world.run_until([&] { return w.held.held() == 1; }, Duration::seconds(10)));  // the delivery
+  BOOST_TEST_REQUIRE(w.relay.queue()->envelopes().size() == 1u);
+  BOOST_TEST(w.relay.remove(w.relay.queue()->envelopes().begin()->first) == 1u);
+  w.held.release_all();
+  w.world.run_for(Duration::seconds(1));
+  w.held.release_all();  // the removal's files
+  w.world.run_for(Duration::seconds(1));
+  BOOST_TEST(w.count(Kind::delivered) == 2u);  // it had already reached the maildir
+  BOOST_TEST(w.count(Kind::temporary_failure) == 0u);
   BOOST_TEST(maildir_files() == 2u);
-  BOOST_TEST(relay.queue()->envelopes().empty());
-  BOOST_TEST(show_queue(relay).empty());
-  relay.stop();
+  BOOST_TEST(w.relay.queue()->envelopes().empty());
+  BOOST_TEST(show_queue(w.relay).empty());
 }
 
 // A reload asked for while a commit's files are being written off the loop
@@ -709,44 +729,29 @@ BOOST_AUTO_TEST_CASE(work_off_the_loop_survives_a_hang_up_and_a_removal) {
 // rename); a message completed meanwhile gets a 451, and the waiting one is
 // kept and delivered after the restart.
 BOOST_AUTO_TEST_CASE(reconfigure_waits_for_a_queue_commit_in_flight) {
-  ManualWorld world;
-  world.set_latency(Duration::milliseconds(5));
-  ManualHost sender_host(world, Node::host_options("client.example.net", {kSender}, 1));
-  ManualHost primary_host(world, Node::host_options("mail.example.org", {kPrimary}, 2));
-  HeldWorkHost held(primary_host);
-  MailRelay relay(held, parse(kPrimaryConf, "primary/smtpd.conf"), MailRelayOptions());
-  std::vector<MailRelayEvent> events;
-  relay.subscribe([&](const MailRelayEvent& e) { events.push_back(e); });
-  BOOST_TEST_REQUIRE(relay.start().ok());
-  const Endpoint primary(kPrimary, 25);
-  const std::string message = make_test_message("a@example.net", "someone@example.org", "reload", kBody);
-  const SmtpTestClient::Mail mail{"a@example.net", {"someone@example.org"}, message};
-
-  SmtpTestClient first(sender_host, primary, mail);
-  BOOST_TEST_REQUIRE(world.run_until([&] { return held.held() == 1; }, Duration::seconds(10)));
-  BOOST_TEST_REQUIRE(relay.reconfigure(parse(kPrimaryConf, "primary/smtpd.conf")).ok());
-  BOOST_TEST(relay.reload_pending());
-  SmtpTestClient second(sender_host, primary, mail);
-  BOOST_TEST_REQUIRE(world.run_until([&] { return second.done(); }, Duration::seconds(10)));
+  HeldWorkWorld w;
+  SmtpTestClient first(w.sender_host, w.primary(), w.mail());
+  BOOST_TEST_REQUIRE(w.world.run_until([&] { return w.held.held() == 1; }, Duration::seconds(10)));
+  BOOST_TEST_REQUIRE(w.relay.reconfigure(parse(kPrimaryConf, "primary/smtpd.conf")).ok());
+  BOOST_TEST(w.relay.reload_pending());
+  SmtpTestClient second(w.sender_host, w.primary(), w.mail());
+  BOOST_TEST_REQUIRE(w.world.run_until([&] { return second.done(); }, Duration::seconds(10)));
   BOOST_TEST(!second.all_delivered());
   BOOST_TEST(second.describe().find("451") != std::string::npos, second.describe());
-  world.run_for(Duration::seconds(1));
-  BOOST_TEST(relay.reload_pending());  // still waiting for the held commit
+  w.world.run_for(Duration::seconds(1));
+  BOOST_TEST(w.relay.reload_pending());  // still waiting for the held commit
 
-  held.release_all();
-  BOOST_TEST_REQUIRE(world.run_until([&] { return !relay.reload_pending(); }, Duration::seconds(10)));
-  BOOST_TEST(relay.running());
+  w.held.release_all();
+  BOOST_TEST_REQUIRE(w.world.run_until([&] { return !w.relay.reload_pending(); }, Duration::seconds(10)));
+  BOOST_TEST(w.relay.running());
   // The commit finished before the restart: the new queue has the message
   // and delivers it.
-  for (int i = 0; i < 10 && !std::any_of(events.begin(), events.end(), [](auto& e) { return e.kind == Kind::delivered; }); ++i) {
-    world.run_for(Duration::seconds(1));
-    held.release_all();
+  for (int i = 0; i < 10 && w.count(Kind::delivered) == 0; ++i) {
+    w.world.run_for(Duration::seconds(1));
+    w.held.release_all();
   }
-  BOOST_TEST(std::count_if(events.begin(), events.end(), [](auto& e) { return e.kind == Kind::delivered; }) == 1);
-  std::string log;
-  for (const auto& l : primary_host.log_lines()) log += l + "\n";
-  BOOST_TEST(log.find("and 1 queue writes") != std::string::npos, log);
-  relay.stop();
+  BOOST_TEST(w.count(Kind::delivered) == 1u);
+  BOOST_TEST(w.log().find("and 1 queue writes") != std::string::npos, w.log());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
