@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
 
 namespace tether::smtp {
@@ -49,8 +51,18 @@ Result<void> make_directories(const std::filesystem::path& directory, unsigned m
                               const std::optional<FileOwner>& owner) {
   // Nearly every call finds the directory there (a maildir's tmp, new and
   // cur at each delivery): one stat, not a mkdir and a stat per component.
-  struct stat existing {};
-  if (::stat(directory.c_str(), &existing) == 0 && S_ISDIR(existing.st_mode)) return {};
+  // Deliveries run on several threads (Host::run_blocking): one that finds a
+  // directory another has just made must not go on before that directory's
+  // entry is fsynced in its parent, or a message written into it could be
+  // lost with the directory. So creation holds the lock exclusively until
+  // its fsyncs are done, and the quick look shares it.
+  static std::shared_mutex creating;
+  {
+    std::shared_lock<std::shared_mutex> look(creating);
+    struct stat existing {};
+    if (::stat(directory.c_str(), &existing) == 0 && S_ISDIR(existing.st_mode)) return {};
+  }
+  std::unique_lock<std::shared_mutex> create(creating);
   std::filesystem::path so_far;
   for (const std::filesystem::path& part : directory) {
     so_far /= part;
