@@ -187,7 +187,11 @@ void Metrics::on_tunnel_event(WorldNode& node, const tunnel::Event& e) {
   const bool home = node.spec->role == HostRole::home;
   switch (e.kind) {
     case tunnel::EventKind::keepalive_sent:
-      if (home) ++keepalives;
+      if (home) {
+        ++keepalives;
+        // 32 bytes of WireGuard in UDP (8) in IPv4 (20) or IPv6 (40).
+        keepalive_ip_bytes += 32 + 8 + (e.endpoint && e.endpoint->address().is_v6() ? 40 : 20);
+      }
       return;
     case tunnel::EventKind::handshake_sent:
       if (home) ++handshake_attempts;

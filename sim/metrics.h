@@ -94,6 +94,7 @@ class Metrics {
   std::uint64_t handshakes = 0;        // completed, on the home's tunnel
   std::uint64_t handshake_attempts = 0;  // initiations sent by the home
   std::uint64_t keepalives = 0;        // sent by the home (the home uplink)
+  std::uint64_t keepalive_ip_bytes = 0;  // ... as IP packets (60 B over IPv4, 80 B over IPv6)
   std::uint64_t nat_expiries = 0;
   std::uint64_t nat_mappings = 0;
   std::uint64_t nat_drops = 0;

@@ -71,9 +71,9 @@ Result<void> write_results(const Metrics& m, const std::filesystem::path& dir) {
                  {"handshake_initiations", m.handshake_attempts},
                  {"keepalives", m.keepalives},
                  {"keepalives_per_day", days > 0 ? rounded(double(m.keepalives) / days) : 0.0},
-                 // A keepalive is a 32-byte WireGuard message; 60 bytes as an IPv4/UDP packet.
+                 // A keepalive is a 32-byte WireGuard message; 60 bytes as an IPv4/UDP packet, 80 over IPv6.
                  {"keepalive_wireguard_bytes_per_day", days > 0 ? rounded(double(m.keepalives) * 32 / days) : 0.0},
-                 {"keepalive_ip_bytes_per_day", days > 0 ? rounded(double(m.keepalives) * 60 / days) : 0.0}};
+                 {"keepalive_ip_bytes_per_day", days > 0 ? rounded(double(m.keepalive_ip_bytes) / days) : 0.0}};
   j["nat"] = {{"mappings_created", m.nat_mappings}, {"expiries", m.nat_expiries}, {"packets_dropped", m.nat_drops}};
   nlohmann::ordered_json relays = nlohmann::ordered_json::array();
   std::uint64_t retries = 0;
@@ -129,7 +129,7 @@ std::string format_summary(const Metrics& m) {
   std::snprintf(buf, sizeof buf,
                 "tunnel     availability %.4f%%  handshakes %llu  keepalives %.0f/day (%.0f B/day as IP packets)\n",
                 m.availability() * 100.0, (unsigned long long)m.handshakes, days > 0 ? double(m.keepalives) / days : 0.0,
-                days > 0 ? double(m.keepalives) * 60 / days : 0.0);
+                days > 0 ? double(m.keepalive_ip_bytes) / days : 0.0);
   out += buf;
   std::snprintf(buf, sizeof buf, "nat        expiries %llu  mappings %llu  drops %llu\n",
                 (unsigned long long)m.nat_expiries, (unsigned long long)m.nat_mappings, (unsigned long long)m.nat_drops);

@@ -81,6 +81,7 @@ BOOST_AUTO_TEST_CASE(nat_expiry_keepalive_25_delivers_within_a_second_and_0_wait
   BOOST_TEST(kept.metrics->availability() > 0.99);
   BOOST_TEST(kept.metrics->nat_expiries == 0u);
   BOOST_TEST(kept.metrics->keepalives > 300u);
+  BOOST_TEST(kept.metrics->keepalive_ip_bytes == kept.metrics->keepalives * 60u);  // in UDP in IPv4
 
   auto without = cut;
   without.push_back("hosts.carinho.persistent_keepalive=0");
@@ -204,6 +205,8 @@ BOOST_AUTO_TEST_CASE(ip_change_v6_relay_follows_the_new_prefix_within_a_keepaliv
   BOOST_TEST(m.latency().max < Duration::minutes(2), format_duration(m.latency().max));
   BOOST_TEST(m.availability() > 0.99);
   BOOST_TEST(m.nat_expiries == 0u);  // the tunnel never crosses the NAT
+  BOOST_TEST(m.keepalives > 0u);
+  BOOST_TEST(m.keepalive_ip_bytes == m.keepalives * 80u);  // 32 B of WireGuard in UDP in IPv6
 }
 
 BOOST_AUTO_TEST_CASE(link_flap_4g_fails_over_and_back_and_delivers_everything) {
