@@ -1,5 +1,12 @@
 #include "sim/linux_like_tcp_socket.h"
 
+#include <unordered_set>
+#include <vector>
+
+#include <ns3/inet-socket-address.h>
+#include <ns3/inet6-socket-address.h>
+#include <ns3/ipv4-end-point.h>
+#include <ns3/ipv6-end-point.h>
 #include <ns3/object-factory.h>
 #include <ns3/packet.h>
 #include <ns3/rtt-estimator.h>
@@ -75,6 +82,47 @@ ns3::Ptr<ns3::TcpSocketBase> LinuxLikeTcpSocket::create(ns3::Ptr<ns3::Node> node
 }
 
 ns3::Ptr<ns3::TcpSocketBase> LinuxLikeTcpSocket::Fork() { return ns3::CopyObject<LinuxLikeTcpSocket>(this); }
+
+namespace {
+
+// Every live socket of this type, so that a bind can find the TIME_WAIT
+// connections holding its address (TcpL4Protocol keeps its list private).
+// ns-3 runs on one thread.
+std::unordered_set<LinuxLikeTcpSocket*>& live_sockets() {
+  static std::unordered_set<LinuxLikeTcpSocket*> sockets;
+  return sockets;
+}
+
+}  // namespace
+
+LinuxLikeTcpSocket::LinuxLikeTcpSocket(const LinuxLikeTcpSocket& other) : ns3::TcpSocketBase(other) {
+  live_sockets().insert(this);
+}
+
+LinuxLikeTcpSocket::~LinuxLikeTcpSocket() { live_sockets().erase(this); }
+
+std::size_t LinuxLikeTcpSocket::end_time_wait(const ns3::Ptr<ns3::Node>& node, const ns3::Address& local) {
+  std::vector<ns3::Ptr<LinuxLikeTcpSocket>> ending;
+  for (LinuxLikeTcpSocket* s : live_sockets()) {
+    if (s->m_node != node || s->m_state != TIME_WAIT) continue;
+    bool same = false;
+    if (ns3::InetSocketAddress::IsMatchingType(local) && s->m_endPoint) {
+      const ns3::InetSocketAddress a = ns3::InetSocketAddress::ConvertFrom(local);
+      same = s->m_endPoint->GetLocalPort() == a.GetPort() &&
+             (a.GetIpv4() == ns3::Ipv4Address::GetAny() || s->m_endPoint->GetLocalAddress() == a.GetIpv4());
+    } else if (ns3::Inet6SocketAddress::IsMatchingType(local) && s->m_endPoint6) {
+      const ns3::Inet6SocketAddress a = ns3::Inet6SocketAddress::ConvertFrom(local);
+      same = s->m_endPoint6->GetLocalPort() == a.GetPort() &&
+             (a.GetIpv6() == ns3::Ipv6Address::GetAny() || s->m_endPoint6->GetLocalAddress() == a.GetIpv6());
+    }
+    if (same) ending.emplace_back(s);  // a reference: closing may drop the last other one
+  }
+  for (const ns3::Ptr<LinuxLikeTcpSocket>& s : ending) {
+    ns3::Simulator::Cancel(s->m_timewaitEvent);
+    s->CloseAndNotify();  // what the 2 MSL timer does; releases the endpoint
+  }
+  return ending.size();
+}
 
 ns3::Ptr<ns3::Packet> LinuxLikeTcpSocket::Recv(std::uint32_t max_size, std::uint32_t flags) {
   ns3::Ptr<ns3::Packet> packet = ns3::TcpSocketBase::Recv(max_size, flags);

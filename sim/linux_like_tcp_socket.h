@@ -1,5 +1,5 @@
 #pragma once
-// ns-3's TcpSocketBase with three Linux behaviours that tether's apps can
+// ns-3's TcpSocketBase with four Linux behaviours that tether's apps can
 // observe and stock ns-3.37 lacks. Only the simulated kernel changes; the
 // Host driver above it stays a plain socket user.
 //
@@ -20,6 +20,14 @@
 //    else with the last new segment; in between it never sends it, and the
 //    peer waits for EOF forever (an echo server that shuts down right
 //    after echoing).
+// 4. SO_REUSEADDR on listeners (PosixHost sets it, as every MTA does). A
+//    connection closed by the server leaves its endpoint in TIME_WAIT for
+//    2 MSL (4 min in ns-3), and ns-3 refuses any bind to that address and
+//    port meanwhile, so a relay restarted within minutes of its last session
+//    (stop-node, start-node) could never listen again. Linux lets the new
+//    listener bind; here the node's TIME_WAIT connections on that address
+//    and port are ended early (as if their 2 MSL had passed), then the bind
+//    is retried. Connections in other states still refuse the bind.
 
 #include <ns3/node.h>
 #include <ns3/tcp-socket-base.h>
@@ -35,7 +43,12 @@ class LinuxLikeTcpSocket : public ns3::TcpSocketBase {
   static ns3::Ptr<ns3::TcpSocketBase> create(ns3::Ptr<ns3::Node> node);
 
   LinuxLikeTcpSocket() = default;  // for CreateObject: use create()
-  LinuxLikeTcpSocket(const LinuxLikeTcpSocket& other) = default;
+  LinuxLikeTcpSocket(const LinuxLikeTcpSocket& other);
+  ~LinuxLikeTcpSocket() override;
+
+  // Ends `node`'s TIME_WAIT connections whose local address and port are
+  // `local` (behaviour 4 above); returns how many.
+  static std::size_t end_time_wait(const ns3::Ptr<ns3::Node>& node, const ns3::Address& local);
 
   ns3::Ptr<ns3::Packet> Recv(std::uint32_t max_size, std::uint32_t flags) override;
   int Close() override;

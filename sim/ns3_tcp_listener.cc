@@ -12,7 +12,13 @@ Result<std::unique_ptr<Ns3TcpListener>> Ns3TcpListener::listen(std::shared_ptr<N
                                                                 AcceptHandler on_accept) {
   ns3::Ptr<ns3::Socket> socket = LinuxLikeTcpSocket::create(loop->node());
   settings.apply_to(socket);
-  if (socket->Bind(to_ns3_socket_address(local)) != 0) {
+  const ns3::Address address = to_ns3_socket_address(local);
+  int rc = socket->Bind(address);
+  // SO_REUSEADDR, as PosixHost's listeners have (linux_like_tcp_socket.h, 4).
+  if (rc != 0 && socket->GetErrno() == ns3::Socket::ERROR_ADDRINUSE &&
+      LinuxLikeTcpSocket::end_time_wait(loop->node(), address) > 0)
+    rc = socket->Bind(address);
+  if (rc != 0) {
     Error error = socket_error(socket->GetErrno(), "tcp listen on " + local.to_string());
     socket->Close();
     return error;
