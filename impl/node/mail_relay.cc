@@ -493,7 +493,11 @@ void MailRelay::commit(smtp::IncomingMessage message, const smtp::MessageToCommi
                        if (open.expired()) return done(Error(ErrorCode::closed, "the relay is stopping"));
                        --queue_writes_in_flight_;
                        Result<MessageId> committed = store_->finish_commit(*job);
-                       if (committed) accepted(*job, wall, remote);
+                       // Renamed but a directory sync failed: the client gets
+                       // no 250 and may send it again, but this copy is queued
+                       // and must be delivered too (a duplicate beats a loss),
+                       // not left for the next restart's recovery.
+                       if (committed || job->queued()) accepted(*job, wall, remote);
                        done(std::move(committed));
                      });
 }

@@ -33,6 +33,8 @@ class CommitJob {
   void run();
 
   MessageId id() const { return msgid_; }
+  // Past the commit point (the rename), so queued whatever else failed.
+  bool queued() const { return renamed_; }
   // With their ids assigned.
   const std::vector<Envelope>& envelopes() const { return envelopes_; }
 
