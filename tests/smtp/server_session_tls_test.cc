@@ -22,6 +22,24 @@ SessionHarness tls_harness(Listener::Auth auth = Listener::Auth::optional) {
   return h;
 }
 
+// Started, TLS up and EHLO sent again: where AUTH is offered.
+void ready_for_auth(SessionHarness& h) {
+  h.start();
+  h.send("EHLO c.example\r\n");
+  h.start_tls();
+  h.send("EHLO c.example\r\n");
+}
+
+// Runs the check the session handed out, as the relay's worker does, and
+// returns what the session says then.
+std::string run_password_check(SessionHarness& h) {
+  std::optional<PasswordCheck> check = h.session().take_password_check();
+  BOOST_REQUIRE(check.has_value());
+  BOOST_TEST(!h.session().take_password_check().has_value());  // handed out once
+  h.session().complete_password_check(crypto::verify_password(check->password, check->hash), h.now());
+  return h.send("");
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(server_session_tls)
@@ -127,21 +145,11 @@ BOOST_AUTO_TEST_CASE(wrong_credentials_are_refused) {
 BOOST_AUTO_TEST_CASE(deferred_password_checks) {
   SessionHarness h = tls_harness();
   h.options.defer_password_checks = true;
-  h.start();
-  h.send("EHLO c.example\r\n");
-  h.start_tls();
-  h.send("EHLO c.example\r\n");
-  auto run_check = [&h]() -> std::string {
-    std::optional<PasswordCheck> check = h.session().take_password_check();
-    BOOST_REQUIRE(check.has_value());
-    BOOST_TEST(!h.session().take_password_check().has_value());  // handed out once
-    h.session().complete_password_check(crypto::verify_password(check->password, check->hash), h.now());
-    return h.send("");
-  };
+  ready_for_auth(h);
   BOOST_TEST(h.send("AUTH PLAIN " + plain_response(kSeedUser, "foobaz") + "\r\n") == "");
   BOOST_TEST((h.session().state() == ServerSession::State::auth_checking));
   BOOST_TEST(h.session().next_deadline().is_never());
-  BOOST_TEST(run_check() == "535 5.7.8 Authentication credentials invalid\r\n");
+  BOOST_TEST(run_password_check(h) == "535 5.7.8 Authentication credentials invalid\r\n");
 
   BOOST_TEST(h.send("AUTH PLAIN " + plain_response("nosuchuser", kSeedPassword) + "\r\n") == "");
   std::optional<PasswordCheck> dummy = h.session().take_password_check();
@@ -154,23 +162,17 @@ BOOST_AUTO_TEST_CASE(deferred_password_checks) {
 
   BOOST_TEST(h.send("AUTH LOGIN " + base64_encode(kSeedUser) + "\r\n") == "334 UGFzc3dvcmQ6\r\n");
   BOOST_TEST(h.send(base64_encode(kSeedPassword) + "\r\n") == "");
-  BOOST_TEST(run_check() == "235 2.7.0 Authentication succeeded\r\n");
+  BOOST_TEST(run_password_check(h) == "235 2.7.0 Authentication succeeded\r\n");
   BOOST_TEST(h.session().auth_user() == kSeedUser);
 }
 
 BOOST_AUTO_TEST_CASE(deferred_password_check_with_pipelined_input_is_refused) {
   SessionHarness h = tls_harness();
   h.options.defer_password_checks = true;
-  h.start();
-  h.send("EHLO c.example\r\n");
-  h.start_tls();
-  h.send("EHLO c.example\r\n");
+  ready_for_auth(h);
   BOOST_TEST(h.send("AUTH PLAIN " + plain_response(kSeedUser, kSeedPassword) + "\r\n") == "");
   BOOST_TEST(h.send("MAIL FROM:<jay@example.com>\r\n") == "");  // did not wait for the 235
-  std::optional<PasswordCheck> check = h.session().take_password_check();
-  BOOST_REQUIRE(check.has_value());
-  h.session().complete_password_check(crypto::verify_password(check->password, check->hash), h.now());
-  BOOST_TEST(h.send("") == "235 2.7.0 Authentication succeeded\r\n500 5.5.1 Pipelining not supported\r\n");
+  BOOST_TEST(run_password_check(h) == "235 2.7.0 Authentication succeeded\r\n500 5.5.1 Pipelining not supported\r\n");
   BOOST_TEST(h.session().closed());
 }
 
