@@ -6,6 +6,8 @@
 #include <ns3/ipv4.h>
 #include <ns3/output-stream-wrapper.h>
 
+#include "sim/list_routing_slot.h"
+
 namespace tether::sim {
 
 ns3::TypeId BlackholeRouting::GetTypeId() {
@@ -17,18 +19,9 @@ ns3::TypeId BlackholeRouting::GetTypeId() {
 }
 
 ns3::Ptr<BlackholeRouting> BlackholeRouting::on(const ns3::Ptr<ns3::Node>& node) {
-  auto ipv4 = node ? node->GetObject<ns3::Ipv4>() : nullptr;
-  auto list = ipv4 ? ns3::DynamicCast<ns3::Ipv4ListRouting>(ipv4->GetRoutingProtocol()) : nullptr;
-  if (!list) return nullptr;
-  for (std::uint32_t i = 0; i < list->GetNRoutingProtocols(); ++i) {
-    std::int16_t priority = 0;
-    if (auto found = ns3::DynamicCast<BlackholeRouting>(list->GetRoutingProtocol(i, priority))) return found;
-  }
-  auto blackhole = ns3::CreateObject<BlackholeRouting>();
   // Above static (0) and global (-10) routing: a null route must win over
   // the default route that would otherwise match.
-  list->AddRoutingProtocol(blackhole, 100);
-  return blackhole;
+  return list_routing_slot<BlackholeRouting, ns3::Ipv4ListRouting, ns3::Ipv4>(node, 100);
 }
 
 ns3::Ptr<ns3::Ipv4Route> BlackholeRouting::RouteOutput(ns3::Ptr<ns3::Packet>, const ns3::Ipv4Header&,

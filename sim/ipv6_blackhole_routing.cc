@@ -7,6 +7,8 @@
 #include <ns3/ipv6.h>
 #include <ns3/output-stream-wrapper.h>
 
+#include "sim/list_routing_slot.h"
+
 namespace tether::sim {
 
 ns3::TypeId Ipv6BlackholeRouting::GetTypeId() {
@@ -18,17 +20,8 @@ ns3::TypeId Ipv6BlackholeRouting::GetTypeId() {
 }
 
 ns3::Ptr<Ipv6BlackholeRouting> Ipv6BlackholeRouting::on(const ns3::Ptr<ns3::Node>& node) {
-  auto ipv6 = node ? node->GetObject<ns3::Ipv6>() : nullptr;
-  auto list = ipv6 ? ns3::DynamicCast<ns3::Ipv6ListRouting>(ipv6->GetRoutingProtocol()) : nullptr;
-  if (!list) return nullptr;
-  for (std::uint32_t i = 0; i < list->GetNRoutingProtocols(); ++i) {
-    std::int16_t priority = 0;
-    if (auto found = ns3::DynamicCast<Ipv6BlackholeRouting>(list->GetRoutingProtocol(i, priority))) return found;
-  }
-  auto blackhole = ns3::CreateObject<Ipv6BlackholeRouting>();
   // Above static routing (0): the null route must win over the default route.
-  list->AddRoutingProtocol(blackhole, 100);
-  return blackhole;
+  return list_routing_slot<Ipv6BlackholeRouting, ns3::Ipv6ListRouting, ns3::Ipv6>(node, 100);
 }
 
 bool Ipv6BlackholeRouting::blocks(ns3::Ipv6Address destination) const {
