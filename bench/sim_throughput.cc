@@ -37,11 +37,12 @@
 #include <ns3/uinteger.h>
 #include <ns3/udp-client-server-helper.h>
 
-#include "sim/scenario_parser.h"
+#include "scenario/scenario_parser.h"
 #include "sim/scenario_runner.h"
 
 using namespace tether;
 using namespace tether::sim;
+using namespace tether::scenario;
 
 namespace {
 

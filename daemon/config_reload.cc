@@ -21,18 +21,18 @@ std::string joined(const std::vector<std::string>& lines) {
 }  // namespace
 
 Result<std::string> Daemon::reload() {
-  std::optional<TunnelFileCheck> tunnel;
-  std::optional<RelayFileCheck> relay;
+  std::optional<node::TunnelFile> tunnel;
+  std::optional<node::RelayFile> relay;
   std::vector<std::string> errors;
   if (tunnel_) {
     tunnel = check_tunnel_file(options_.tunnel_file);
     errors.insert(errors.end(), tunnel->errors.begin(), tunnel->errors.end());
-    if (tunnel->ok() && tunnel->interface_name != tunnel_->interface_name())
-      errors.push_back(options_.tunnel_file + ": the interface would be " + tunnel->interface_name + ", not " +
+    if (tunnel->ok() && *tunnel->interface_name != tunnel_->interface_name())
+      errors.push_back(options_.tunnel_file + ": the interface would be " + *tunnel->interface_name + ", not " +
                        tunnel_->interface_name() + ": restart tetherd for that");
   }
   if (relay_) {
-    relay = check_relay_file(options_.relay_file, options_.config_root);
+    relay = node::load_relay_file(options_.relay_file, options_.config_root);
     errors.insert(errors.end(), relay->errors.begin(), relay->errors.end());
   }
   if (!errors.empty()) return Error(ErrorCode::invalid_argument, joined(errors) + "\nnothing changed");

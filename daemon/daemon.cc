@@ -29,7 +29,7 @@ std::string join(const std::vector<std::string>& words) {
 
 }  // namespace
 
-Daemon::Daemon(DaemonOptions options, TunnelFileCheck tunnel, RelayFileCheck relay)
+Daemon::Daemon(DaemonOptions options, node::TunnelFile tunnel, node::RelayFile relay)
     : options_(std::move(options)),
       tunnel_file_(std::move(tunnel)),
       relay_file_(std::move(relay)),
@@ -41,6 +41,7 @@ Daemon::Daemon(DaemonOptions options, TunnelFileCheck tunnel, RelayFileCheck rel
 Daemon::~Daemon() {
   monitors_.clear();
   control_.reset();
+  link_.reset();
   relay_.reset();
   tunnel_.reset();
 }
@@ -48,7 +49,7 @@ Daemon::~Daemon() {
 Result<void> Daemon::start() {
   if (!options_.tunnel_file.empty()) {
     node::TunnelEndpointOptions tunnel_options;
-    tunnel_options.interface_name = tunnel_file_.interface_name;
+    tunnel_options.interface_name = *tunnel_file_.interface_name;  // checked by check_tunnel_file
     if (options_.key_log) tunnel_options.key_log_file = *options_.key_log;
     tunnel_ = std::make_unique<node::TunnelEndpoint>(host_, tunnel_file_.config, tunnel_options);
     if (auto r = tunnel_->start(); !r) return r;
@@ -77,22 +78,14 @@ Result<void> Daemon::start_relay() {
   o.connect_timeout = Duration::seconds(30);
   relay_ = std::make_unique<node::MailRelay>(host_, relay_file_.config, o);
   if (auto r = relay_->start(); !r) return Error(r.error().code, options_.relay_file + ": " + r.error().message);
-  if (tunnel_) tunnel_->subscribe([this](const tunnel::Event& event) { on_tunnel_event(event); });
+  if (tunnel_)
+    link_ = std::make_unique<node::TunnelRelayLink>(host_, *tunnel_, *relay_, std::make_unique<node::HandshakeRouteUp>(),
+                                                    [this](std::size_t due) {
+                                                      if (due)
+                                                        log_.info("tunnel handshake completed: " + std::to_string(due) +
+                                                                  " deferred envelopes due now");
+                                                    });
   return {};
-}
-
-void Daemon::on_tunnel_event(const tunnel::Event& event) {
-  if (!relay_ || event.kind != tunnel::EventKind::handshake_completed || !event.peer) return;
-  std::vector<IpPrefix> allowed;
-  for (const tunnel::PeerSection& peer : tunnel_->config().peers)
-    if (peer.public_key == *event.peer) allowed = peer.allowed_ips;
-  if (allowed.empty()) return;
-  // Not from inside the tunnel's callback: the relay may start deliveries.
-  host_.post([this, allowed] {
-    if (!relay_) return;
-    const std::size_t n = relay_->route_up_within(allowed);
-    if (n) log_.info("tunnel handshake completed: " + std::to_string(n) + " deferred envelopes due now");
-  });
 }
 
 void Daemon::register_tunnel_commands() {
@@ -183,7 +176,7 @@ void Daemon::run() {
   host_.run();
 }
 
-int run_daemon(const DaemonOptions& options, TunnelFileCheck tunnel, RelayFileCheck relay) {
+int run_daemon(const DaemonOptions& options, node::TunnelFile tunnel, node::RelayFile relay) {
   std::unique_ptr<Daemon> daemon;
   try {
     daemon = std::make_unique<Daemon>(options, std::move(tunnel), std::move(relay));

@@ -14,6 +14,7 @@
 #include "daemon/tetherd_options.h"
 #include "node/mail_relay.h"
 #include "node/tunnel_endpoint.h"
+#include "node/tunnel_relay_link.h"
 #include "posix/posix_host.h"
 #include "smtp/queue_listing.h"
 
@@ -23,7 +24,7 @@ class Daemon {
  public:
   // Throws std::runtime_error when the state directory cannot be created.
   // `tunnel` is used with --tunnel, `relay` with --relay.
-  Daemon(DaemonOptions options, TunnelFileCheck tunnel, RelayFileCheck relay);
+  Daemon(DaemonOptions options, node::TunnelFile tunnel, node::RelayFile relay);
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
@@ -45,9 +46,6 @@ class Daemon {
   void register_relay_commands();
   void register_reload_command();
   void wait_for_hangup();
-  // A completed handshake with a peer: the route to every relay destination
-  // whose servers lie in that peer's AllowedIPs came back.
-  void on_tunnel_event(const tunnel::Event& event);
 
   // One `monitor` client: its samples and its timer.
   struct MonitorStream {
@@ -59,20 +57,23 @@ class Daemon {
   void end_monitor(MonitorStream* stream);
 
   DaemonOptions options_;
-  TunnelFileCheck tunnel_file_;
-  RelayFileCheck relay_file_;
+  node::TunnelFile tunnel_file_;
+  node::RelayFile relay_file_;
   posix::PosixHost host_;
   Logger log_;
   boost::asio::signal_set signals_;
   boost::asio::signal_set hangup_;  // SIGHUP: reload
   std::unique_ptr<node::TunnelEndpoint> tunnel_;
   std::unique_ptr<node::MailRelay> relay_;
+  // A completed handshake makes the relay retry the mail routed into that
+  // peer (node/tunnel_relay_link.h). Destroyed before the apps.
+  std::unique_ptr<node::TunnelRelayLink> link_;
   std::unique_ptr<control::ControlServer> control_;
   std::map<MonitorStream*, std::unique_ptr<MonitorStream>> monitors_;
 };
 
 // tetherd after its options were parsed and its files checked: returns the
 // process's exit code.
-int run_daemon(const DaemonOptions& options, TunnelFileCheck tunnel, RelayFileCheck relay);
+int run_daemon(const DaemonOptions& options, node::TunnelFile tunnel, node::RelayFile relay);
 
 }  // namespace tether::daemon

@@ -32,15 +32,15 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  TunnelFileCheck tunnel;
+  tether::node::TunnelFile tunnel;
   if (!options->tunnel_file.empty()) {
     tunnel = check_tunnel_file(options->tunnel_file);
     for (const std::string& warning : tunnel.warnings) std::cerr << warning << "\n";
     for (const std::string& error : tunnel.errors) std::cerr << error << "\n";
   }
-  RelayFileCheck relay;
+  tether::node::RelayFile relay;
   if (!options->relay_file.empty()) {
-    relay = check_relay_file(options->relay_file, options->config_root);
+    relay = tether::node::load_relay_file(options->relay_file, options->config_root);
     for (const std::string& error : relay.errors) std::cerr << error << "\n";
   }
   const bool ok = tunnel.ok() && relay.ok();

@@ -1,8 +1,5 @@
 #include "daemon/tetherd_options.h"
 
-#include "smtp/config_files.h"
-#include "smtp/config_parser.h"
-#include "tunnel/tunnel_config_file.h"
 
 namespace tether::daemon {
 
@@ -83,60 +80,13 @@ Result<DaemonOptions> parse_options(const std::vector<std::string>& args) {
   return options;
 }
 
-std::optional<std::string> interface_name_from_path(const std::string& path) {
-  const std::string base = std::filesystem::path(path).filename().string();
-  const std::string suffix = ".conf";
-  if (base.size() <= suffix.size() || base.compare(base.size() - suffix.size(), suffix.size(), suffix) != 0)
-    return std::nullopt;
-  const std::string name = base.substr(0, base.size() - suffix.size());
-  if (name.empty() || name.size() > 15) return std::nullopt;
-  for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                    c == '=' || c == '+' || c == '.' || c == '-';
-    if (!ok) return std::nullopt;
-  }
-  return name;
-}
-
-RelayFileCheck check_relay_file(const std::string& path, const std::filesystem::path& root) {
-  RelayFileCheck check;
-  auto text = smtp::read_text_file(path);
-  if (!text) {
-    check.errors.push_back(text.error().message);  // names the file
-    return check;
-  }
-  smtp::ConfigFileLoader loader =
-      root.empty() ? smtp::real_file_loader() : smtp::rooted_file_loader(root.string());
-  smtp::ConfigParseResult parsed = smtp::parse_config(*text, path, loader);
-  for (const smtp::ConfigError& e : parsed.errors) check.errors.push_back(e.to_string());
-  if (parsed.ok()) check.config = std::make_shared<const smtp::Config>(std::move(parsed.config));
-  return check;
-}
-
-TunnelFileCheck check_tunnel_file(const std::string& path) {
-  TunnelFileCheck check;
-  if (auto name = interface_name_from_path(path))
-    check.interface_name = *name;
-  else
-    check.errors.push_back(path +
-                           ": the file name must be an interface name (1 to 15 of a-z A-Z 0-9 _ = + . -) "
-                           "followed by .conf, as wg-quick requires");
-
-  auto loaded = tunnel::load_tunnel_config_file(path);
-  if (!loaded) {
-    check.errors.push_back(loaded.error().message);
-    return check;
-  }
-  for (const auto& e : loaded->errors) check.errors.push_back(e.to_string());
-  for (const auto& w : loaded->warnings) {
-    tunnel::ConfigDiagnostic tagged = w;
-    tagged.message = "warning: " + tagged.message;
-    check.warnings.push_back(tagged.to_string());
-  }
-  if (loaded->ok() && !loaded->config.interface.private_key)
-    check.errors.push_back(path + ": [Interface] has no PrivateKey");
-  check.config = std::move(loaded->config);
-  return check;
+node::TunnelFile check_tunnel_file(const std::string& path) {
+  node::TunnelFile file = node::load_tunnel_file(path);
+  if (!file.interface_name)
+    file.errors.insert(file.errors.begin(),
+                       path + ": the file name must be an interface name (1 to 15 of a-z A-Z 0-9 _ = + . -) "
+                              "followed by .conf, as wg-quick requires");
+  return file;
 }
 
 }  // namespace tether::daemon

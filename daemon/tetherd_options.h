@@ -10,8 +10,7 @@
 
 #include "core/error.h"
 #include "core/logger.h"
-#include "smtp/config.h"
-#include "tunnel/tunnel_config.h"
+#include "node/deployment_files.h"
 
 namespace tether::daemon {
 
@@ -35,31 +34,9 @@ std::string usage();
 // Errors name the offending argument.
 Result<DaemonOptions> parse_options(const std::vector<std::string>& args);
 
-// wg-quick's rule: FILE must be .../NAME.conf with NAME a valid interface
-// name (1-15 characters of [a-zA-Z0-9_=+.-]); nullopt otherwise.
-std::optional<std::string> interface_name_from_path(const std::string& path);
-
-struct TunnelFileCheck {
-  std::string interface_name;
-  tunnel::TunnelConfig config;
-  std::vector<std::string> errors;    // "FILE:LINE: message"
-  std::vector<std::string> warnings;  // "FILE:LINE: warning: message"
-  bool ok() const { return errors.empty(); }
-};
-
-struct RelayFileCheck {
-  std::shared_ptr<const smtp::Config> config;  // set when ok()
-  std::vector<std::string> errors;             // "FILE:LINE: message"
-  bool ok() const { return errors.empty(); }
-};
-
-// Reads and parses an smtpd.conf, its tables and includes read below
-// `root` (see DaemonOptions::config_root). Every error, with its line.
-RelayFileCheck check_relay_file(const std::string& path, const std::filesystem::path& root);
-
-// Loads and checks `path`: readable, a valid interface name, parses
-// (every error, with its line), has a PrivateKey, and the file's mode
-// keeps the key private (a warning).
-TunnelFileCheck check_tunnel_file(const std::string& path);
+// The tunnel file as tetherd takes it (node/deployment_files.h), and
+// tetherd's own rule on top: the interface is named after the file, as
+// wg-quick names it, so the name must be a valid interface name.
+node::TunnelFile check_tunnel_file(const std::string& path);
 
 }  // namespace tether::daemon

@@ -9,12 +9,21 @@
 #include <ns3/rng-seed-manager.h>
 #include <ns3/simulator.h>
 
-#include "sim/node_loop.h"
-#include "sim/results_writer.h"
-#include "sim/world_builder.h"
-#include "sim/workload.h"
+#include "scenario/home_activity.h"
+#include "scenario/results_writer.h"
+#include "scenario/workload.h"
+#include "sim/host/node_loop.h"
+#include "sim/scenario_world.h"
+#include "sim/world_metrics.h"
 
 namespace tether::sim {
+
+using scenario::HomeActivity;
+using scenario::Metrics;
+using scenario::Submission;
+using scenario::Workload;
+using scenario::WorkloadPlan;
+
 namespace {
 
 // ns-3 keeps a simulation in process-wide singletons: start each run clean,
@@ -50,18 +59,20 @@ Result<RunResult> run_scenario(const Scenario& scenario, const RunOptions& optio
   WorldOptions world_options;
   world_options.storage_root = std::filesystem::absolute(result.out_dir / "nodes");
   if (options.pcap || scenario.outputs.pcap) world_options.pcap_dir = result.out_dir / "pcap";
-  world_options.hooks.relay_event = [&](WorldNode& n, const node::MailRelayEvent& e) { metrics.on_relay_event(n, e); };
-  world_options.hooks.tunnel_event = [&](WorldNode& n, const tunnel::Event& e) { metrics.on_tunnel_event(n, e); };
-  world_options.hooks.nat_event = [&](const NatEvent& e) { metrics.on_nat_event(e); };
+  world_options.hooks.relay_event = [&](WorldNode& n, const node::MailRelayEvent& e) {
+    metrics.on_relay_event(*n.spec, e, n.relay.get());
+  };
+  world_options.hooks.tunnel_event = [&](WorldNode& n, const tunnel::Event& e) { metrics.on_tunnel_event(*n.spec, e); };
+  world_options.hooks.nat_event = [&](const NatEvent& e) { metrics.on_nat(observe(e)); };
   world_options.hooks.world_event = [&](const std::string& what, const std::string& target, const std::string& detail) {
     metrics.on_world_event(sim_now(), what, target, detail);
   };
-  auto built = World::build(scenario, std::move(world_options));
+  auto built = ScenarioWorld::build(scenario, std::move(world_options));
   if (!built.ok()) {
     ns3::Simulator::Destroy();
     return built.error();
   }
-  std::unique_ptr<World> world = std::move(*built);
+  std::unique_ptr<ScenarioWorld> world = std::move(*built);
   std::uint64_t link_packets = 0;
   ns3::Config::ConnectWithoutContextFailSafe(
       "/NodeList/*/DeviceList/*/$ns3::PointToPointNetDevice/PhyTxEnd",
@@ -69,8 +80,8 @@ Result<RunResult> run_scenario(const Scenario& scenario, const RunOptions& optio
 
   std::unique_ptr<Workload> workload;
   if (WorldNode* sender = world->node(scenario.workload.sender); sender && scenario.workload.count > 0) {
-    workload = std::make_unique<Workload>(*sender->submitter_host, *sender->submission, scenario.workload, scenario.seed,
-                                          sender->spec->hostname);
+    workload = std::make_unique<Workload>(*sender->submitter_host, *sender->submission,
+                                          WorkloadPlan(scenario.workload, scenario.seed, sender->spec->hostname));
     workload->on_submitted = [&](const Submission& s) { metrics.on_submitted(s); };
     workload->start();
   }
@@ -96,14 +107,14 @@ Result<RunResult> run_scenario(const Scenario& scenario, const RunOptions& optio
   }
   const Duration step = Duration::seconds(1);
   std::function<void()> sample = [&] {
-    metrics.sample_availability(*world, sim_now(), step);
+    metrics.sample_availability(tunnel_available(*world, sim_now()));
     ns3::Simulator::Schedule(to_ns3(step), sample);
   };
   ns3::Simulator::Schedule(to_ns3(step), sample);
 
   ns3::Simulator::Stop(to_ns3(scenario.duration - (start - Time::zero())));
   ns3::Simulator::Run();
-  metrics.finish(*world, sim_now());
+  metrics.finish(sim_now(), relay_totals(*world));
   result.events = ns3::Simulator::GetEventCount();
   result.link_packets = link_packets;
 

@@ -1,6 +1,6 @@
 #pragma once
 // One run of a scenario: a fresh ns-3 simulation seeded from the scenario,
-// the world built (world_builder.h), the workload and the timed events
+// the world built (scenario_world.h), the workload and the timed events
 // scheduled, the simulation run for the scenario's duration, and the
 // results written (results_writer.h). Node storage goes below
 // OUT/nodes/<host> and is emptied first; pcaps to OUT/pcap when asked for.
@@ -10,8 +10,8 @@
 #include <string>
 
 #include "core/error.h"
-#include "sim/metrics.h"
-#include "sim/scenario.h"
+#include "scenario/metrics.h"
+#include "scenario/scenario.h"
 
 namespace tether::sim {
 
@@ -22,7 +22,7 @@ struct RunOptions {
 };
 
 struct RunResult {
-  std::unique_ptr<Metrics> metrics;
+  std::unique_ptr<scenario::Metrics> metrics;
   std::filesystem::path out_dir;
   std::string summary;
   // For bench/sim_throughput: ns-3 events run, and packets put on the wire
@@ -31,6 +31,6 @@ struct RunResult {
   std::uint64_t link_packets = 0;
 };
 
-Result<RunResult> run_scenario(const Scenario& scenario, const RunOptions& options);
+Result<RunResult> run_scenario(const scenario::Scenario& scenario, const RunOptions& options);
 
 }  // namespace tether::sim

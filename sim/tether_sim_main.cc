@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/scenario_parser.h"
+#include "scenario/scenario_parser.h"
 #include "sim/scenario_runner.h"
 
 namespace {
@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   }
   if (file.empty()) return usage();
 
-  auto parsed = tether::sim::load_scenario(file, overrides);
+  auto parsed = tether::scenario::load_scenario(file, overrides);
   if (!parsed.ok()) {
     std::fprintf(stderr, "tether-sim: invalid scenario\n%s", parsed.error_text().c_str());
     return 2;

@@ -21,20 +21,21 @@ Error read_error(const std::string& path, int err) {
 
 }  // namespace
 
-Result<TunnelConfigParse> load_tunnel_config_file(const std::string& path) {
+Result<TunnelConfigParse> load_tunnel_config_file(const std::string& path, const std::string& shown_as) {
+  const std::string& name = shown_as.empty() ? path : shown_as;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return read_error(path, errno);
+  if (fd < 0) return read_error(name, errno);
   // The mode comes from the open descriptor, so it describes the very file
   // that was read even if the path is swapped meanwhile.
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     int err = errno;
     ::close(fd);
-    return read_error(path, err);
+    return read_error(name, err);
   }
   if (S_ISDIR(st.st_mode)) {
     ::close(fd);
-    return read_error(path, EISDIR);
+    return read_error(name, EISDIR);
   }
   std::string text;
   char buf[8192];
@@ -44,19 +45,19 @@ Result<TunnelConfigParse> load_tunnel_config_file(const std::string& path) {
     if (n < 0) {
       int err = errno;
       ::close(fd);
-      return read_error(path, err);
+      return read_error(name, err);
     }
     if (n == 0) break;
     text.append(buf, std::size_t(n));
   }
   ::close(fd);
 
-  TunnelConfigParse parse = parse_tunnel_config(text, path);
+  TunnelConfigParse parse = parse_tunnel_config(text, name);
   if (parse.config.interface.private_key && (st.st_mode & (S_IRGRP | S_IROTH))) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", unsigned(st.st_mode & 07777));
     parse.warnings.insert(parse.warnings.begin(),
-                          {path, 0,
+                          {name, 0,
                            std::string("holds a PrivateKey but is readable by ") +
                                ((st.st_mode & S_IROTH) ? "others" : "its group") + " (mode " + mode +
                                "); chmod 600 " + path});

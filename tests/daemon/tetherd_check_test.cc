@@ -120,13 +120,13 @@ BOOST_AUTO_TEST_CASE(options) {
   BOOST_TEST(!daemon::parse_options({"--log-level", "loud", "--tunnel", "x.conf"}).ok());
   BOOST_TEST(!daemon::parse_options({}).ok());  // --tunnel is required
 
-  BOOST_TEST(*daemon::interface_name_from_path("/etc/wireguard/wg0.conf") == "wg0");
-  BOOST_TEST(*daemon::interface_name_from_path("a_b=c+d.e-f.conf") == "a_b=c+d.e-f");
-  BOOST_TEST(*daemon::interface_name_from_path("123456789012345.conf") == "123456789012345");
-  BOOST_TEST(!daemon::interface_name_from_path("1234567890123456.conf"));
-  BOOST_TEST(!daemon::interface_name_from_path("wg 0.conf"));
-  BOOST_TEST(!daemon::interface_name_from_path("wg0.cfg"));
-  BOOST_TEST(!daemon::interface_name_from_path(".conf"));
+  BOOST_TEST(*node::interface_name_from_path("/etc/wireguard/wg0.conf") == "wg0");
+  BOOST_TEST(*node::interface_name_from_path("a_b=c+d.e-f.conf") == "a_b=c+d.e-f");
+  BOOST_TEST(*node::interface_name_from_path("123456789012345.conf") == "123456789012345");
+  BOOST_TEST(!node::interface_name_from_path("1234567890123456.conf"));
+  BOOST_TEST(!node::interface_name_from_path("wg 0.conf"));
+  BOOST_TEST(!node::interface_name_from_path("wg0.cfg"));
+  BOOST_TEST(!node::interface_name_from_path(".conf"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

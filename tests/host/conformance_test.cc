@@ -17,7 +17,7 @@
 
 #include "host/host_fixture.h"
 #include "posix/posix_host_fixture.h"
-#include "sim/sim_host_fixture.h"
+#include "sim/host/sim_host_fixture.h"
 #include "support/ipv4_icmp.h"
 #include "support/manual_host_fixture.h"
 

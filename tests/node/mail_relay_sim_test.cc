@@ -29,9 +29,9 @@
 #include "node/mail_relay.h"
 #include "node/relay_control.h"
 #include "node/smtp_test_client.h"
-#include "sim/dns_zone.h"
-#include "sim/ns3_host.h"
-#include "sim/sim_host_fixture.h"
+#include "sim/world/dns_zone.h"
+#include "sim/host/ns3_host.h"
+#include "sim/host/sim_host_fixture.h"
 #include "smtp/config_parser.h"
 
 using namespace tether;

@@ -24,9 +24,9 @@
 
 #include "node/tunnel_show.h"
 #include "node/tunnel_test_nodes.h"
-#include "sim/dns_zone.h"
-#include "sim/ns3_host.h"
-#include "sim/sim_host_fixture.h"
+#include "sim/world/dns_zone.h"
+#include "sim/host/ns3_host.h"
+#include "sim/host/sim_host_fixture.h"
 
 using namespace tether;
 using namespace tether::node;

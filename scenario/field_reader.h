@@ -1,0 +1,65 @@
+#pragma once
+// Reading a scenario's YAML fields one by one, each checked and each error
+// collected as "FILE:LINE: field.path: message" (or, for a value an
+// override set, "--set TEXT: field.path: message") so a user sees every
+// mistake of a file at once.
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "core/endpoint.h"
+#include "core/time.h"
+
+namespace tether::scenario {
+
+class FieldReader {
+ public:
+  // `path` names the file in errors and anchors relative file names;
+  // `overridden` maps each --set key path to the override's text.
+  FieldReader(std::filesystem::path path, std::map<std::string, std::string> overridden);
+
+  std::vector<std::string> errors;
+
+  void error(const YAML::Node& node, const std::string& field, const std::string& message);
+  // Reports keys of `map` outside `allowed`; false if `map` is not a map.
+  bool keys(const YAML::Node& map, const std::string& field, std::initializer_list<const char*> allowed);
+  static std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
+
+  std::optional<std::string> scalar(const YAML::Node& n, const std::string& field);
+  std::optional<Duration> duration(const YAML::Node& n, const std::string& field);
+  template <typename T>
+  std::optional<T> integer(const YAML::Node& n, const std::string& field, T min, T max) {
+    auto text = scalar(n, field);
+    if (!text) return std::nullopt;
+    char* end = nullptr;
+    const long long v = std::strtoll(text->c_str(), &end, 10);
+    if (text->empty() || *end || v < (long long)min || (unsigned long long)v > (unsigned long long)max) {
+      error(n, field, "'" + *text + "' is not an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+      return std::nullopt;
+    }
+    return T(v);
+  }
+  std::optional<double> number(const YAML::Node& n, const std::string& field, double min, double max);
+  std::optional<bool> boolean(const YAML::Node& n, const std::string& field);
+  std::optional<IpAddress> address(const YAML::Node& n, const std::string& field);
+  // A file relative to the scenario's directory, which must exist.
+  std::optional<std::filesystem::path> file(const YAML::Node& n, const std::string& field);
+
+ protected:
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  std::string file_;
+  std::map<std::string, std::string> overridden_;
+};
+
+}  // namespace tether::scenario

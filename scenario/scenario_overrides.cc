@@ -1,0 +1,61 @@
+#include "scenario/scenario_overrides.h"
+
+#include <cstdlib>
+#include <sstream>
+#include <vector>
+
+namespace tether::scenario {
+
+bool apply_override(YAML::Node& root, const std::string& text, std::string& error) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    error = "--set " + text + ": expected path.to.key=value";
+    return false;
+  }
+  const std::string path = text.substr(0, eq);
+  std::vector<std::string> parts;
+  std::stringstream ss(path);
+  for (std::string part; std::getline(ss, part, '.');) parts.push_back(part);
+  YAML::Node value;
+  try {
+    value = YAML::Load(text.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    error = "--set " + text + ": the value is not YAML: " + e.msg;
+    return false;
+  }
+  if (!value.IsDefined() || value.IsNull()) value = YAML::Node(text.substr(eq + 1));
+  YAML::Node cur;
+  cur.reset(root);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string& key = parts[i];
+    const bool last = i + 1 == parts.size();
+    if (cur.IsSequence()) {
+      char* end = nullptr;
+      const unsigned long index = std::strtoul(key.c_str(), &end, 10);
+      if (key.empty() || *end || index >= cur.size()) {
+        error = "--set " + text + ": '" + key + "' is not an index of the list (0.." + std::to_string(cur.size()) + ")";
+        return false;
+      }
+      if (last) {
+        cur[index] = value;
+        return true;
+      }
+      YAML::Node next = cur[index];
+      cur.reset(next);
+    } else {
+      if (!cur.IsMap() && !cur.IsNull()) {
+        error = "--set " + text + ": '" + key + "' is below a single value";
+        return false;
+      }
+      if (last) {
+        cur[key] = value;
+        return true;
+      }
+      YAML::Node next = cur[key];
+      cur.reset(next);
+    }
+  }
+  return true;
+}
+
+}  // namespace tether::scenario

@@ -1,0 +1,181 @@
+#include "sim/host/linux_like_tcp_socket.h"
+
+#include <unordered_set>
+#include <vector>
+
+#include <ns3/inet-socket-address.h>
+#include <ns3/inet6-socket-address.h>
+#include <ns3/ipv4-end-point.h>
+#include <ns3/ipv6-end-point.h>
+#include <ns3/object-factory.h>
+#include <ns3/packet.h>
+#include <ns3/rtt-estimator.h>
+#include <ns3/simulator.h>
+#include <ns3/tcp-congestion-ops.h>
+#include <ns3/tcp-header.h>
+#include <ns3/tcp-l4-protocol.h>
+#include <ns3/tcp-recovery-ops.h>
+#include <ns3/tcp-rx-buffer.h>
+#include <ns3/tcp-socket-state.h>
+#include <ns3/tcp-tx-buffer.h>
+
+namespace tether::sim {
+
+namespace {
+
+// A node's configured socket, never bound, which every new socket of the
+// node copies. Configuring a socket through ns-3's attribute system (the
+// socket's, its congestion control's, its RTT estimator's defaults) costs
+// three times what copying one does, and a mail makes several connections.
+// Aggregated to the node, so it goes away with it.
+class TcpSocketPrototype : public ns3::Object {
+ public:
+  static ns3::TypeId GetTypeId() {
+    static ns3::TypeId id =
+        ns3::TypeId("tether::sim::TcpSocketPrototype").SetParent<ns3::Object>().SetGroupName("Tether");
+    return id;
+  }
+
+  ns3::Ptr<LinuxLikeTcpSocket> socket;
+
+ protected:
+  void DoDispose() override {
+    socket = nullptr;  // it holds the node: let the two go
+    ns3::Object::DoDispose();
+  }
+};
+
+// What TcpL4Protocol::CreateSocket does, minus its last step: CreateSocket
+// also adds the socket to the protocol's socket list, where one never bound
+// would stay until the simulation ends (only a bound socket is removed).
+ns3::Ptr<LinuxLikeTcpSocket> configure_socket(const ns3::Ptr<ns3::Node>& node) {
+  ns3::Ptr<ns3::TcpL4Protocol> tcp = node->GetObject<ns3::TcpL4Protocol>();
+  ns3::TypeIdValue rtt_type, congestion_type, recovery_type;
+  tcp->GetAttribute("RttEstimatorType", rtt_type);
+  tcp->GetAttribute("SocketType", congestion_type);
+  tcp->GetAttribute("RecoveryType", recovery_type);
+  ns3::ObjectFactory rtt, congestion, recovery;
+  rtt.SetTypeId(rtt_type.Get());
+  congestion.SetTypeId(congestion_type.Get());
+  recovery.SetTypeId(recovery_type.Get());
+  ns3::Ptr<LinuxLikeTcpSocket> socket = ns3::CreateObject<LinuxLikeTcpSocket>();
+  socket->SetNode(node);
+  socket->SetTcp(tcp);
+  socket->SetRtt(rtt.Create<ns3::RttEstimator>());
+  socket->SetCongestionControlAlgorithm(congestion.Create<ns3::TcpCongestionOps>());
+  socket->SetRecoveryAlgorithm(recovery.Create<ns3::TcpRecoveryOps>());
+  return socket;
+}
+
+}  // namespace
+
+ns3::Ptr<ns3::TcpSocketBase> LinuxLikeTcpSocket::create(ns3::Ptr<ns3::Node> node) {
+  ns3::Ptr<TcpSocketPrototype> prototype = node->GetObject<TcpSocketPrototype>();
+  if (!prototype) {
+    prototype = ns3::CreateObject<TcpSocketPrototype>();
+    prototype->socket = configure_socket(node);
+    node->AggregateObject(prototype);
+  }
+  // As TcpSocketBase::Fork copies a listener: the copy makes its own
+  // congestion control, recovery and RTT estimator from the prototype's.
+  return ns3::CopyObject<LinuxLikeTcpSocket>(prototype->socket);
+}
+
+ns3::Ptr<ns3::TcpSocketBase> LinuxLikeTcpSocket::Fork() { return ns3::CopyObject<LinuxLikeTcpSocket>(this); }
+
+namespace {
+
+// Every live socket of this type, so that a bind can find the TIME_WAIT
+// connections holding its address (TcpL4Protocol keeps its list private).
+// ns-3 runs on one thread.
+std::unordered_set<LinuxLikeTcpSocket*>& live_sockets() {
+  static std::unordered_set<LinuxLikeTcpSocket*> sockets;
+  return sockets;
+}
+
+}  // namespace
+
+LinuxLikeTcpSocket::LinuxLikeTcpSocket(const LinuxLikeTcpSocket& other) : ns3::TcpSocketBase(other) {
+  live_sockets().insert(this);
+}
+
+LinuxLikeTcpSocket::~LinuxLikeTcpSocket() { live_sockets().erase(this); }
+
+std::size_t LinuxLikeTcpSocket::end_time_wait(const ns3::Ptr<ns3::Node>& node, const ns3::Address& local) {
+  std::vector<ns3::Ptr<LinuxLikeTcpSocket>> ending;
+  for (LinuxLikeTcpSocket* s : live_sockets()) {
+    if (s->m_node != node || s->m_state != TIME_WAIT) continue;
+    bool same = false;
+    if (ns3::InetSocketAddress::IsMatchingType(local) && s->m_endPoint) {
+      const ns3::InetSocketAddress a = ns3::InetSocketAddress::ConvertFrom(local);
+      same = s->m_endPoint->GetLocalPort() == a.GetPort() &&
+             (a.GetIpv4() == ns3::Ipv4Address::GetAny() || s->m_endPoint->GetLocalAddress() == a.GetIpv4());
+    } else if (ns3::Inet6SocketAddress::IsMatchingType(local) && s->m_endPoint6) {
+      const ns3::Inet6SocketAddress a = ns3::Inet6SocketAddress::ConvertFrom(local);
+      same = s->m_endPoint6->GetLocalPort() == a.GetPort() &&
+             (a.GetIpv6() == ns3::Ipv6Address::GetAny() || s->m_endPoint6->GetLocalAddress() == a.GetIpv6());
+    }
+    if (same) ending.emplace_back(s);  // a reference: closing may drop the last other one
+  }
+  for (const ns3::Ptr<LinuxLikeTcpSocket>& s : ending) {
+    ns3::Simulator::Cancel(s->m_timewaitEvent);
+    s->CloseAndNotify();  // what the 2 MSL timer does; releases the endpoint
+  }
+  return ending.size();
+}
+
+ns3::Ptr<ns3::Packet> LinuxLikeTcpSocket::Recv(std::uint32_t max_size, std::uint32_t flags) {
+  ns3::Ptr<ns3::Packet> packet = ns3::TcpSocketBase::Recv(max_size, flags);
+  if (!packet || packet->GetSize() == 0) return packet;
+  // Only while the peer may still send.
+  if (m_state != ESTABLISHED && m_state != FIN_WAIT_1 && m_state != FIN_WAIT_2) return packet;
+  if (m_tcb->m_rxBuffer->GotFin()) return packet;
+  std::uint32_t advertised = m_advWnd;  // what our last segment carried
+  std::uint32_t window =
+      static_cast<std::uint32_t>(m_tcb->m_rxBuffer->MaxRxSequence() - m_tcb->m_rxBuffer->NextRxSequence());
+  // "Lots" is at least twice, as in Linux; and never less than a segment,
+  // so that the update does not itself invite silly-window sends.
+  if (window >= 2 * advertised && window >= m_tcb->m_segmentSize) SendEmptyPacket(ns3::TcpHeader::ACK);
+  return packet;
+}
+
+int LinuxLikeTcpSocket::Close() {
+  closed_by_app_ = true;
+  if (m_tcb->m_rxBuffer->Size() > 0 && (m_state == ESTABLISHED || m_state == CLOSE_WAIT)) {
+    abort();
+    return 0;
+  }
+  return ns3::TcpSocketBase::Close();
+}
+
+int LinuxLikeTcpSocket::ShutdownSend() {
+  int result = ns3::TcpSocketBase::ShutdownSend();
+  bool all_sent = m_txBuffer->SizeFromSequence(m_tcb->m_nextTxSequence) == 0;
+  if (result == 0 && all_sent && m_txBuffer->Size() > 0 && (m_state == ESTABLISHED || m_state == CLOSE_WAIT)) {
+    // As ns-3's own Close() does in this situation (DoClose).
+    SendEmptyPacket(ns3::TcpHeader::FIN);
+    m_state = m_state == ESTABLISHED ? FIN_WAIT_1 : LAST_ACK;
+  }
+  return result;
+}
+
+void LinuxLikeTcpSocket::ReceivedData(ns3::Ptr<ns3::Packet> packet, const ns3::TcpHeader& header) {
+  if (!closed_by_app_ || packet->GetSize() == 0) {
+    ns3::TcpSocketBase::ReceivedData(packet, header);
+    return;
+  }
+  // Nobody will read this. The abort waits for the end of the current
+  // event: the caller (ProcessWait) goes on using the connection's state.
+  if (abort_scheduled_) return;
+  abort_scheduled_ = true;
+  ns3::Simulator::ScheduleNow(&LinuxLikeTcpSocket::abort, ns3::Ptr<LinuxLikeTcpSocket>(this));
+}
+
+void LinuxLikeTcpSocket::abort() {
+  if (m_state == CLOSED || m_state == LISTEN || m_state == TIME_WAIT) return;
+  SendRST();  // also releases the endpoint
+  CancelAllTimers();
+  CloseAndNotify();
+}
+
+}  // namespace tether::sim

@@ -1,0 +1,184 @@
+// Scenario files: what a valid one gives, and errors that name the file,
+// the line and the field.
+
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "scenario/scenario_parser.h"
+
+using namespace tether;
+using namespace tether::scenario;
+
+namespace {
+
+const std::filesystem::path kScenarios = std::filesystem::path(TETHER_SOURCE_DIR) / "scenarios";
+
+bool has(const ScenarioParse& p, const std::string& text) {
+  for (const std::string& e : p.errors)
+    if (e.find(text) != std::string::npos) return true;
+  return false;
+}
+
+// A scenario in the scenarios/ directory (so that config paths resolve).
+ScenarioParse parse(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  return parse_scenario(text, kScenarios / "test.yaml", overrides);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(scenario_parser)
+
+BOOST_AUTO_TEST_CASE(shipped_scenario_loads) {
+  auto p = load_scenario(kScenarios / "backup-mx-fallback.yaml");
+  BOOST_TEST_REQUIRE(p.ok(), p.error_text());
+  const Scenario& s = p.scenario;
+  BOOST_TEST(s.name == "backup-mx-fallback");
+  BOOST_TEST(s.duration == Duration::hours(12));
+  BOOST_TEST(s.hosts.size() == 4u);
+  BOOST_TEST(std::string(to_string(s.host("mx2")->role)) == "backup");
+  BOOST_TEST(s.host("carinho")->address.to_string() == "192.168.1.10");
+  BOOST_TEST(std::filesystem::exists(s.host("namorar")->tunnel));
+  BOOST_TEST(s.dns.size() == 6u);
+  BOOST_TEST(s.workload.count == 48u);
+  BOOST_TEST(s.workload.interval == Duration::minutes(10));
+  BOOST_TEST_REQUIRE(s.events.size() == 2u);
+  BOOST_TEST(std::string(to_string(s.events[0].action)) == "stop-node");
+  BOOST_TEST(s.events[1].at == Duration::hours(7));
+  BOOST_TEST(s.nat.table.timeouts.udp == Duration::seconds(30));
+}
+
+BOOST_AUTO_TEST_CASE(errors_name_file_line_and_field) {
+  const std::string text =
+      "seed: 1\n"                                   // 1
+      "duration: 2h\n"                              // 2
+      "hosts:\n"                                    // 3
+      "  relay:\n"                                  // 4
+      "    role: relay\n"                           // 5
+      "    address: 203.0.113.10\n"                 // 6
+      "    tunnel: x.conf\n"                        // 7
+      "    colour: blue\n"                          // 8
+      "  home:\n"                                   // 9
+      "    role: toaster\n"                         // 10
+      "    address: 192.168.1.300\n"                // 11
+      "links:\n"                                    // 12
+      "  - {endpoints: [relay, home]}\n"            // 13
+      "events:\n"                                   // 14
+      "  - {at: 3h, action: stop-node, target: relay}\n"  // 15
+      "  - {at: 1h, action: explode}\n";            // 16
+  auto p = parse(text);
+  BOOST_TEST(!p.ok());
+  BOOST_TEST(has(p, "test.yaml:7: hosts.relay.tunnel: file 'x.conf' not found"), p.error_text());
+  BOOST_TEST(has(p, "test.yaml:8: hosts.relay.colour: unknown key"), p.error_text());
+  BOOST_TEST(has(p, "test.yaml:10: hosts.home.role: 'toaster' is not a role"), p.error_text());
+  BOOST_TEST(has(p, "test.yaml:11: hosts.home.address: '192.168.1.300' is not an IP address"), p.error_text());
+  BOOST_TEST(has(p, "test.yaml:13: links.0.endpoints: [relay, home] is not a link of the world"), p.error_text());
+  BOOST_TEST(has(p, "test.yaml:15: events.0.at: outside the scenario's duration"), p.error_text());
+  BOOST_TEST(has(p, "test.yaml:16: events.1.action: 'explode' is not an action"), p.error_text());
+}
+
+BOOST_AUTO_TEST_CASE(yaml_syntax_error_has_a_line) {
+  auto p = parse("seed: 1\nhosts: [\n");
+  BOOST_TEST_REQUIRE(p.errors.size() == 1u);
+  BOOST_TEST(p.errors[0].rfind("test.yaml:", 0) == 0u, p.errors[0]);
+}
+
+BOOST_AUTO_TEST_CASE(set_overrides_apply_before_validation) {
+  const auto file = kScenarios / "backup-mx-fallback.yaml";
+  auto p = load_scenario(file, {"duration=3h", "seed=42", "events.1.at=2h", "workload.recipients=[a@example.org, b@example.org]",
+                                "nat.timeouts.udp=2m"});
+  BOOST_TEST_REQUIRE(p.ok(), p.error_text());
+  BOOST_TEST(p.scenario.duration == Duration::hours(3));
+  BOOST_TEST(p.scenario.seed == 42u);
+  BOOST_TEST(p.scenario.events[1].at == Duration::hours(2));
+  BOOST_TEST(p.scenario.workload.recipients.size() == 2u);
+  BOOST_TEST(p.scenario.nat.table.timeouts.udp == Duration::minutes(2));
+
+  auto bad = load_scenario(file, {"duration=3x", "hosts.mx2.tunnel=missing.conf", "nosuch=1", "events.9.at=1h"});
+  BOOST_TEST(!bad.ok());
+  BOOST_TEST(has(bad, "--set events.9.at=1h: '9' is not an index of the list"), bad.error_text());
+  // Errors in the tree are reported once the tree can be edited.
+  auto bad2 = load_scenario(file, {"duration=3x", "hosts.mx2.tunnel=missing.conf", "nosuch=1"});
+  BOOST_TEST(has(bad2, "--set duration=3x: duration: '3x' is not a duration"), bad2.error_text());
+  BOOST_TEST(has(bad2, "--set hosts.mx2.tunnel=missing.conf: hosts.mx2.tunnel: file 'missing.conf' not found"),
+             bad2.error_text());
+  BOOST_TEST(has(bad2, "--set nosuch=1: nosuch: unknown key"), bad2.error_text());
+}
+
+BOOST_AUTO_TEST_CASE(home_activity_and_persistent_keepalive) {
+  auto p = load_scenario(kScenarios / "nat-expiry.yaml", {"hosts.carinho.persistent_keepalive=0"});
+  BOOST_TEST_REQUIRE(p.ok(), p.error_text());
+  BOOST_TEST((p.scenario.host("carinho")->persistent_keepalive == std::optional<std::uint16_t>(0)));
+  BOOST_TEST(!p.scenario.host("namorar")->persistent_keepalive.has_value());
+  BOOST_TEST(p.scenario.home_activity.interval == Duration::minutes(20));
+  BOOST_TEST(p.scenario.home_activity.to.to_string() == "10.8.0.1:123");
+  BOOST_TEST(p.scenario.home_activity.size == 48u);
+
+  auto units = load_scenario(kScenarios / "nat-expiry.yaml", {"hosts.carinho.persistent_keepalive=25s"});
+  BOOST_TEST_REQUIRE(units.ok(), units.error_text());
+  BOOST_TEST((units.scenario.host("carinho")->persistent_keepalive == std::optional<std::uint16_t>(25)));
+
+  auto bad = load_scenario(kScenarios / "nat-expiry.yaml",
+                           {"home_activity.to=10.8.0.1", "home_activity.every=5m", "hosts.sender.persistent_keepalive=25"});
+  BOOST_TEST(!bad.ok());
+  BOOST_TEST(has(bad, "home_activity.to: '10.8.0.1' is not ADDRESS:PORT"), bad.error_text());
+  BOOST_TEST(has(bad, "home_activity.every: unknown key"), bad.error_text());
+  BOOST_TEST(has(bad, "hosts.sender.persistent_keepalive: the host runs no tunnel"), bad.error_text());
+}
+
+BOOST_AUTO_TEST_CASE(change_config_events_name_their_files_and_load_them_up_front) {
+  const std::filesystem::path broken = std::filesystem::temp_directory_path() / "tether-parser-broken-wg0.conf";
+  std::ofstream(broken) << "[Interface]\nPrivateKey = not-a-key\n";
+  const std::string events =
+      "events=[{at: 1h, action: change-config, target: carinho, tunnel: backup-mx-fallback/carinho/etc/wireguard/wg0.conf,"
+      " smtpd: backup-mx-fallback/carinho/etc/mail/smtpd.conf}]";
+  auto p = load_scenario(kScenarios / "nat-expiry.yaml", {events});
+  BOOST_TEST_REQUIRE(p.ok(), p.error_text());
+  BOOST_TEST_REQUIRE(p.scenario.events.size() == 1u);
+  const EventSpec& e = p.scenario.events[0];
+  BOOST_TEST((e.action == EventAction::change_config));
+  BOOST_TEST(std::string(to_string(e.action)) == "change-config");
+  BOOST_TEST(e.tunnel.filename() == "wg0.conf");
+  BOOST_TEST(e.smtpd.filename() == "smtpd.conf");
+
+  auto bad = load_scenario(kScenarios / "nat-expiry.yaml",
+                           {"events=[{at: 1h, action: change-config, target: carinho},"
+                            " {at: 1h, action: change-config, target: sender, tunnel: backup-mx-fallback/carinho/etc/wireguard/wg0.conf},"
+                            " {at: 1h, action: change-config, target: carinho, tunnel: " + broken.string() + "},"
+                            " {at: 1h, action: change-config, target: carinho, smtpd: nope.conf},"
+                            " {at: 1h, action: stop-node, target: carinho, smtpd: backup-mx-fallback/carinho/etc/mail/smtpd.conf}]"});
+  std::filesystem::remove(broken);
+  BOOST_TEST(!bad.ok());
+  BOOST_TEST(has(bad, "events.0.tunnel: change-config needs tunnel and/or smtpd"), bad.error_text());
+  BOOST_TEST(has(bad, "events.1.tunnel: host 'sender' runs no tunnel"), bad.error_text());
+  // The config parser's own file:line.
+  BOOST_TEST(has(bad, "events.2.tunnel: tether-parser-broken-wg0.conf:2: PrivateKey"), bad.error_text());
+  BOOST_TEST(has(bad, "events.3.smtpd: file 'nope.conf' not found"), bad.error_text());
+  BOOST_TEST(has(bad, "events.4.smtpd: only for change-config"), bad.error_text());
+}
+
+BOOST_AUTO_TEST_CASE(ipv6_prefix_pool_address6_and_interface_id) {
+  auto p = load_scenario(kScenarios / "ip-change-v6.yaml");
+  BOOST_TEST_REQUIRE(p.ok(), p.error_text());
+  BOOST_TEST(p.scenario.isp.prefix_pool.front().to_string() == "3fff:100::/56");
+  BOOST_TEST(p.scenario.host("namorar")->address6->to_string() == "3fff:ffff:0:10::10");
+  BOOST_TEST((p.scenario.host("carinho")->interface_id == std::optional<std::uint64_t>(0x10)));
+
+  auto bad = load_scenario(kScenarios / "ip-change-v6.yaml",
+                           {"isp.prefix_pool=[3fff:100::/56, 3fff:200::/60, 10.0.0.0/8]", "hosts.namorar.address6=10.1.2.3",
+                            "hosts.carinho.interface_id=3fff::10", "hosts.sender.interface_id=::5"});
+  BOOST_TEST(!bad.ok());
+  BOOST_TEST(has(bad, "isp.prefix_pool.1: every prefix of the pool has one length"), bad.error_text());
+  BOOST_TEST(has(bad, "isp.prefix_pool.2: '10.0.0.0/8' is not an IPv6 prefix of /48 to /64"), bad.error_text());
+  BOOST_TEST(has(bad, "hosts.namorar.address6: '10.1.2.3' is not an IPv6 address"), bad.error_text());
+  BOOST_TEST(has(bad, "hosts.carinho.interface_id: expected the low 64 bits"), bad.error_text());
+  BOOST_TEST(has(bad, "hosts.sender.interface_id: only the home is numbered from the prefix"), bad.error_text());
+
+  auto without = load_scenario(kScenarios / "ip-change.yaml", {"hosts.namorar.address6=3fff:ffff::10"});
+  BOOST_TEST(has(without, "hosts.namorar.address6: IPv6 needs isp.prefix_pool"), without.error_text());
+  auto no_id = load_scenario(kScenarios / "ip-change.yaml", {"isp.prefix_pool=[3fff:100::/56]"});
+  BOOST_TEST(has(no_id, "hosts.carinho.interface_id: missing"), no_id.error_text());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,177 @@
+// --pcap: per-link captures that tshark reads as a user would. It decodes
+// WireGuard (initiation, response, transport) on the home's links and, with
+// the key log tether-sim writes beside the captures, decrypts the tunnel down
+// to the inner SMTP (TCP port 25); on the relay VM's public link it decodes
+// SMTP up to STARTTLS and TLS records after it (the relay offers STARTTLS,
+// the sender takes it). Same seed, same pcap bytes, TLS included: its
+// randomness and clock come from the hosts. The tshark checks are skipped
+// when tshark is not installed.
+
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include "scenario/scenario_parser.h"
+#include "sim/scenario_runner.h"
+
+using namespace tether;
+using namespace tether::sim;
+using namespace tether::scenario;
+
+namespace {
+
+const std::filesystem::path kFile = std::filesystem::path(TETHER_SOURCE_DIR) / "scenarios" / "nat-expiry.yaml";
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string run_command(const std::string& command) {
+  std::string out;
+  if (FILE* p = ::popen(command.c_str(), "r")) {
+    char buffer[4096];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, p)) > 0;) out.append(buffer, n);
+    ::pclose(p);
+  }
+  return out;
+}
+
+bool have_tshark() { return std::system("command -v tshark >/dev/null 2>&1") == 0; }
+
+std::set<std::string> lines(const std::string& text) {
+  std::set<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) out.insert(l);
+  return out;
+}
+
+struct Runs {
+  std::filesystem::path root = std::filesystem::temp_directory_path() / "tether-scenario-pcap";
+  Scenario scenario;
+  Runs() {
+    std::filesystem::remove_all(root);
+    // 20 min, 3 messages, keepalive 25 s: handshakes, keepalives and SMTP.
+    auto p = load_scenario(kFile, {"duration=20m", "workload.count=3", "workload.start=2m", "workload.interval=5m",
+                                   "hosts.carinho.persistent_keepalive=25"});
+    BOOST_TEST_REQUIRE(p.ok(), p.error_text());
+    scenario = p.scenario;
+    for (const char* name : {"a", "b"}) {
+      RunOptions options;
+      options.out_dir = root / name;
+      options.pcap = true;
+      auto r = run_scenario(scenario, options);
+      BOOST_TEST_REQUIRE(r.ok(), (r.ok() ? "" : r.error().to_string()));
+      BOOST_TEST_REQUIRE(r->metrics->delivered() == 3u, r->summary);
+    }
+  }
+  ~Runs() { std::filesystem::remove_all(root); }
+  std::filesystem::path pcap(const std::string& name) const { return root / "a" / "pcap" / name; }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(scenario_pcap)
+
+BOOST_AUTO_TEST_CASE(captures_decode_decrypt_and_repeat_byte_for_byte) {
+  Runs runs;
+  // One capture per link end, the tunnel key logs beside them.
+  std::size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(runs.root / "a" / "pcap")) {
+    const std::filesystem::path twin = runs.root / "b" / "pcap" / entry.path().filename();
+    BOOST_TEST_REQUIRE(std::filesystem::exists(twin), twin);
+    BOOST_TEST((slurp(entry.path()) == slurp(twin)), entry.path().filename());
+    ++files;
+  }
+  for (const char* f : {"uplink-0.pcap", "uplink-1.pcap", "lan-0.pcap", "namorar-0.pcap", "sender-0.pcap",
+                        "carinho-wg-keys.log", "namorar-wg-keys.log"})
+    BOOST_TEST(std::filesystem::exists(runs.pcap(f)), f);
+  BOOST_TEST(files >= 10u);
+  // STARTTLS happened (so the byte comparison above covered TLS sessions).
+  const std::string relay_link = slurp(runs.pcap("namorar-0.pcap"));
+  BOOST_TEST(relay_link.find("STARTTLS\r\n") != std::string::npos);
+  BOOST_TEST(relay_link.find("220 2.0.0 Ready to start TLS") != std::string::npos);
+  BOOST_TEST(slurp(runs.pcap("carinho-wg-keys.log")).find("LOCAL_EPHEMERAL_PRIVATE_KEY = ") != std::string::npos);
+
+  if (!have_tshark()) {
+    BOOST_TEST_MESSAGE("tshark not installed: decoding checks skipped");
+    return;
+  }
+  auto wg_types = [](const std::filesystem::path& pcap, const std::string& filter) {
+    return lines(run_command("tshark -r '" + pcap.string() + "' -Y 'wg && " + filter + "' -T fields -e wg.type 2>/dev/null"));
+  };
+  const std::filesystem::path uplink = runs.pcap("uplink-0.pcap"), lan = runs.pcap("lan-0.pcap");
+  // The home's side of the tunnel, before the NAT: all three message types.
+  const std::set<std::string> from_home = wg_types(lan, "ip.src == 192.168.1.10");
+  for (const char* t : {"1", "4"}) BOOST_TEST(from_home.count(t) == 1u, "LAN, from the home: wg.type " << t);
+  // The home uplink, from the relay: response and transport.
+  const std::set<std::string> to_home = wg_types(uplink, "ip.src == 203.0.113.10");
+  for (const char* t : {"2", "4"}) BOOST_TEST(to_home.count(t) == 1u, "uplink, from the relay: wg.type " << t);
+  // The home uplink, from the home after the NAT: the NAT's rewrite must
+  // leave a datagram tshark still reads as WireGuard.
+  const std::set<std::string> via_nat = wg_types(uplink, "ip.src == 198.51.100.0/24");
+  BOOST_TEST(via_nat.count("1") == 1u, "uplink, from the home via the NAT: wg.type 1");
+
+  // Encrypted, no SMTP is visible; with the home's key log tshark decrypts
+  // the tunnel (it needs a handshake's initiation and response in one
+  // capture) down to the inner SMTP.
+  const std::string inner_filter = " -Y 'tcp.port == 25' -T fields -e tcp.dstport 2>/dev/null";
+  const std::string keys = runs.pcap("carinho-wg-keys.log").string();
+  for (const auto& pcap : {lan, uplink}) {
+    BOOST_TEST(run_command("tshark -r '" + pcap.string() + "'" + inner_filter).empty(), pcap.filename());
+    const std::string decrypted =
+        run_command("tshark -r '" + pcap.string() + "' -o 'wg.keylog_file:" + keys + "'" + inner_filter);
+    BOOST_TEST(lines(decrypted).count("25") == 1u, pcap.filename() << ": tunnel decrypted to TCP port 25");
+  }
+  // The key log itself works: the home's initiation decrypts (its static
+  // key and timestamp become visible).
+  const std::string initiation = run_command("tshark -r '" + lan.string() + "' -o 'wg.keylog_file:" + keys +
+                                             "' -Y 'wg.type == 1' -T fields -e wg.static 2>/dev/null");
+  BOOST_TEST(initiation.find("i7O7PPjJKaBbd22t5P+r5idlM5UgKd+gpoSpWCS/1h4=") != std::string::npos, initiation);
+
+  // The relay VM's public side: in each of the 3 SMTP sessions, EHLO and
+  // STARTTLS in the clear, then a ClientHello right after the 220, then only
+  // TLS records: the envelope and the message are never visible.
+  const std::string relay = runs.pcap("namorar-0.pcap").string();
+  const std::set<std::string> commands = lines(run_command(
+      "tshark -r '" + relay + "' -Y smtp.req -T fields -e tcp.stream -e smtp.command_line 2>/dev/null"));
+  const std::set<std::string> hellos = lines(run_command(
+      "tshark -r '" + relay + "' -Y 'tls.handshake.type == 1' -T fields -e tcp.stream 2>/dev/null"));
+  BOOST_TEST(hellos.size() == 3u);
+  for (const std::string& stream : hellos) {
+    BOOST_TEST(commands.count(stream + "\tEHLO mail.websteading.net\\r\\n") == 1u, "stream " << stream);
+    BOOST_TEST(commands.count(stream + "\tSTARTTLS\\r\\n") == 1u, "stream " << stream);
+  }
+  BOOST_TEST(commands.size() == 6u);  // no MAIL, RCPT, DATA or QUIT in the clear
+  // In the first session, the clear SMTP ends with the 220 to STARTTLS, and
+  // the ClientHello follows it; application data records come after that.
+  auto frames = [&relay](const std::string& filter) {
+    std::vector<long> out;
+    for (const std::string& l : lines(run_command("tshark -r '" + relay + "' -Y 'tcp.stream == 0 && " + filter +
+                                                  "' -T fields -e frame.number 2>/dev/null")))
+      out.push_back(std::stol(l));
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  const std::vector<long> clear = frames("smtp"), client_hello = frames("tls.handshake.type == 1"),
+                          app_data = frames("tls.app_data");
+  BOOST_REQUIRE(!clear.empty());
+  BOOST_REQUIRE(client_hello.size() == 1u);
+  BOOST_TEST(clear.back() < client_hello.front());
+  BOOST_TEST(run_command("tshark -r '" + relay + "' -Y 'frame.number == " + std::to_string(clear.back()) +
+                         "' -T fields -e smtp.response 2>/dev/null")
+                 .find("220 2.0.0 Ready to start TLS") != std::string::npos);
+  BOOST_TEST(app_data.size() >= 6u);  // the envelope, the message and their replies
+  BOOST_TEST(app_data.front() > client_hello.front());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
