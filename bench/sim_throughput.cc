@@ -6,7 +6,7 @@
 // no NAT, no tunnel, no SMTP, UdpClient -> UdpServer). Both count link
 // transmissions (PhyTxEnd on every point-to-point device), so "per packet"
 // means the same thing on both sides. Prints wall and CPU time, ns-3
-// events/s, and the per-packet cost ratio (DESIGN.md, "Measuring"); the
+// events/s, and the per-packet cost ratio (docs/ARCHITECTURE.md, "Measuring"); the
 // issue's targets are a ratio within 3x and seed-week under 5 s.
 //
 //   bench_sim_throughput [SCENARIO.yaml] [--rounds N] [--out DIR]

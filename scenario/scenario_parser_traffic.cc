@@ -94,6 +94,7 @@ void ScenarioReader::home_activity(const YAML::Node& n, Scenario& s) {
   if (!s.first_with_role(HostRole::home)) error(n, "home_activity", "the scenario has no home host");
 }
 
+// Long: one block per event field and action, in the schema's order.
 void ScenarioReader::events(const YAML::Node& n, Scenario& s) {
   if (!n) return;
   if (!n.IsSequence()) {

@@ -5,6 +5,7 @@
 
 namespace tether::scenario {
 
+// Long: one block per host field, in the schema's order.
 void ScenarioReader::hosts(const YAML::Node& n, Scenario& s) {
   if (!n) {
     error(n, "hosts", "missing");

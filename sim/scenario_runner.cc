@@ -43,6 +43,8 @@ Time sim_now() { return Time::zero() + Duration::nanoseconds(ns3::Simulator::Now
 
 }  // namespace
 
+// Long: one run start to end, in the order ns-3 needs (world, traffic,
+// events, sampling, the run, teardown before the simulator goes).
 Result<RunResult> run_scenario(const Scenario& scenario, const RunOptions& options) {
   RunResult result;
   result.out_dir = options.out_dir.empty() ? scenario.outputs.dir : options.out_dir;

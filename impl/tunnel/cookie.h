@@ -23,7 +23,8 @@
 //
 // A cookie reply is unauthenticated as far as the peer's identity goes: it
 // changes nothing but the stored cookie. In particular the device must
-// never update a peer's endpoint from one (the roaming rule in FACTS.md).
+// never update a peer's endpoint from one (the roaming rule: only authenticated initiations, responses and transport
+// packets move an endpoint).
 
 #include <cstdint>
 #include <iosfwd>

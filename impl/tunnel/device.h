@@ -1,5 +1,5 @@
 #pragma once
-// A WireGuard interface, sans-IO (DESIGN.md; the shape of boringtun's
+// A WireGuard interface, sans-IO (docs/ARCHITECTURE.md; the shape of boringtun's
 // Tunn::encapsulate/decapsulate/update_timers, for a whole device): it
 // takes "a UDP datagram arrived", "the TUN device produced an IP packet"
 // and "a deadline passed", each with the time, and returns in an Output the

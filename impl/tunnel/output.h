@@ -1,5 +1,5 @@
 #pragma once
-// What one step of the WireGuard device produces (sans-IO, DESIGN.md): the
+// What one step of the WireGuard device produces (sans-IO, docs/ARCHITECTURE.md): the
 // datagrams to send, the inner packets to hand to the TUN device, the events
 // for the harness and the logs, and Wireshark key-log lines. The caller owns
 // an Output, passes it to Device::handle_*, acts on it and clears it.

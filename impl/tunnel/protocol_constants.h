@@ -1,5 +1,5 @@
 #pragma once
-// The whitepaper's protocol constants (section 6.1; FACTS.md), in one place
+// The whitepaper's protocol constants (section 6.1), in one place
 // so the handshake, sessions and timers cannot disagree about them.
 
 #include <cstdint>

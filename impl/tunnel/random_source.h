@@ -1,7 +1,7 @@
 #pragma once
 // Where the protocol core gets its random bytes: ephemeral keys, cookie
 // secrets and cookie-reply nonces. The core never draws randomness itself
-// (DESIGN.md, sans-IO): the node passes the Host's generator in, the
+// (docs/ARCHITECTURE.md, sans-IO): the node passes the Host's generator in, the
 // simulator a seeded one, tests a scripted one, so a run is reproducible
 // from its seed.
 

@@ -13,7 +13,7 @@
 
 namespace tether::tunnel {
 
-// The whitepaper's REJECT_AFTER_MESSAGES (2^64 - 2^13 - 1), as in FACTS.md
+// The whitepaper's REJECT_AFTER_MESSAGES (2^64 - 2^13 - 1), as in Linux
 // and wireguard-go. A key must not be used for this many messages in either
 // direction, so a counter at or above it is never valid.
 constexpr std::uint64_t kRejectAfterMessages = ~std::uint64_t(0) - (std::uint64_t(1) << 13);

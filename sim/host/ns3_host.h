@@ -1,7 +1,7 @@
 #pragma once
 // tether::Host on an ns-3 node: the simulated world's driver. It only moves
 // bytes and time between the node apps and ns-3; protocol logic lives in
-// the apps and cores (DESIGN.md).
+// the apps and cores (docs/ARCHITECTURE.md).
 //
 // Everything it calls back runs as an ns-3 event in the node's context.
 // Destroy a host, and everything it created, before Simulator::Destroy().

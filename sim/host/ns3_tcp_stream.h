@@ -24,7 +24,7 @@ struct TcpSettings {
   // (1500 - 20 IP - 20 TCP - 12 timestamp option).
   std::uint32_t segment_size = 1448;
   // ns-3's defaults (3 s x 6) give up on an unanswered SYN after ~189 s;
-  // 1 s x 7 matches Linux's ~127 s (FACTS.md), which is what backup-MX
+  // 1 s x 7 matches Linux's ~127 s (tcp_syn_retries 6), which is what backup-MX
   // fallback latency depends on.
   Duration syn_timeout = Duration::seconds(1);
   std::uint32_t syn_retries = 7;

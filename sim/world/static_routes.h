@@ -3,7 +3,8 @@
 // over its Ipv4StaticRouting (found inside list routing, as
 // Ipv4StaticRoutingHelper finds it). ns-3's static routing is what a
 // scenario's nodes use; nothing re-adds a route it loses, so a renumbered
-// uplink keeps its routes only if we carry them over (FACTS.md).
+// uplink keeps its routes only if we carry them over (ns-3 drops a
+// route whose interface goes down and never restores it).
 
 #include <cstdint>
 #include <optional>

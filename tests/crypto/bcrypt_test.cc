@@ -11,7 +11,8 @@ using namespace tether::crypto;
 
 namespace {
 
-// shared/seeds: "mailuser $2b$10$TMCTeP...", the bcrypt hash of "foobar".
+// The seed article's credentials line "mailuser $2b$10$TMCTeP...": the bcrypt
+// hash of "foobar".
 const std::string kSeedHash = "$2b$10$TMCTeP.xVdU8YLGJkyJrTOz6VU0.xWRXFvCp90vGfNGFmvBDLC9P6";
 
 }  // namespace

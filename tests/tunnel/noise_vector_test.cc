@@ -2,8 +2,8 @@
 //
 // The Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s vector below is copied from the
 // public cacophony vector set as shipped in mcginty/snow,
-// tests/vectors/cacophony.txt (the entry with that protocol_name). As
-// FACTS.md notes, it reproduces WireGuard's derivation byte for byte with
+// tests/vectors/cacophony.txt (the entry with that protocol_name). It
+// reproduces WireGuard's derivation byte for byte with
 // the vector's prologue in the place of WireGuard's identifier: the
 // vector's single psk sits at position 2, as WireGuard's does, and WireGuard
 // differs only in its payloads (a timestamp and nothing), which this layer
