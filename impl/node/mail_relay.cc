@@ -457,9 +457,7 @@ Envelope MailRelay::envelope_for(const smtp::MessageToCommit& content, const smt
   e.expire = now + (action && action->ttl ? *action->ttl : config_->queue.ttl);
   e.authenticated = !s.auth_user.empty();
   e.dsn_notify = rcpt.notify;
-  e.dsn_ret = s.ret == smtp::DsnRet::full      ? smtp::DsnReturn::full
-              : s.ret == smtp::DsnRet::headers ? smtp::DsnReturn::headers
-                                               : smtp::DsnReturn::unspecified;
+  e.dsn_ret = s.ret;
   e.dsn_envid = s.envid;
   e.dsn_orcpt = rcpt.orcpt;
   return e;
