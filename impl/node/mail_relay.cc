@@ -240,7 +240,7 @@ Result<std::shared_ptr<const crypto::TlsContext>> MailRelay::server_context(cons
 }
 
 Result<std::shared_ptr<const crypto::TlsContext>> MailRelay::client_context(const smtp::Action& action) {
-  const smtp::RelayDelivery& relay = action.relay;
+  const smtp::RelaySettings& relay = action.relay;
   auto context = crypto::TlsContext::create(crypto::TlsRole::client, host_tls_sources(host_));
   if (!context) return context.error();
   if (!relay.pki.empty()) {
@@ -802,7 +802,7 @@ void MailRelay::start_relay(PendingRelay pending) {
     emit(std::move(e));
     if (!store_) return;
   }
-  RelayDeliveryContext context;
+  OutboundDeliveryContext context;
   context.host = &host_;
   context.config = config_.get();
   context.penalties = &penalties_;
@@ -812,15 +812,15 @@ void MailRelay::start_relay(PendingRelay pending) {
   context.timeouts = options_.client_timeouts;
   context.tls_context = client_tls_[attempt.action->name];
   context.source_cursor = &source_cursor_;
-  auto delivery = std::make_unique<RelayDelivery>(
+  auto delivery = std::make_unique<OutboundDelivery>(
       std::move(context), std::move(attempt),
-      [this](RelayDelivery& d, RelayAttemptOutcome outcome) { on_relay_done(&d, std::move(outcome)); });
-  RelayDelivery* raw = delivery.get();
+      [this](OutboundDelivery& d, RelayAttemptOutcome outcome) { on_relay_done(&d, std::move(outcome)); });
+  OutboundDelivery* raw = delivery.get();
   outbound_.emplace(raw, std::move(delivery));
   raw->start();
 }
 
-void MailRelay::on_relay_done(RelayDelivery* delivery, RelayAttemptOutcome outcome) {
+void MailRelay::on_relay_done(OutboundDelivery* delivery, RelayAttemptOutcome outcome) {
   auto it = outbound_.find(delivery);
   if (it == outbound_.end() || !store_) return;
   const std::string destination = delivery->attempt().destination;

@@ -19,7 +19,7 @@
 //               every envelope back in the Scheduler: nothing accepted is lost;
 //   scheduler   one Timer at Scheduler::next_deadline(); due envelopes go to
 //               local delivery (relay_local_delivery.h, off the loop, a
-//               bounded number at once) or to RelayDelivery (relay_delivery.h, one
+//               bounded number at once) or to OutboundDelivery (outbound_delivery.h, one
 //               transaction per message and destination); outcomes go back to
 //               the Scheduler and, durably, to the envelope files;
 //   reports     failures and delay warnings become DSNs (bounce.h), injected
@@ -56,7 +56,7 @@
 #include "core/time.h"
 #include "crypto/tls.h"
 #include "host/host.h"
-#include "node/relay_delivery.h"
+#include "node/outbound_delivery.h"
 #include "node/relay_listener.h"
 #include "smtp/alias_expansion.h"
 #include "smtp/client_session.h"
@@ -273,7 +273,7 @@ class MailRelay {
   void kick_local_tasks();
   void expand_envelope(const smtp::Envelope& envelope, const std::vector<smtp::AliasTarget>& targets);
   void start_relay(PendingRelay pending);
-  void on_relay_done(RelayDelivery* delivery, RelayAttemptOutcome outcome);
+  void on_relay_done(OutboundDelivery* delivery, RelayAttemptOutcome outcome);
   void inject_reports(std::vector<smtp::EnvelopeId> ids);
   void on_expired(const smtp::SchedulerTask& task);
 
@@ -303,7 +303,7 @@ class MailRelay {
   std::vector<std::unique_ptr<RelayListener>> listeners_;
   bool smtp_paused_ = false;
   std::map<RelayInboundSession*, std::unique_ptr<RelayInboundSession>> inbound_;
-  std::map<RelayDelivery*, std::unique_ptr<RelayDelivery>> outbound_;
+  std::map<OutboundDelivery*, std::unique_ptr<OutboundDelivery>> outbound_;
   std::deque<smtp::EnvelopeId> local_queue_;
   bool local_posted_ = false;
   std::size_t local_in_flight_ = 0;
