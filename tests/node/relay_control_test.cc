@@ -28,14 +28,6 @@ const char kConf[] =
     "action \"out\" relay host smtp://[192.0.2.99]\n"
     "match from any for domain \"example.org\" action \"out\"\n";
 
-ManualHostOptions options_for(const std::string& name, const IpAddress& address) {
-  ManualHostOptions o;
-  o.hostname = name;
-  o.addresses = {address};
-  o.log_threshold = LogLevel::info;
-  return o;
-}
-
 struct ControlWorld {
   ControlWorld() {
     world.set_latency(Duration::milliseconds(5));
@@ -59,8 +51,8 @@ struct ControlWorld {
   }
 
   ManualWorld world;
-  ManualHost client_host{world, options_for("client.example.net", kClient)};
-  ManualHost relay_host{world, options_for("relay.example.org", kRelay)};
+  ManualHost client_host{world, relay_host_options("client.example.net", {kClient})};
+  ManualHost relay_host{world, relay_host_options("relay.example.org", {kRelay})};
   MailRelay relay{relay_host, parse_relay_config(kConf)};
   std::vector<MailRelayEvent> events;
   std::string last_error;

@@ -57,13 +57,7 @@ struct Mta {
   RelayOutcomes outcomes{p.context, reports};
   RelayReports reports{p.context, outcomes};
   RelayMta mta{p.context, outcomes, tls};
-  ManualHost server_host{p.world, [] {
-                           ManualHostOptions o;
-                           o.hostname = "mail.example.org";
-                           o.addresses = {kServer};
-                           o.log_threshold = LogLevel::info;
-                           return o;
-                         }()};
+  ManualHost server_host{p.world, relay_host_options("mail.example.org", {kServer})};
   std::unique_ptr<MailRelay> server;
 };
 

@@ -9,14 +9,6 @@
 namespace tether::testing {
 namespace {
 
-ManualHostOptions host_options(const std::string& hostname, std::vector<IpAddress> addresses) {
-  ManualHostOptions o;
-  o.hostname = hostname;
-  o.addresses = std::move(addresses);
-  o.log_threshold = LogLevel::info;
-  return o;
-}
-
 smtp::LocalIdentity identity_of(const std::string& hostname, const std::vector<IpAddress>& addresses) {
   smtp::LocalIdentity id;
   id.hostname = hostname;
@@ -26,6 +18,14 @@ smtp::LocalIdentity identity_of(const std::string& hostname, const std::vector<I
 
 }  // namespace
 
+ManualHostOptions relay_host_options(const std::string& hostname, std::vector<IpAddress> addresses) {
+  ManualHostOptions o;
+  o.hostname = hostname;
+  o.addresses = std::move(addresses);
+  o.log_threshold = LogLevel::info;
+  return o;
+}
+
 std::shared_ptr<const smtp::Config> parse_relay_config(const std::string& text) {
   auto parsed = smtp::load_config(text, "smtpd.conf");
   BOOST_TEST_REQUIRE(parsed.ok(), (parsed.ok() ? std::string() : parsed.error().message));
@@ -33,7 +33,7 @@ std::shared_ptr<const smtp::Config> parse_relay_config(const std::string& text) 
 }
 
 RelayParts::RelayParts(const std::string& conf, const std::string& hostname, std::vector<IpAddress> addresses)
-    : host(world, host_options(hostname, addresses)),
+    : host(world, relay_host_options(hostname, addresses)),
       config(parse_relay_config(conf)),
       log_root(host.logger().child("relay")),
       router(config, identity_of(hostname, addresses)),

@@ -19,6 +19,8 @@
 namespace tether::testing {
 
 std::shared_ptr<const smtp::Config> parse_relay_config(const std::string& text);
+// A ManualHost named `hostname` at `addresses`, logging from info up.
+ManualHostOptions relay_host_options(const std::string& hostname, std::vector<IpAddress> addresses);
 
 struct RelayParts {
   explicit RelayParts(const std::string& conf, const std::string& hostname = "mail.example.org",
