@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "smtp/config_parser.h"
+#include "smtp/envelope_routing.h"
 
 #include <boost/test/unit_test.hpp>
 
@@ -75,12 +76,11 @@ std::vector<smtp::EnvelopeId> RelayParts::queue_message(const std::string& sende
   std::vector<smtp::Envelope> envelopes;
   for (const std::string& rcpt : rcpts) {
     smtp::Envelope e;
-    e.type = a->type == smtp::Action::Type::relay ? smtp::DeliveryType::mta : smtp::DeliveryType::mda;
+    e.type = smtp::delivery_type_for(*a);
     e.sender = sender;
     e.rcpt = rcpt;
     e.dest = rcpt;
-    e.destination = rcpt.substr(rcpt.find('@') + 1);
-    if (a->type == smtp::Action::Type::relay && !a->relay.hosts.empty()) e.destination = a->relay.hosts.front().host;
+    e.destination = smtp::destination_for(*a, rcpt);
     e.action = action;
     e.hostname = host.hostname();
     e.creation = now;
