@@ -6,31 +6,38 @@
 // seeds: the relay VM (namorar), the home router (carinho), the workstation
 // (mimando), the backup MX (mx2).
 //
+// MailRelay owns the parts and wires them together; each role is its own
+// object and file, after OpenSMTPD's usr.sbin/smtpd/:
+//
 //   listeners   `listen on` lines (relay_listener.h), each accepted
 //               connection a RelayInboundSession: the client's reverse DNS
 //               (PTR, then forward-confirmed; relay_rdns.h), then a
 //               ServerSession with the Router, the listener's credentials,
-//               filters and TLS;
-//               messages committed to the QueueStore (fsynced) before 250;
-//               the commit's file work runs off the loop (Host::run_blocking),
-//               so many sessions' fsyncs overlap and the disk commits them
-//               together;
-//   queue       QueueStore under storage_root()/queue; recovered at start,
-//               every envelope back in the Scheduler: nothing accepted is lost;
+//               filters and TLS (relay_tls.h builds the contexts); messages
+//               committed to the queue before 250 (here: on_accept, commit);
+//   queue       relay_queue.h (queue.c): the QueueStore under
+//               storage_root()/queue, recovered at start, every envelope
+//               back in the Scheduler; commits and removals off the loop
+//               (Host::run_blocking), counted while in flight;
 //   scheduler   one Timer at Scheduler::next_deadline(); due envelopes go to
-//               local delivery (relay_local_delivery.h, off the loop, a
-//               bounded number at once) or to RelayDelivery (relay_delivery.h, one
-//               transaction per message and destination); outcomes go back to
-//               the Scheduler and, durably, to the envelope files;
-//   reports     failures and delay warnings become DSNs (bounce.h), injected
-//               as new mail from <> and routed like local mail; a report that
-//               no rule routes is dropped with OpenSMTPD's log line (the
-//               seeds' relay relies on that);
-//   control     pause/resume smtp (meanwhile every new connection is answered
-//               "421 4.3.2 ... Service paused" and closed, so a sender moves on
-//               to its next MX at once; the sockets stay bound, so resuming
-//               cannot fail), pause/resume mta/mda, schedule, remove, and the
-//               data for show queue and monitor (relay_control.h).
+//               relay_mda.h (mda.c: local delivery off the loop, a bounded
+//               number at once) or relay_mta.h (mta.c: one OutboundDelivery
+//               per message, destination and action); relay_outcomes.h takes
+//               their outcomes back to the Scheduler and, durably, to the
+//               envelope files;
+//   reports     relay_reports.h (bounce.c): failures and delay warnings
+//               become DSNs (smtp/bounce.h), injected as new mail from <>
+//               and routed like local mail; a report that no rule routes is
+//               dropped with OpenSMTPD's log line (the seeds' relay relies
+//               on that); expiry at `queue ttl`;
+//   reload      mail_relay_reload.cc: reconfigure() as a restart inside the
+//               object (as tunnel_reconfigure.cc is for the tunnel);
+//   control     relay_control.cc: pause/resume smtp (meanwhile every new
+//               connection is answered "421 4.3.2 ... Service paused" and
+//               closed, so a sender moves on to its next MX at once; the
+//               sockets stay bound, so resuming cannot fail), pause/resume
+//               mta/mda, schedule, remove, and the data for show queue and
+//               monitor, with the smtpctl-worded commands over them.
 //
 // "The route came back": route_up(destination) makes the deferred mail for
 // it due now and forgets the penalties of its servers. route_up_within(
@@ -56,8 +63,16 @@
 #include "core/time.h"
 #include "crypto/tls.h"
 #include "host/host.h"
-#include "node/relay_delivery.h"
+#include "node/mail_relay_events.h"
+#include "node/mail_relay_options.h"
+#include "node/relay_context.h"
 #include "node/relay_listener.h"
+#include "node/relay_mda.h"
+#include "node/relay_mta.h"
+#include "node/relay_outcomes.h"
+#include "node/relay_queue.h"
+#include "node/relay_reports.h"
+#include "node/relay_tls.h"
 #include "smtp/alias_expansion.h"
 #include "smtp/client_session.h"
 #include "smtp/config.h"
@@ -72,90 +87,6 @@
 namespace tether::node {
 
 class RelayInboundSession;
-
-struct MailRelayOptions {
-  // The queue's directory; relative paths are under the host's storage root.
-  std::filesystem::path queue_dir = "queue";
-  // Prepended to the files the config names (pki cert/key, ca): the same
-  // root the config loader was given (rooted_file_loader). Empty: as written.
-  std::filesystem::path config_root;
-  // Addresses of the names `listen on` may use (see relay_listener.h).
-  InterfaceAddresses interface_addresses;
-  // Domains that are `for local` besides the host name and localhost.
-  std::vector<std::string> local_names;
-  // How long a client's reverse DNS (PTR lookup and forward confirmation
-  // together) may hold up its MAIL (the greeting never waits). Past it the
-  // client has no name, or an unconfirmed one, as after a failed lookup
-  // (relay_rdns.h).
-  Duration rdns_timeout = Duration::seconds(5);
-  // Users for local delivery. Null: StorageUserDatabase (every user's home
-  // is storage_root()/home/<name>), the simulated world's default; tetherd
-  // passes the system's (getpwnam).
-  std::shared_ptr<const smtp::UserDatabase> users;
-  // mbox actions write SPOOL/<user>; empty: storage_root()/mail.
-  std::filesystem::path mbox_spool;
-  // Local deliveries give what they create to the recipient's uid/gid (see
-  // LocalDeliveryContext): tetherd running as root with system users.
-  bool give_files_to_recipient = false;
-  // Give up connecting to a server after this long (TcpConnectOptions);
-  // unset: the stack's own limit.
-  std::optional<Duration> connect_timeout;
-  smtp::ServerTimeouts server_timeouts;
-  smtp::ClientTimeouts client_timeouts;
-  std::size_t max_inbound_sessions = 1000;  // beyond it, new connections get a 421
-  std::size_t max_outbound_sessions = 100;  // relay transactions at once; more wait their turn
-  // Local deliveries running at once, each off the loop (Host::run_blocking):
-  // enough for their fsyncs to share journal commits. mbox deliveries run
-  // one at a time (their fcntl lock does not exclude threads of one process).
-  std::size_t local_deliveries_in_flight = 16;
-  // Off only for benchmarks that measure what durability costs.
-  bool queue_sync = true;
-  Duration close_linger = Duration::seconds(10);
-};
-
-struct MailRelayEvent {
-  enum class Kind {
-    session_opened,     // a client connected (detail: its address)
-    session_closed,
-    message_accepted,   // committed before the 250 (msgid, envelopes)
-    delivery_attempt,   // an envelope leaves for delivery (destination)
-    delivered,          // detail: where (the server, or the maildir file in path)
-    temporary_failure,  // detail: the error; it stays queued
-    permanent_failure,  // detail: the error; a report follows if one may be made
-    report_queued,      // a failure or delay report about an envelope was queued
-    report_injected,    // a DSN was made and queued to the sender (msgid: the DSN)
-    report_dropped,     // a report no rule routes (detail: OpenSMTPD's warn line)
-    expired,            // reached `queue ttl`
-    removed,            // `remove`
-    smtp_paused,
-    smtp_resumed,
-  };
-  Kind kind = Kind::message_accepted;
-  Time time;
-  WallTime wall;
-  smtp::MessageId msgid = 0;
-  smtp::EnvelopeId evpid = 0;
-  std::vector<smtp::EnvelopeId> envelopes;  // message_accepted
-  std::string destination;
-  std::string detail;
-  std::filesystem::path path;  // delivered locally: the file
-};
-const char* to_string(MailRelayEvent::Kind kind);
-
-struct MailRelayCounters {
-  std::uint64_t sessions = 0;
-  std::uint64_t messages_accepted = 0;
-  std::uint64_t envelopes_accepted = 0;
-  std::uint64_t attempts = 0;  // envelopes handed to a delivery
-  std::uint64_t delivered = 0;
-  std::uint64_t temporary_failures = 0;
-  std::uint64_t permanent_failures = 0;
-  std::uint64_t reports_queued = 0;
-  std::uint64_t reports_injected = 0;
-  std::uint64_t reports_dropped = 0;
-  std::uint64_t expired = 0;
-  std::uint64_t removed = 0;
-};
 
 class MailRelay {
  public:
@@ -175,7 +106,7 @@ class MailRelay {
   // Closes listeners and sessions and cancels attempts in flight; queued
   // mail stays in the queue for the next start. Idempotent.
   void stop();
-  bool running() const { return store_ != nullptr; }
+  bool running() const { return queue_.is_open(); }
   // A reloaded smtpd.conf. OpenSMTPD has no reload (a new smtpd.conf takes
   // a restart), so this is a restart inside the object: what is on disk
   // survives (the queue, every accepted message, its retry count and next
@@ -219,7 +150,7 @@ class MailRelay {
 
   // ---- inspection ----
   const smtp::Config& config() const { return *config_; }
-  const smtp::QueueStore* queue() const { return store_.get(); }
+  const smtp::QueueStore* queue() const { return queue_.get(); }
   const smtp::Scheduler& scheduler() const { return scheduler_; }
   // `monitor`'s sample: the scheduler's envelope and delivery counters
   // with the client columns filled in.
@@ -228,25 +159,16 @@ class MailRelay {
   // One entry per open listening socket.
   std::vector<Endpoint> listening_endpoints() const;
   std::size_t inbound_sessions() const { return inbound_.size(); }
-  std::size_t outbound_sessions() const { return outbound_.size(); }
+  std::size_t outbound_sessions() const { return mta_.sessions(); }
   // The addresses last resolved for a destination's servers.
   std::vector<IpAddress> destination_addresses(const std::string& destination) const;
   Time now() const { return host_.now(); }
 
  private:
-  // A relay transaction waiting for a free outbound slot.
-  struct PendingRelay {
-    RelayAttempt attempt;
-  };
-
   // Config-derived state: the router, the scheduler's settings, no TLS contexts yet.
   void adopt(std::shared_ptr<const smtp::Config> config);
   Result<void> restart_with(std::shared_ptr<const smtp::Config> config);
   void on_reload_timer();
-  Result<void> load_tls();
-  Result<std::shared_ptr<const crypto::TlsContext>> server_context(const smtp::Listener& listener);
-  Result<std::shared_ptr<const crypto::TlsContext>> client_context(const smtp::Action& action);
-  std::string rooted(const std::string& path) const;
   Result<void> open_queue();
   Result<void> create_listeners();
   Result<void> open_listeners();
@@ -256,34 +178,11 @@ class MailRelay {
   void commit(smtp::IncomingMessage message, const smtp::MessageToCommit& content,
               std::function<void(Result<smtp::MessageId>)> done);
   void accepted(const smtp::CommitJob& job, WallTime wall, const std::string& remote);
-  smtp::Envelope envelope_for(const smtp::MessageToCommit& content, const smtp::AcceptedRecipient& rcpt,
-                              WallTime now) const;
-  std::string destination_for(const smtp::Action& action, const std::string& rcpt) const;
 
-  // scheduler loop
+  // the scheduler loop: due envelopes to the roles that handle them
   void rearm();
   void on_scheduler_timer();
   void run_due();
-  void run_local_tasks();
-  void start_relays();
-  // False if it must wait for a delivery in flight (an mbox one).
-  bool deliver_local(smtp::EnvelopeId id);
-  struct LocalDeliveryJob;
-  void on_local_delivery_done(const LocalDeliveryJob& job);
-  void kick_local_tasks();
-  void expand_envelope(const smtp::Envelope& envelope, const std::vector<smtp::AliasTarget>& targets);
-  void start_relay(PendingRelay pending);
-  void on_relay_done(RelayDelivery* delivery, RelayAttemptOutcome outcome);
-  void inject_reports(std::vector<smtp::EnvelopeId> ids);
-  void on_expired(const smtp::SchedulerTask& task);
-
-  // outcomes
-  void delivered(smtp::EnvelopeId id, const std::string& detail, const std::filesystem::path& path = {});
-  void temporary_failure(smtp::EnvelopeId id, const std::string& error);
-  void permanent_failure(smtp::EnvelopeId id, const std::string& error);
-  void queue_failure_report(const smtp::Envelope& envelope, const std::string& error, const std::string& status);
-  // Out of the queue's index now, its files off the loop.
-  void forget_envelope(smtp::EnvelopeId id, const char* why);
 
   void emit(MailRelayEvent event);
   MailRelayEvent event(MailRelayEvent::Kind kind, smtp::EnvelopeId id = 0) const;
@@ -294,44 +193,32 @@ class MailRelay {
   Logger log_;
   smtp::Router router_;
   smtp::Scheduler scheduler_;
-  smtp::RoutePenalties penalties_;
-  std::shared_ptr<const smtp::UserDatabase> users_;
-  std::unique_ptr<smtp::QueueStore> store_;
+  MailRelayCounters counters_;
+  std::map<SubscriptionId, EventHandler> subscribers_;
+  SubscriptionId next_subscription_ = 1;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+
+  // The roles (OpenSMTPD's queue, mta, mda, bounce), sharing context_.
+  RelayQueue queue_;
+  RelayTlsContexts tls_;
+  RelayContext context_;
+  RelayOutcomes outcomes_;
+  RelayReports reports_;
+  RelayMta mta_;
+  RelayMda mda_;
+
   std::unique_ptr<Timer> timer_;
-  std::map<std::string, std::shared_ptr<const crypto::TlsContext>> server_tls_;  // by pki name
-  std::map<std::string, std::shared_ptr<const crypto::TlsContext>> client_tls_;  // by action name
   std::vector<std::unique_ptr<RelayListener>> listeners_;
   bool smtp_paused_ = false;
   std::map<RelayInboundSession*, std::unique_ptr<RelayInboundSession>> inbound_;
-  std::map<RelayDelivery*, std::unique_ptr<RelayDelivery>> outbound_;
-  std::deque<smtp::EnvelopeId> local_queue_;
-  bool local_posted_ = false;
-  std::size_t local_in_flight_ = 0;
-  bool mbox_in_flight_ = false;
-  // Commits and removals whose files are being written off the loop: a
-  // reload waits for them too, or the new queue's recovery could miss a
-  // message renamed into queue/ after its scan, or reload an envelope whose
-  // files are being removed (a second delivery).
-  std::size_t queue_writes_in_flight_ = 0;
+  std::uint64_t clt_connect_ = 0;
+  std::uint64_t clt_disconnect_ = 0;
   // A reload waiting for the local deliveries and queue writes in flight.
   std::shared_ptr<const smtp::Config> pending_config_;
   // During a reload: the old config's listeners, whose sockets the new
   // ones take where the endpoint stays (RelayListener::take_socket_of).
   std::vector<std::unique_ptr<RelayListener>> handed_over_;
   std::unique_ptr<Timer> reload_timer_;
-  // Reset when the queue closes (stop, destruction): a job's `done` that
-  // finds it expired leaves its outcome to the next recovery.
-  std::shared_ptr<bool> queue_open_;
-  std::deque<PendingRelay> relay_queue_;
-  std::map<std::string, std::vector<IpAddress>> destination_addresses_;
-  std::map<std::string, std::vector<std::string>> destination_routes_;
-  std::size_t source_cursor_ = 0;
-  std::uint64_t clt_connect_ = 0;
-  std::uint64_t clt_disconnect_ = 0;
-  MailRelayCounters counters_;
-  std::map<SubscriptionId, EventHandler> subscribers_;
-  SubscriptionId next_subscription_ = 1;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace tether::node

@@ -18,6 +18,92 @@ std::optional<smtp::DeliveryType> delivery_kind(const std::string& word) {
 
 }  // namespace
 
+// ---- the relay's control operations ----
+
+Result<void> MailRelay::pause_smtp() {
+  if (!running()) return Error(ErrorCode::closed, "the relay is not running");
+  if (smtp_paused_) return {};
+  smtp_paused_ = true;
+  log_.info("smtp paused: new connections are answered 421");
+  emit(event(MailRelayEvent::Kind::smtp_paused));
+  return {};
+}
+
+Result<void> MailRelay::resume_smtp() {
+  if (!running()) return Error(ErrorCode::closed, "the relay is not running");
+  if (!smtp_paused_) return {};
+  smtp_paused_ = false;
+  log_.info("smtp resumed");
+  emit(event(MailRelayEvent::Kind::smtp_resumed));
+  return {};
+}
+
+void MailRelay::pause_delivery(smtp::DeliveryType type) { scheduler_.pause(type); }
+
+void MailRelay::resume_delivery(smtp::DeliveryType type) {
+  scheduler_.resume(type);
+  rearm();
+}
+
+std::size_t MailRelay::schedule(std::uint64_t id) {
+  const std::size_t n = scheduler_.schedule(id, host_.now());
+  rearm();
+  return n;
+}
+
+std::size_t MailRelay::schedule_all() {
+  const std::size_t n = scheduler_.schedule_all(host_.now());
+  rearm();
+  return n;
+}
+
+std::size_t MailRelay::remove(std::uint64_t id) {
+  if (!running()) return 0;
+  std::size_t known = 0;
+  if (smtp::is_message_id(id))
+    known = queue_.store().envelopes_of(static_cast<smtp::MessageId>(id)).size();
+  else
+    known = queue_.store().find(id) ? 1 : 0;
+  for (smtp::EnvelopeId gone : scheduler_.remove(id)) {
+    queue_.forget(gone, "removed");
+    ++counters_.removed;
+    MailRelayEvent e = event(MailRelayEvent::Kind::removed, gone);
+    emit(std::move(e));
+    if (!running()) break;
+  }
+  rearm();
+  return known;
+}
+
+std::size_t MailRelay::remove_all() {
+  if (!running()) return 0;
+  std::vector<smtp::EnvelopeId> ids;
+  for (const auto& entry : queue_.store().envelopes()) ids.push_back(entry.first);
+  std::size_t n = 0;
+  for (smtp::EnvelopeId id : ids) {
+    if (!running()) break;
+    n += remove(id);
+  }
+  return n;
+}
+
+std::size_t MailRelay::route_up(const std::string& destination) { return mta_.route_up(destination); }
+
+std::size_t MailRelay::route_up_within(const std::vector<IpPrefix>& prefixes) { return mta_.route_up_within(prefixes); }
+
+std::vector<IpAddress> MailRelay::destination_addresses(const std::string& destination) const {
+  return mta_.destination_addresses(destination);
+}
+
+smtp::MonitorDigest MailRelay::monitor_digest() const {
+  smtp::MonitorDigest d = scheduler_.counters();
+  d.clt_connect = clt_connect_;
+  d.clt_disconnect = clt_disconnect_;
+  return d;
+}
+
+// ---- the commands over them ----
+
 const std::vector<std::pair<std::string, std::string>>& relay_commands() {
   static const std::vector<std::pair<std::string, std::string>> commands{
       {"show queue", "every queued envelope, as smtpctl show queue prints it"},

@@ -12,6 +12,10 @@
 //
 // ID is a message id (8 hex digits: all its envelopes) or an envelope id
 // (16). `monitor` is a stream; monitor_sample() makes one line of it.
+//
+// relay_control.cc also holds MailRelay's control operations themselves
+// (pause_smtp ... remove_all, route_up, monitor_digest): the commands and
+// what they do, in one place.
 
 #include <string>
 #include <vector>

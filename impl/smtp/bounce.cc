@@ -299,4 +299,19 @@ std::string injection_failure_log(bool permanent, MessageId msgid, std::string_v
          " envelope" + (envelopes > 1 ? "s" : "") + ": " + status;
 }
 
+std::string report_injected_log(ReportKind kind, MessageId about, std::string_view sender, MessageId dsn) {
+  return std::string(kind == ReportKind::failure ? "failure" : "delay") + " report on message " +
+         format_message_id(about) + " queued to <" + std::string(sender) + "> as " + format_message_id(dsn);
+}
+
+std::string report_injected_note(MessageId about, std::string_view sender) {
+  return "about " + format_message_id(about) + " to <" + std::string(sender) + ">";
+}
+
+std::string failure_report_note(const Envelope& about) {
+  return "failure report about " + format_envelope_id(about.id) + " to <" + about.sender + ">";
+}
+
+std::string delay_warning_note(EnvelopeId about) { return "delay warning about " + format_envelope_id(about); }
+
 }  // namespace tether::smtp

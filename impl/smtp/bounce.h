@@ -101,4 +101,15 @@ Envelope injected_report_envelope(const Envelope& report, WallTime now, Duration
 std::string injection_failure_log(bool permanent, MessageId msgid, std::string_view to, std::size_t envelopes,
                                   std::string_view reply);
 
+// ---- what the relay says about its reports (logs and event details) ----
+
+// "failure report on message 0a1b2c3d queued to <s@example.org> as 4e5f6a7b"
+std::string report_injected_log(ReportKind kind, MessageId about, std::string_view sender, MessageId dsn);
+// "about 0a1b2c3d to <s@example.org>": the injected DSN, by the message it reports on.
+std::string report_injected_note(MessageId about, std::string_view sender);
+// "failure report about <evpid> to <s@example.org>": a failed envelope turned into a report.
+std::string failure_report_note(const Envelope& about);
+// "delay warning about <evpid>": a delay report queued beside the envelope.
+std::string delay_warning_note(EnvelopeId about);
+
 }  // namespace tether::smtp

@@ -184,8 +184,8 @@ ParsedMail parse_mail_command(std::string_view argument, const ParameterSupport&
       else return r.error = Reply{555, "5.5.4", "Unsupported BODY type"}, r;  // BINARYMIME needs CHUNKING
     } else if (iequals(p.keyword, "RET") && support.dsn) {
       if (!p.has_value) return r.error = bad_parameter(p.keyword), r;
-      if (iequals(p.value, "FULL")) m.ret = DsnRet::full;
-      else if (iequals(p.value, "HDRS")) m.ret = DsnRet::headers;
+      if (iequals(p.value, "FULL")) m.ret = DsnReturn::full;
+      else if (iequals(p.value, "HDRS")) m.ret = DsnReturn::headers;
       else return r.error = bad_parameter(p.keyword), r;
     } else if (iequals(p.keyword, "ENVID") && support.dsn) {
       if (!p.has_value || p.value.size() > 100 || !is_valid_xtext(p.value))

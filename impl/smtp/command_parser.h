@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "smtp/address.h"
+#include "smtp/dsn.h"
 #include "smtp/reply.h"
 
 namespace tether::smtp {
@@ -40,13 +41,12 @@ constexpr std::size_t kMaxAuthLine = 12288;
 constexpr unsigned kNotifyNever = 1, kNotifySuccess = 2, kNotifyFailure = 4, kNotifyDelay = 8;
 
 enum class BodyType { unspecified, seven_bit, eight_bit_mime };
-enum class DsnRet { unspecified, full, headers };
 
 struct MailCommand {
   ParsedPath path;  // path.ok false: path.error is the reply
   std::optional<std::uint64_t> size;
   BodyType body = BodyType::unspecified;
-  DsnRet ret = DsnRet::unspecified;
+  DsnReturn ret = DsnReturn::unspecified;
   std::string envid;        // xtext as sent (RFC 3461 4.4)
   std::string auth;         // AUTH=<mailbox> or "<>" (RFC 4954 5), xtext as sent
 };

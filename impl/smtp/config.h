@@ -146,7 +146,10 @@ struct LocalDelivery {
   std::string user;                  // deliver as this user
 };
 
-struct RelayDelivery {
+// An action's `relay` settings (smtpd.conf(5) "action NAME relay ..."): where
+// and how its mail leaves. One outbound attempt with them is
+// node::OutboundDelivery.
+struct RelaySettings {
   // `host URL` or `host <table of URLs>`; unset = deliver by MX lookup.
   std::optional<TableRef> host;
   std::vector<RelayUrl> hosts;       // host's URLs, parsed (from the table when host names one)
@@ -173,7 +176,7 @@ struct Action {
   std::string name;
   Type type = Type::local;
   LocalDelivery local;
-  RelayDelivery relay;
+  RelaySettings relay;
   std::optional<Duration> ttl;       // overrides `queue ttl` for this action
   SourceLocation where;
 };

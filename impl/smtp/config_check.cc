@@ -216,7 +216,7 @@ void Checker::actions() {
       table(a.local.userbase, Use::mapping, what + " userbase");
       continue;
     }
-    RelayDelivery& r = a.relay;
+    RelaySettings& r = a.relay;
     Table* hosts = r.host ? table(*r.host, Use::relay_hosts, what + " host") : nullptr;
     if (hosts && !hosts->in_place) {
       // `host <table>`: give the model the parsed URLs as for `host URL`.

@@ -94,7 +94,7 @@ void Parser::local_action(Action& a, const Token& type) {
 }
 
 void Parser::relay_action(Action& a) {
-  RelayDelivery& r = a.relay;
+  RelaySettings& r = a.relay;
   const char* kExpected =
       "auth, backup, ca, ciphers, domain, filter, helo, helo-src, host, mail-from, pki, protocols, src, srs, tls "
       "or ttl";

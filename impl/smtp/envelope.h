@@ -25,6 +25,7 @@
 
 #include "core/error.h"
 #include "core/time.h"
+#include "smtp/dsn.h"
 
 namespace tether::smtp {
 
@@ -68,8 +69,6 @@ enum DsnNotify : unsigned {
   dsn_notify_failure = 4,
   dsn_notify_delay = 8,
 };
-// RFC 3461 RET: what a report carries back.
-enum class DsnReturn { unspecified, full, headers };
 
 struct Envelope {
   EnvelopeId id = 0;

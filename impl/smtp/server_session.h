@@ -157,7 +157,7 @@ struct SessionEnvelope {
   std::string mail_from;           // "" is the null sender <>
   std::vector<AcceptedRecipient> recipients;
   BodyType body = BodyType::unspecified;
-  DsnRet ret = DsnRet::unspecified;
+  DsnReturn ret = DsnReturn::unspecified;
   std::string envid;               // xtext
   std::optional<std::uint64_t> declared_size;
   std::string helo;

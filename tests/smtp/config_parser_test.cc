@@ -239,7 +239,7 @@ match from mail-from "@example.org" for any action "b"
   BOOST_TEST(c.find_action("vmail")->local.junk);
   BOOST_TEST(c.find_action("lmtp")->local.lmtp_rcpt_to);
   BOOST_TEST(*c.find_action("relays")->ttl == Duration::days(1));
-  const RelayDelivery& relays = c.find_action("relays")->relay;
+  const RelaySettings& relays = c.find_action("relays")->relay;
   BOOST_TEST_REQUIRE(relays.hosts.size() == 2u);  // parsed from <relays>
   BOOST_TEST(relays.hosts[1].to_string() == "smtps://b.example.net:4650");
   BOOST_TEST(c.find_action("smart")->relay.domain.has_value());

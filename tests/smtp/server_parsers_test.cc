@@ -44,7 +44,7 @@ BOOST_AUTO_TEST_CASE(mail_parameters) {
   BOOST_TEST(m.error.code == 0);
   BOOST_TEST(*m.command.size == 1000u);
   BOOST_TEST((m.command.body == BodyType::seven_bit));
-  BOOST_TEST((m.command.ret == DsnRet::full));
+  BOOST_TEST((m.command.ret == DsnReturn::full));
   BOOST_TEST(m.command.auth == "<>");
   BOOST_TEST(m.command.envid == "abc");
   BOOST_TEST(parse_mail_command("FROM:<a@b.example> SIZE=1001", s).error.line() ==

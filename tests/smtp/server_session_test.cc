@@ -184,7 +184,7 @@ BOOST_AUTO_TEST_CASE(dsn_parameters_reach_the_envelope) {
   h.send("x\r\n.\r\n");
   BOOST_REQUIRE(h.committed.size() == 1u);
   const SessionEnvelope& e = h.committed[0].envelope;
-  BOOST_TEST((e.ret == DsnRet::headers));
+  BOOST_TEST((e.ret == DsnReturn::headers));
   BOOST_TEST(e.envid == "QQ+2B314");
   BOOST_TEST(e.recipients[0].notify == (kNotifySuccess | kNotifyFailure));
   BOOST_TEST(e.recipients[0].orcpt == "rfc822;test+2Bx@example.com");

@@ -1,4 +1,4 @@
-#include "node/relay_delivery.h"
+#include "node/outbound_delivery.h"
 
 #include <algorithm>
 #include <cctype>
@@ -44,28 +44,28 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-RelayDelivery::RelayDelivery(RelayDeliveryContext context, RelayAttempt attempt, Done done)
+OutboundDelivery::OutboundDelivery(OutboundDeliveryContext context, RelayAttempt attempt, Done done)
     : context_(std::move(context)), attempt_(std::move(attempt)), done_(std::move(done)) {
   for (const smtp::ClientRecipient& r : attempt_.transaction.recipients)
     outcome_.results.push_back(smtp::RecipientResult{r.address, DeliveryStatus::pending, {}});
 }
 
-RelayDelivery::~RelayDelivery() {
+OutboundDelivery::~OutboundDelivery() {
   alive_.reset();
   lookup_.reset();
   stream_.reset();
   timer_.reset();
 }
 
-void RelayDelivery::start() {
+void OutboundDelivery::start() {
   timer_ = context_.host->create_timer([this] { on_timer(); });
   plan_hops();
 }
 
 // ---- where to ----
 
-void RelayDelivery::plan_hops() {
-  const smtp::RelayDelivery& relay = attempt_.action->relay;
+void OutboundDelivery::plan_hops() {
+  const smtp::RelaySettings& relay = attempt_.action->relay;
   const bool requires_tls = relay.tls_required;
   auto add_url = [&](const smtp::RelayUrl& url) {
     if (url.lmtp) {
@@ -105,9 +105,9 @@ void RelayDelivery::plan_hops() {
                                       [this](Result<DnsAnswer> answer) { on_mx(std::move(answer)); });
 }
 
-void RelayDelivery::on_mx(Result<DnsAnswer> answer) {
+void OutboundDelivery::on_mx(Result<DnsAnswer> answer) {
   std::unique_ptr<DnsLookup> finished = std::move(lookup_);
-  const smtp::RelayDelivery& relay = attempt_.action->relay;
+  const smtp::RelaySettings& relay = attempt_.action->relay;
   bool no_records = false;
   std::vector<MxRecord> records;
   if (answer) {
@@ -141,7 +141,7 @@ void RelayDelivery::on_mx(Result<DnsAnswer> answer) {
   resolve_next_hop();
 }
 
-void RelayDelivery::resolve_next_hop() {
+void OutboundDelivery::resolve_next_hop() {
   while (resolving_ < hops_.size()) {
     Hop& hop = hops_[resolving_];
     if (!hop.literal) {
@@ -163,7 +163,7 @@ void RelayDelivery::resolve_next_hop() {
   try_next_target();
 }
 
-void RelayDelivery::on_hop_address(DnsRecordType type, Result<DnsAnswer> answer) {
+void OutboundDelivery::on_hop_address(DnsRecordType type, Result<DnsAnswer> answer) {
   std::unique_ptr<DnsLookup> finished = std::move(lookup_);
   Hop& hop = hops_[resolving_];
   if (answer) {
@@ -185,7 +185,7 @@ void RelayDelivery::on_hop_address(DnsRecordType type, Result<DnsAnswer> answer)
   resolve_next_hop();
 }
 
-void RelayDelivery::order_targets() {
+void OutboundDelivery::order_targets() {
   const Time now = context_.host->now();
   for (std::size_t h = 0; h < hops_.size(); ++h) {
     for (const IpAddress& a : hops_[h].addresses) {
@@ -210,7 +210,7 @@ void RelayDelivery::order_targets() {
 
 // ---- one server ----
 
-void RelayDelivery::try_next_target() {
+void OutboundDelivery::try_next_target() {
   if (next_target_ >= targets_.size()) {
     finish();
     return;
@@ -221,7 +221,7 @@ void RelayDelivery::try_next_target() {
   connect(hops_[current_->hop].tls);
 }
 
-std::optional<smtp::ClientCredentials> RelayDelivery::credentials_for(const Hop& hop, std::string& error) const {
+std::optional<smtp::ClientCredentials> OutboundDelivery::credentials_for(const Hop& hop, std::string& error) const {
   if (hop.auth_label.empty()) return std::nullopt;
   const auto& auth = attempt_.action->relay.auth;
   const smtp::Table* table = auth ? context_.config->find_table(*auth) : nullptr;
@@ -238,7 +238,7 @@ std::optional<smtp::ClientCredentials> RelayDelivery::credentials_for(const Hop&
   return smtp::ClientCredentials{parsed->user, parsed->password};
 }
 
-std::optional<IpAddress> RelayDelivery::source_for(const IpAddress& remote) {
+std::optional<IpAddress> OutboundDelivery::source_for(const IpAddress& remote) {
   const auto& src = attempt_.action->relay.src;
   const smtp::Table* table = src ? context_.config->find_table(*src) : nullptr;
   if (!table) return std::nullopt;
@@ -252,8 +252,8 @@ std::optional<IpAddress> RelayDelivery::source_for(const IpAddress& remote) {
   return candidates[pick % candidates.size()];
 }
 
-std::string RelayDelivery::helo_for(const std::optional<IpAddress>& source) const {
-  const smtp::RelayDelivery& relay = attempt_.action->relay;
+std::string OutboundDelivery::helo_for(const std::optional<IpAddress>& source) const {
+  const smtp::RelaySettings& relay = attempt_.action->relay;
   if (!relay.helo.empty()) return relay.helo;
   if (relay.helo_src && source) {
     if (const smtp::Table* table = context_.config->find_table(*relay.helo_src))
@@ -263,7 +263,7 @@ std::string RelayDelivery::helo_for(const std::optional<IpAddress>& source) cons
   return context_.hostname;
 }
 
-void RelayDelivery::connect(ClientTls tls) {
+void OutboundDelivery::connect(ClientTls tls) {
   const Hop& hop = hops_[current_->hop];
   const Time now = context_.host->now();
   std::string credential_error;
@@ -308,7 +308,7 @@ void RelayDelivery::connect(ClientTls tls) {
   timer_->arm_at(session_->next_deadline());
 }
 
-void RelayDelivery::on_connected(Result<void> result) {
+void OutboundDelivery::on_connected(Result<void> result) {
   if (!result) {
     server_failed("cannot connect: " + result.error().message);
     return;
@@ -317,26 +317,26 @@ void RelayDelivery::on_connected(Result<void> result) {
   pump();
 }
 
-void RelayDelivery::on_data(ByteView data) {
+void OutboundDelivery::on_data(ByteView data) {
   if (!session_) return;
   session_->receive(data, context_.host->now());
   pump();
 }
 
-void RelayDelivery::on_closed(const Error& reason) {
+void OutboundDelivery::on_closed(const Error& reason) {
   if (!session_) return;
   session_->on_connection_lost(reason, context_.host->now());
   pump();
 }
 
-void RelayDelivery::on_timer() {
+void OutboundDelivery::on_timer() {
   if (!session_) return;
   const Time now = context_.host->now();
   if (session_->next_deadline() <= now) session_->on_timer(now);
   pump();
 }
 
-void RelayDelivery::pump() {
+void OutboundDelivery::pump() {
   if (!session_ || finished_) return;
   const Time now = context_.host->now();
   if (connected_ && stream_) {
@@ -357,7 +357,7 @@ void RelayDelivery::pump() {
     timer_->arm_at(deadline);
 }
 
-void RelayDelivery::session_over() {
+void OutboundDelivery::session_over() {
   smtp::ClientSession& s = *session_;
   const Hop& hop = hops_[current_->hop];
   outcome_.route = hop.name + " [" + current_->route + "]";
@@ -389,7 +389,7 @@ void RelayDelivery::session_over() {
   server_failed(error, true);
 }
 
-void RelayDelivery::server_failed(const std::string& why, bool from_session) {
+void OutboundDelivery::server_failed(const std::string& why, bool from_session) {
   const Hop& hop = hops_[current_->hop];
   const std::string name = hop.name + " [" + current_->route + "]";
   const Duration penalty = context_.penalties->on_failure(current_->route, context_.host->now());
@@ -408,7 +408,7 @@ void RelayDelivery::server_failed(const std::string& why, bool from_session) {
   try_next_target();
 }
 
-void RelayDelivery::fail_all(DeliveryStatus status, const std::string& why) {
+void OutboundDelivery::fail_all(DeliveryStatus status, const std::string& why) {
   for (smtp::RecipientResult& r : outcome_.results) {
     if (r.status == DeliveryStatus::delivered) continue;
     r.status = status;
@@ -416,7 +416,7 @@ void RelayDelivery::fail_all(DeliveryStatus status, const std::string& why) {
   }
 }
 
-void RelayDelivery::finish() {
+void OutboundDelivery::finish() {
   if (finished_) return;
   finished_ = true;
   for (smtp::RecipientResult& r : outcome_.results)

@@ -63,7 +63,7 @@ struct RelayAttemptOutcome {
 };
 
 // What every attempt shares; owned by the relay.
-struct RelayDeliveryContext {
+struct OutboundDeliveryContext {
   Host* host = nullptr;
   const smtp::Config* config = nullptr;
   smtp::RoutePenalties* penalties = nullptr;
@@ -77,16 +77,16 @@ struct RelayDeliveryContext {
   std::size_t* source_cursor = nullptr;
 };
 
-class RelayDelivery {
+class OutboundDelivery {
  public:
   // Called from the loop; the owner may destroy the delivery inside it.
-  using Done = std::function<void(RelayDelivery& delivery, RelayAttemptOutcome outcome)>;
+  using Done = std::function<void(OutboundDelivery& delivery, RelayAttemptOutcome outcome)>;
 
-  RelayDelivery(RelayDeliveryContext context, RelayAttempt attempt, Done done);
+  OutboundDelivery(OutboundDeliveryContext context, RelayAttempt attempt, Done done);
   // Cancels: no callback runs afterwards.
-  ~RelayDelivery();
-  RelayDelivery(const RelayDelivery&) = delete;
-  RelayDelivery& operator=(const RelayDelivery&) = delete;
+  ~OutboundDelivery();
+  OutboundDelivery(const OutboundDelivery&) = delete;
+  OutboundDelivery& operator=(const OutboundDelivery&) = delete;
 
   void start();
   const RelayAttempt& attempt() const { return attempt_; }
@@ -127,7 +127,7 @@ class RelayDelivery {
   std::optional<IpAddress> source_for(const IpAddress& remote);
   std::string helo_for(const std::optional<IpAddress>& source) const;
 
-  RelayDeliveryContext context_;
+  OutboundDeliveryContext context_;
   RelayAttempt attempt_;
   Done done_;
   RelayAttemptOutcome outcome_;

@@ -1,0 +1,134 @@
+// RelayMta (mta.c): due envelopes gathered into one transaction per
+// message, destination and action, run in a bounded number of outbound
+// sessions; outcomes back through RelayOutcomes; what deliveries learned
+// about a destination's addresses kept for "the route came back".
+
+#include <boost/test/unit_test.hpp>
+
+#include <memory>
+
+#include "node/mail_relay.h"
+#include "node/relay_mta.h"
+#include "node/relay_outcomes.h"
+#include "node/relay_parts.h"
+#include "node/relay_reports.h"
+#include "node/relay_tls.h"
+
+using namespace tether;
+using namespace tether::node;
+using namespace tether::testing;
+using Kind = MailRelayEvent::Kind;
+
+namespace {
+
+const IpAddress kSender = *IpAddress::parse("192.0.2.1");
+const IpAddress kServer = *IpAddress::parse("192.0.2.10");
+
+const char kSenderConf[] =
+    "queue retry constant 10m\n"
+    "action \"local_mail\" maildir\n"
+    "action \"out\" relay host smtp://[192.0.2.10]\n"
+    "match from any for domain \"example.org\" action \"out\"\n";
+
+const char kServerConf[] =
+    "listen on 192.0.2.10 hostname mail.example.org no-dsn\n"
+    "action \"local_mail\" maildir\n"
+    "match from any for domain \"example.org\" action \"local_mail\"\n";
+
+struct Mta {
+  Mta() : p(kSenderConf, "mail.websteading.net", {kSender}) { BOOST_TEST_REQUIRE(tls.load(*p.config).ok()); }
+
+  // The server at kServer: a MailRelay that delivers example.org locally.
+  void start_server() {
+    server = std::make_unique<MailRelay>(server_host, parse_relay_config(kServerConf));
+    BOOST_TEST_REQUIRE(server->start().ok());
+  }
+  // Hands the mta what the scheduler makes due now.
+  void dispatch_due() {
+    for (const smtp::SchedulerTask& t : p.scheduler.due(p.host.now())) {
+      BOOST_TEST_REQUIRE((t.kind == smtp::SchedulerTask::Kind::relay));
+      mta.add_due(t.id);
+    }
+    mta.dispatch_batch();
+  }
+
+  RelayParts p;
+  RelayTlsContexts tls{p.host, {}};
+  RelayOutcomes outcomes{p.context, reports};
+  RelayReports reports{p.context, outcomes};
+  RelayMta mta{p.context, outcomes, tls};
+  ManualHost server_host{p.world, relay_host_options("mail.example.org", {kServer})};
+  std::unique_ptr<MailRelay> server;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(relay_mta)
+
+BOOST_AUTO_TEST_CASE(one_transaction_per_message_and_destination_in_bounded_sessions) {
+  Mta m;
+  m.start_server();
+  m.p.options.max_outbound_sessions = 1;
+  m.p.queue_message("alice@example.net", {"bob@example.org", "carol@example.org"}, "out");
+  m.p.queue_message("alice@example.net", {"dave@example.org"}, "out");
+  m.dispatch_due();
+  // Two transactions (one per message), the second waiting for the slot.
+  BOOST_TEST(m.mta.sessions() == 1u);
+  BOOST_TEST(m.mta.waiting() == 1u);
+  const std::size_t first = m.p.count(Kind::delivery_attempt);
+  BOOST_TEST((first == 1u || first == 2u), first);
+  BOOST_TEST_REQUIRE(m.p.world.run_until([&] { return m.p.count(Kind::delivered) == 3u; }, Duration::seconds(30)),
+                     m.p.log());
+  BOOST_TEST(m.mta.sessions() == 0u);
+  BOOST_TEST(m.mta.waiting() == 0u);
+  BOOST_TEST(m.p.counters.attempts == 3u);
+  BOOST_TEST(m.server->counters().messages_accepted == 2u);
+  const MailRelayEvent* delivered = m.p.last(Kind::delivered);
+  BOOST_TEST(delivered->detail.find("192.0.2.10") != std::string::npos, delivered->detail);
+  const std::vector<IpAddress> addresses = m.mta.destination_addresses(delivered->destination);
+  BOOST_TEST_REQUIRE(addresses.size() == 1u);
+  BOOST_TEST((addresses.front() == kServer));
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_connection_defers_and_the_route_coming_back_makes_it_due) {
+  Mta m;  // nothing listens at kServer
+  const smtp::EnvelopeId id = m.p.queue_message("alice@example.net", {"bob@example.org"}, "out").front();
+  m.dispatch_due();
+  BOOST_TEST_REQUIRE(m.p.world.run_until([&] { return m.p.count(Kind::temporary_failure) == 1u; }, Duration::seconds(30)),
+                     m.p.log());
+  BOOST_TEST(m.mta.sessions() == 0u);
+  BOOST_TEST((m.p.scheduler.next_deadline() > m.p.host.now()));
+  BOOST_TEST(m.mta.route_up_within({*IpPrefix::parse("198.51.100.0/24")}) == 0u);
+  BOOST_TEST(m.mta.route_up_within({*IpPrefix::parse("192.0.2.0/24")}) == 1u);
+  BOOST_TEST((m.p.scheduler.next_deadline() <= m.p.host.now()));
+  const std::vector<smtp::SchedulerTask> due = m.p.scheduler.due(m.p.host.now());
+  BOOST_TEST_REQUIRE(due.size() == 1u);
+  BOOST_TEST(due.front().id == id);
+}
+
+BOOST_AUTO_TEST_CASE(an_envelope_whose_action_does_not_relay_is_deferred) {
+  Mta m;
+  const smtp::EnvelopeId id = m.p.queue_message("alice@example.net", {"bob@example.org"}, "local_mail").front();
+  BOOST_TEST_REQUIRE(m.p.scheduler.due(m.p.host.now()).size() == 1u);
+  m.mta.add_due(id);
+  m.mta.dispatch_batch();
+  BOOST_TEST(m.mta.sessions() == 0u);
+  const MailRelayEvent* deferred = m.p.last(Kind::temporary_failure);
+  BOOST_TEST_REQUIRE(deferred != nullptr);
+  BOOST_TEST(deferred->detail == "451 4.3.0 action 'local_mail' is not a relay action in the configuration");
+}
+
+BOOST_AUTO_TEST_CASE(cancelled_transactions_report_nothing) {
+  Mta m;
+  m.start_server();
+  m.p.queue_message("alice@example.net", {"bob@example.org"}, "out");
+  m.dispatch_due();
+  BOOST_TEST(m.mta.sessions() == 1u);
+  m.mta.cancel_all();
+  BOOST_TEST(m.mta.sessions() == 0u);
+  m.p.run(Duration::seconds(30));
+  BOOST_TEST(m.p.count(Kind::delivered) == 0u);
+  BOOST_TEST(m.p.count(Kind::temporary_failure) == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
