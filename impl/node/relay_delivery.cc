@@ -1,8 +1,8 @@
 #include "node/relay_delivery.h"
 
 #include <algorithm>
-#include <cctype>
 
+#include "core/ascii.h"
 #include "node/relay_mx.h"
 #include "smtp/relay_url.h"
 #include "smtp/table.h"
@@ -35,11 +35,6 @@ std::optional<IpAddress> address_literal(const std::string& host) {
   auto parsed = IpAddress::parse(inside);
   if (!parsed) return std::nullopt;
   return *parsed;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 }  // namespace
@@ -75,7 +70,7 @@ void RelayDelivery::plan_hops() {
     }
     Hop hop;
     hop.literal = address_literal(url.host);
-    hop.name = hop.literal ? hop.literal->to_string() : lower(url.host);
+    hop.name = hop.literal ? hop.literal->to_string() : ascii_lower(url.host);
     hop.port = url.port;
     hop.tls = tls_for_url(url.tls, requires_tls);
     hop.auth_label = url.auth_label;
@@ -134,7 +129,7 @@ void RelayDelivery::on_mx(Result<DnsAnswer> answer) {
   }
   for (const MxHop& mx : selection.hops) {
     Hop hop;
-    hop.name = lower(mx.name);
+    hop.name = ascii_lower(mx.name);
     hop.tls = relay.tls_required ? ClientTls::required_starttls : ClientTls::opportunistic;
     hops_.push_back(std::move(hop));
   }

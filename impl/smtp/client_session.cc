@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/ascii.h"
+
 namespace tether::smtp {
 
 namespace {
@@ -32,12 +34,6 @@ std::string base64(std::string_view in) {
     out += rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
     out += '=';
   }
-  return out;
-}
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = char(std::toupper(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -439,7 +435,7 @@ void ClientSession::on_ehlo_reply(const ServerReply& reply, Time now) {
   extensions_ = ServerExtensions{};
   extensions_.esmtp = true;
   for (std::size_t i = 1; i < reply.lines.size(); ++i) {
-    std::string line = upper(reply.lines[i]);
+    std::string line = ascii_upper(reply.lines[i]);
     std::string keyword = line.substr(0, line.find_first_of(" ="));
     std::string params = keyword.size() < line.size() ? line.substr(keyword.size() + 1) : std::string();
     if (keyword == "STARTTLS") {
