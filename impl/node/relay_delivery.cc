@@ -53,7 +53,7 @@ RelayDelivery::~RelayDelivery() {
 }
 
 void RelayDelivery::start() {
-  timer_ = context_.host->create_timer([this] { on_timer(); });
+  timer_ = std::make_unique<DeadlineTimer>(*context_.host, [this] { on_timer(); });
   plan_hops();
 }
 
@@ -345,11 +345,7 @@ void RelayDelivery::pump() {
     session_over();
     return;
   }
-  const Time deadline = session_->next_deadline();
-  if (deadline.is_never())
-    timer_->cancel();
-  else
-    timer_->arm_at(deadline);
+  timer_->arm_at(session_->next_deadline());
 }
 
 void RelayDelivery::session_over() {

@@ -82,8 +82,7 @@ Result<void> TunnelEndpoint::start_steps() {
   if (auto r = open_interface(); !r) return r;
   if (auto r = add_peers(); !r) return r;
 
-  timer_ = host_.create_timer([this] { on_timer(); });
-  timer_deadline_ = Time::never();
+  timer_ = std::make_unique<DeadlineTimer>(host_, [this] { on_timer(); });
   udp4_->set_receive_handler([this](const Endpoint& from, ByteView payload) { on_datagram(from, payload); });
   if (udp6_)
     udp6_->set_receive_handler([this](const Endpoint& from, ByteView payload) { on_datagram(from, payload); });
@@ -242,7 +241,6 @@ void TunnelEndpoint::on_tun_packet(ByteView packet) {
 }
 
 void TunnelEndpoint::on_timer() {
-  timer_deadline_ = Time::never();  // it fired: no longer armed
   if (!device_) return;
   const Time now = host_.now();
   if (device_->next_deadline() <= now) {
@@ -328,15 +326,7 @@ void TunnelEndpoint::rearm() {
   if (!device_ || !timer_) return;
   Time deadline = device_->next_deadline();
   for (const auto& peer : peers_) deadline = std::min(deadline, peer->retry_at);
-  // Most packets leave the deadline where it was (the keepalive and rekey
-  // timers only move when they are not already pending); re-arming anyway
-  // would cost a timer syscall per packet in tetherd.
-  if (deadline == timer_deadline_) return;
-  timer_deadline_ = deadline;
-  if (deadline.is_never())
-    timer_->cancel();
-  else
-    timer_->arm_at(deadline);
+  timer_->arm_at(deadline);
 }
 
 // --- DNS ---

@@ -36,6 +36,7 @@
 #include "core/endpoint.h"
 #include "core/error.h"
 #include "core/time.h"
+#include "host/deadline_timer.h"
 #include "host/host.h"
 #include "tunnel/device.h"
 #include "tunnel/load_detector.h"
@@ -179,10 +180,7 @@ class TunnelEndpoint {
   std::unique_ptr<UdpSocket> udp4_;
   std::unique_ptr<UdpSocket> udp6_;
   std::unique_ptr<TunnelDevice> tun_;
-  std::unique_ptr<Timer> timer_;
-  // What timer_ is armed for; never when it is not armed (cancelled, or it
-  // fired), so rearm() can skip the Host call when nothing changed.
-  Time timer_deadline_ = Time::never();
+  std::unique_ptr<DeadlineTimer> timer_;
   std::vector<std::unique_ptr<PeerState>> peers_;
   int key_log_fd_ = -1;
   std::map<SubscriptionId, EventHandler> subscribers_;
