@@ -49,10 +49,7 @@ TunnelEndpoint::TunnelEndpoint(Host& host, tunnel::TunnelConfig config, TunnelEn
       log_(host.logger().child("tunnel." + options_.interface_name)),
       random_(std::make_unique<HostRandom>(host)) {}
 
-TunnelEndpoint::~TunnelEndpoint() {
-  alive_.reset();
-  stop();
-}
+TunnelEndpoint::~TunnelEndpoint() { stop(); }
 
 Result<void> TunnelEndpoint::start() {
   if (running()) return {};
@@ -211,12 +208,10 @@ void TunnelEndpoint::stop() {
 }
 
 TunnelEndpoint::SubscriptionId TunnelEndpoint::subscribe(EventHandler handler) {
-  const SubscriptionId id = next_subscription_++;
-  subscribers_.emplace(id, std::move(handler));
-  return id;
+  return subscribers_.subscribe(std::move(handler));
 }
 
-void TunnelEndpoint::unsubscribe(SubscriptionId id) { subscribers_.erase(id); }
+void TunnelEndpoint::unsubscribe(SubscriptionId id) { subscribers_.unsubscribe(id); }
 
 std::optional<Endpoint> TunnelEndpoint::local_endpoint(IpAddress::Family family) const {
   const auto& socket = family == IpAddress::Family::v4 ? udp4_ : udp6_;
@@ -278,19 +273,8 @@ bool TunnelEndpoint::act(tunnel::Output& out) {
   rearm();
 
   // Subscribers last: they may stop or destroy the endpoint.
-  if (subscribers_.empty() || out.events.empty()) return true;
-  std::weak_ptr<bool> alive = alive_;
-  for (const tunnel::Event& event : out.events) {
-    std::vector<SubscriptionId> ids;
-    for (const auto& entry : subscribers_) ids.push_back(entry.first);
-    for (SubscriptionId id : ids) {
-      auto it = subscribers_.find(id);
-      if (it == subscribers_.end()) continue;
-      EventHandler handler = it->second;  // may unsubscribe itself
-      handler(event);
-      if (alive.expired() || !device_) return false;
-    }
-  }
+  for (const tunnel::Event& event : out.events)
+    if (!subscribers_.emit(event, [this] { return device_ != nullptr; })) return false;
   return true;
 }
 

@@ -27,7 +27,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +34,7 @@
 
 #include "core/endpoint.h"
 #include "core/error.h"
+#include "core/subscribers.h"
 #include "core/time.h"
 #include "host/deadline_timer.h"
 #include "host/host.h"
@@ -90,8 +90,8 @@ struct TunnelStatus {
 
 class TunnelEndpoint {
  public:
-  using EventHandler = std::function<void(const tunnel::Event&)>;
-  using SubscriptionId = std::uint64_t;
+  using EventHandler = Subscribers<tunnel::Event>::Handler;
+  using SubscriptionId = Subscribers<tunnel::Event>::Id;
 
   // Nothing happens until start(). `host` must outlive the endpoint.
   TunnelEndpoint(Host& host, tunnel::TunnelConfig config, TunnelEndpointOptions options = {});
@@ -183,11 +183,7 @@ class TunnelEndpoint {
   std::unique_ptr<DeadlineTimer> timer_;
   std::vector<std::unique_ptr<PeerState>> peers_;
   int key_log_fd_ = -1;
-  std::map<SubscriptionId, EventHandler> subscribers_;
-  SubscriptionId next_subscription_ = 1;
-  // Gone when the endpoint is destroyed: code that calls out (subscribers)
-  // checks it before touching members again.
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Subscribers<tunnel::Event> subscribers_;
   // The last send failure, logged once as a warning rather than per packet.
   std::string last_send_error_;
 };
