@@ -13,7 +13,9 @@ namespace {
 // does; a subcommand's synopsis names its command in full ("tetherctl show").
 class SynopsisFormatter : public CLI::Formatter {
  public:
-  explicit SynopsisFormatter(std::vector<std::string> lines) : lines_(std::move(lines)) { label("Usage", "usage"); }
+  explicit SynopsisFormatter(std::vector<std::string> lines) : lines_(std::move(lines)) {
+    label("Usage", "usage");
+  }
 
   std::string make_usage(const CLI::App* app, std::string name) const override {
     std::string out;
@@ -25,7 +27,8 @@ class SynopsisFormatter : public CLI::Formatter {
         name = parent->get_name() + " " + name;
       out = CLI::Formatter::make_usage(app, name);
       // A prefix command passes the words after it on as they are.
-      if (app->get_prefix_command() && !out.empty() && out.back() == '\n') out.insert(out.size() - 1, " [WORDS...]");
+      if (app->get_prefix_command() && !out.empty() && out.back() == '\n')
+        out.insert(out.size() - 1, " [WORDS...]");
     }
     if (!app->get_description().empty()) out += "\n" + app->get_description() + "\n";
     return out;

@@ -5,7 +5,8 @@
 namespace tether::cli {
 
 void add_scenario_run_options(CLI::App& app, ScenarioRunArguments& arguments) {
-  app.add_option("SCENARIO.yaml", arguments.scenario_file, "the scenario to run (schema: scenarios/README.md)")
+  app.add_option("SCENARIO.yaml", arguments.scenario_file,
+                 "the scenario to run (schema: scenarios/README.md)")
       ->required()
       ->type_name("");
   // Each override is applied when it is read, so --seed and --set keep

@@ -13,12 +13,12 @@ class App;
 namespace tether::cli {
 
 struct ScenarioRunArguments {
-  std::string scenario_file;           // SCENARIO.yaml (required)
+  std::string scenario_file;  // SCENARIO.yaml (required)
   // --seed N and each --set path.to.key=value, in command-line order (a
   // later one wins): --seed N is the override "seed=N".
   std::vector<std::string> overrides;
-  std::string out_dir;                 // --out DIR; empty: the scenario's outputs.dir
-  bool pcap = false;                   // --pcap
+  std::string out_dir;  // --out DIR; empty: the scenario's outputs.dir
+  bool pcap = false;    // --pcap
 };
 
 // Adds SCENARIO.yaml, --seed, --out, --set and --pcap to `app`, filling

@@ -44,8 +44,9 @@ constexpr CommandHelp kKeyCommands[] = {
 // The commands tetherd answers, for --help; each is sent with its words as
 // typed. A command not listed here (one a node app registered) is sent too.
 constexpr CommandHelp kControlCommands[] = {
-    {"show", "show tunnel: the tunnel's interface and peers, as wg show prints them; "
-             "show queue: the relay's queue, as smtpctl show queue"},
+    {"show",
+     "show tunnel: the tunnel's interface and peers, as wg show prints them; "
+     "show queue: the relay's queue, as smtpctl show queue"},
     {"monitor", "the relay's activity once a second, as smtpctl monitor"},
     {"pause", "pause smtp|mta|mda: turn new connections away (421), or hold relaying or local delivery"},
     {"resume", "resume smtp|mta|mda"},
@@ -128,14 +129,16 @@ int main(int argc, char** argv) {
   CLI::App app("Keys for the tunnel config, and a client for tetherd's control socket.", "tetherctl");
   tether::cli::set_synopsis(app, {"tetherctl [--control PATH] COMMAND [WORDS...]"});
   std::string control = kDefaultControl;
-  app.add_option("--control", control, std::string("tetherd's control socket (default ") + kDefaultControl + ")")
+  app.add_option("--control", control,
+                 std::string("tetherd's control socket (default ") + kDefaultControl + ")")
       ->type_name("PATH");
   // Whatever follows the command is its words, as typed (a password may
   // start with '-'); a first word that is no command here goes to tetherd.
   app.prefix_command();
   app.require_subcommand(0, 1);
 
-  for (const CommandHelp& command : kKeyCommands) app.add_subcommand(command.name, command.help)->prefix_command(false);
+  for (const CommandHelp& command : kKeyCommands)
+    app.add_subcommand(command.name, command.help)->prefix_command(false);
   app.add_subcommand("encrypt", "print a bcrypt hash for a credentials table (stdin if no PASSWORD)")
       ->prefix_command();
   for (const CommandHelp& command : kControlCommands)
@@ -155,6 +158,7 @@ int main(int argc, char** argv) {
   }
   const std::vector<std::string> words = app.remaining();
   if (words.empty()) return tether::cli::usage_error(app, "a command is needed", kUsageExit);
-  if (words[0].rfind("-", 0) == 0) return tether::cli::usage_error(app, "unknown option '" + words[0] + "'", kUsageExit);
+  if (words[0].rfind("-", 0) == 0)
+    return tether::cli::usage_error(app, "unknown option '" + words[0] + "'", kUsageExit);
   return send_request(control, words);
 }

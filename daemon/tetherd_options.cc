@@ -25,7 +25,8 @@ void describe_options(CLI::App& app, DaemonOptions& options, RawOptions& raw) {
       "tetherd --tunnel FILE.conf [--relay SMTPD.CONF] [--control PATH] [--state DIR] [--log-level LEVEL]",
       "        [--key-log FILE] [--config-root DIR]",
       "tetherd --relay SMTPD.CONF [options]",
-      "tetherd -n [--tunnel FILE.conf] [--relay SMTPD.CONF] [--config-root DIR]"};
+      "tetherd -n [--tunnel FILE.conf] [--relay SMTPD.CONF] [--config-root DIR]",
+  };
   cli::set_synopsis(app, std::move(synopsis));
   // As before CLI11: an option given twice takes its last value.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -38,14 +39,19 @@ void describe_options(CLI::App& app, DaemonOptions& options, RawOptions& raw) {
   const ValueOption value_options[] = {
       {"--tunnel", &options.tunnel_file, "FILE.conf",
        "wg-quick configuration; the interface is named after the file (wg0.conf: wg0)"},
-      {"--relay", &options.relay_file, "SMTPD.CONF", "run the mail relay with this smtpd.conf(5) configuration"},
-      {"--config-root", &raw.config_root, "DIR", "read the files smtpd.conf names (tables, pki, ca) below DIR"},
-      {"--control", &raw.control_path, "PATH", "control socket for tetherctl (default /run/tether/tetherd.sock)"},
+      {"--relay", &options.relay_file, "SMTPD.CONF",
+       "run the mail relay with this smtpd.conf(5) configuration"},
+      {"--config-root", &raw.config_root, "DIR",
+       "read the files smtpd.conf names (tables, pki, ca) below DIR"},
+      {"--control", &raw.control_path, "PATH",
+       "control socket for tetherctl (default /run/tether/tetherd.sock)"},
       {"--state", &raw.state_dir, "DIR", "tetherd's own files: the mail queue (default /var/lib/tether)"},
-      {"--log-level", &raw.log_level, "LEVEL", "debug, info, warning, error or off (default info); logs go to stderr"},
+      {"--log-level", &raw.log_level, "LEVEL",
+       "debug, info, warning, error or off (default info); logs go to stderr"},
       {"--key-log", &raw.key_log, "FILE", "append session keys for Wireshark's wg.keylog_file (secret!)"},
   };
-  for (const ValueOption& o : value_options) app.add_option(o.name, *o.value, o.help)->type_name(o.value_name);
+  for (const ValueOption& o : value_options)
+    app.add_option(o.name, *o.value, o.help)->type_name(o.value_name);
   app.add_flag("-n", options.check_only, "check the configuration, print what is wrong, and exit (0: fine)");
 }
 
@@ -65,7 +71,8 @@ Result<DaemonOptions> parse_options(const std::vector<std::string>& args) {
   RawOptions raw;
   describe_options(app, options, raw);
   const cli::ParseOutcome outcome = cli::parse_arguments(app, args);
-  if (outcome.kind == cli::ParseOutcome::Kind::usage_error) return Error(ErrorCode::invalid_argument, outcome.error);
+  if (outcome.kind == cli::ParseOutcome::Kind::usage_error)
+    return Error(ErrorCode::invalid_argument, outcome.error);
   if (outcome.kind == cli::ParseOutcome::Kind::help) {
     options.help = true;
     return options;

@@ -23,8 +23,9 @@ std::string format_rfc5322_date(WallTime when) {
   const CivilDate date = civil_from_days(days);
   int weekday = static_cast<int>(((days % 7) + 7) % 7);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%s, %d %s %04d %02d:%02d:%02d +0000", kDays[weekday], int(date.day), kMonths[date.month - 1], int(date.year),
-                static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
+  std::snprintf(buf, sizeof buf, "%s, %d %s %04d %02d:%02d:%02d +0000", kDays[weekday], int(date.day),
+                kMonths[date.month - 1], int(date.year), static_cast<int>(secs / 3600),
+                static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
   return buf;
 }
 

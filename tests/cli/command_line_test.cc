@@ -66,8 +66,9 @@ BOOST_AUTO_TEST_CASE(help_starts_with_the_synopsis) {
   ParseOutcome o = parse_arguments(e.app, {"--help"});
   BOOST_TEST((o.kind == Kind::help));
   const std::string help = help_text(e.app);
-  BOOST_TEST(help.rfind("usage: example --file FILE [-f]\n       example --help\n\nAn example command.\n", 0) == 0,
-             help);
+  BOOST_TEST(
+      help.rfind("usage: example --file FILE [-f]\n       example --help\n\nAn example command.\n", 0) == 0,
+      help);
   BOOST_TEST(help.find("--file FILE") != std::string::npos, help);
 }
 
@@ -75,8 +76,8 @@ BOOST_AUTO_TEST_CASE(scenario_run_options_keep_their_order) {
   CLI::App app("runs a scenario", "runner");
   ScenarioRunArguments arguments;
   add_scenario_run_options(app, arguments);
-  ParseOutcome o = parse_arguments(app, {"--set", "a.b=1", "s.yaml", "--seed", "7", "--set=seed=9", "--out", "dir",
-                                         "--pcap"});
+  ParseOutcome o = parse_arguments(
+      app, {"--set", "a.b=1", "s.yaml", "--seed", "7", "--set=seed=9", "--out", "dir", "--pcap"});
   BOOST_TEST_REQUIRE((o.kind == Kind::run), o.error);
   BOOST_TEST(arguments.scenario_file == "s.yaml");
   BOOST_TEST((arguments.overrides == std::vector<std::string>{"a.b=1", "seed=7", "seed=9"}));

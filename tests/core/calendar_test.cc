@@ -34,8 +34,8 @@ BOOST_AUTO_TEST_CASE(round_trips_over_four_centuries) {
       BOOST_TEST_REQUIRE(days_from_civil(date.year, date.month, date.day) == day);
     }
     // Each day follows the one before: the next day of the month, or the 1st.
-    const bool next_in_month = date.year == previous.year && date.month == previous.month &&
-                               date.day == previous.day + 1;
+    const bool next_in_month =
+        date.year == previous.year && date.month == previous.month && date.day == previous.day + 1;
     const bool first_of_month = date.day == 1u;
     if (!next_in_month && !first_of_month) BOOST_TEST_REQUIRE(next_in_month);
     previous = date;
