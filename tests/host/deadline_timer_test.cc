@@ -13,14 +13,22 @@
 using namespace tether;
 using namespace tether::testing;
 
+namespace {
+
+// A timer on a manual clock that counts its firings.
+struct CountingTimer {
+  ManualWorld world;
+  ManualHost host{world};
+  int fired = 0;
+  DeadlineTimer timer{host, [this] { ++fired; }};
+  const Time start = world.now();
+};
+
+}  // namespace
+
 BOOST_AUTO_TEST_SUITE(deadline_timer)
 
-BOOST_AUTO_TEST_CASE(follows_the_deadline_and_skips_unchanged_ones) {
-  ManualWorld world;
-  ManualHost host(world);
-  int fired = 0;
-  DeadlineTimer timer(host, [&] { ++fired; });
-  const Time start = world.now();
+BOOST_FIXTURE_TEST_CASE(follows_the_deadline_and_skips_unchanged_ones, CountingTimer) {
   BOOST_TEST(!timer.armed());
 
   timer.arm_at(start + Duration::seconds(5));
@@ -42,12 +50,7 @@ BOOST_AUTO_TEST_CASE(follows_the_deadline_and_skips_unchanged_ones) {
   BOOST_TEST(fired == 2);
 }
 
-BOOST_AUTO_TEST_CASE(never_disarms) {
-  ManualWorld world;
-  ManualHost host(world);
-  int fired = 0;
-  DeadlineTimer timer(host, [&] { ++fired; });
-  const Time start = world.now();
+BOOST_FIXTURE_TEST_CASE(never_disarms, CountingTimer) {
   timer.arm_at(start + Duration::seconds(1));
   timer.arm_at(Time::never());
   BOOST_TEST(!timer.armed());
