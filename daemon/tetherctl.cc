@@ -123,6 +123,10 @@ int send_request(const std::string& control, const std::vector<std::string>& wor
   return *verdict ? 0 : 1;
 }
 
+int unknown_option(const CLI::App& app, const std::string& option) {
+  return tether::cli::usage_error(app, "unknown option '" + option + "'", kUsageExit);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -141,8 +145,12 @@ int main(int argc, char** argv) {
     app.add_subcommand(command.name, command.help)->prefix_command(false);
   app.add_subcommand("encrypt", "print a bcrypt hash for a credentials table (stdin if no PASSWORD)")
       ->prefix_command();
-  for (const CommandHelp& command : kControlCommands)
-    app.add_subcommand(command.name, command.help)->prefix_command();
+  // A control command's words go to tetherd; --control may follow them.
+  std::vector<std::string> command_words;
+  for (const CommandHelp& command : kControlCommands) {
+    CLI::App* sub = app.add_subcommand(command.name, command.help)->prefix_command(false)->fallthrough();
+    sub->add_option("WORDS", command_words, "what the command acts on (see its description)")->type_name("");
+  }
 
   if (auto done = tether::cli::parse_or_exit(app, argc, argv, kUsageExit)) return *done;
   if (!app.get_subcommands().empty()) {
@@ -152,13 +160,14 @@ int main(int argc, char** argv) {
     if (name == "genpsk") return genkey(false);
     if (name == "pubkey") return pubkey();
     if (name == "encrypt") return encrypt_password(command.remaining());
+    // An option of no command: it fell through to the top.
+    if (!app.remaining().empty()) return unknown_option(app, app.remaining().front());
     std::vector<std::string> words{name};
-    for (const std::string& w : command.remaining()) words.push_back(w);
+    words.insert(words.end(), command_words.begin(), command_words.end());
     return send_request(control, words);
   }
   const std::vector<std::string> words = app.remaining();
   if (words.empty()) return tether::cli::usage_error(app, "a command is needed", kUsageExit);
-  if (words[0].rfind("-", 0) == 0)
-    return tether::cli::usage_error(app, "unknown option '" + words[0] + "'", kUsageExit);
+  if (words[0].rfind("-", 0) == 0) return unknown_option(app, words[0]);
   return send_request(control, words);
 }
