@@ -17,6 +17,9 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
+#include "cli/command_line.h"
 #include "daemon/control_client.h"
 #include "daemon/encrypt_command.h"
 #include "daemon/key_commands.h"
@@ -24,22 +27,34 @@
 namespace {
 
 const char* const kDefaultControl = "/run/tether/tetherd.sock";
+constexpr int kUsageExit = 1;
 
-void usage(std::ostream& out) {
-  out << "usage: tetherctl [--control PATH] COMMAND\n"
-         "\n"
-         "  genkey        print a new private key (as wg genkey)\n"
-         "  genpsk        print a new preshared key (as wg genpsk)\n"
-         "  pubkey        read a private key on stdin, print its public key (as wg pubkey)\n"
-         "  encrypt [PASSWORD]  print a bcrypt hash for a credentials table (stdin if no PASSWORD)\n"
-         "  show tunnel   the tunnel's interface and peers, as wg show prints them\n"
-         "  show queue    the relay's queue, as smtpctl show queue\n"
-         "  monitor       the relay's activity once a second, as smtpctl monitor\n"
-         "  pause smtp|mta|mda, resume smtp|mta|mda, schedule all|ID, remove all|ID\n"
-         "  help          every command the running tetherd knows\n"
-         "\n"
-         "  --control PATH  tetherd's control socket (default " << kDefaultControl << ")\n";
-}
+struct CommandHelp {
+  const char* name;
+  const char* help;
+};
+
+// Run here, without words.
+constexpr CommandHelp kKeyCommands[] = {
+    {"genkey", "print a new private key (as wg genkey)"},
+    {"genpsk", "print a new preshared key (as wg genpsk)"},
+    {"pubkey", "read a private key on stdin, print its public key (as wg pubkey)"},
+};
+
+// The commands tetherd answers, for --help; each is sent with its words as
+// typed. A command not listed here (one a node app registered) is sent too.
+constexpr CommandHelp kControlCommands[] = {
+    {"show",
+     "show tunnel: the tunnel's interface and peers, as wg show prints them; "
+     "show queue: the relay's queue, as smtpctl show queue"},
+    {"monitor", "the relay's activity once a second, as smtpctl monitor"},
+    {"pause", "pause smtp|mta|mda: turn new connections away (421), or hold relaying or local delivery"},
+    {"resume", "resume smtp|mta|mda"},
+    {"schedule", "schedule all|ID: try queued mail now"},
+    {"remove", "remove all|ID: delete queued mail"},
+    {"reload", "read the tunnel and relay files again and apply them"},
+    {"help", "every command the running tetherd knows"},
+};
 
 int print_key(const tether::Result<std::string>& key) {
   if (!key) {
@@ -65,8 +80,8 @@ int pubkey() {
 
 int encrypt_password(const std::vector<std::string>& words) {
   std::string input;
-  if (words.size() > 1) {
-    for (std::size_t i = 1; i < words.size(); ++i) input += (i > 1 ? " " : "") + words[i];
+  if (!words.empty()) {
+    for (std::size_t i = 0; i < words.size(); ++i) input += (i > 0 ? " " : "") + words[i];
   } else {
     std::getline(std::cin, input);
   }
@@ -79,43 +94,13 @@ int encrypt_password(const std::vector<std::string>& words) {
   return std::cout ? 0 : 1;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::string control = kDefaultControl;
-  std::vector<std::string> words;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--control" && i + 1 < argc) {
-      control = argv[++i];
-    } else if (arg.rfind("--control=", 0) == 0) {
-      control = arg.substr(10);
-    } else if (words.empty() && (arg == "-h" || arg == "--help")) {
-      usage(std::cout);
-      return 0;
-    } else if (words.empty() && arg.rfind("--", 0) == 0) {
-      std::cerr << "tetherctl: unknown option '" << arg << "'\n";
-      usage(std::cerr);
-      return 1;
-    } else {
-      words.push_back(arg);
-    }
-  }
-  if (words.empty()) {
-    usage(std::cerr);
-    return 1;
-  }
-  const bool single = words.size() == 1;
-  if (single && words[0] == "genkey") return genkey(true);
-  if (single && words[0] == "genpsk") return genkey(false);
-  if (single && words[0] == "pubkey") return pubkey();
-  if (words[0] == "encrypt") return encrypt_password(words);
-
+// Sends one request to tetherd and prints its answer.
+int send_request(const std::string& control, const std::vector<std::string>& words) {
   std::string request;
   for (const std::string& w : words) request += (request.empty() ? "" : " ") + w;
   std::string text;
   // A stream (monitor) may stay quiet for as long as it likes.
-  const bool streaming = single && words[0] == "monitor";
+  const bool streaming = words.size() == 1 && words[0] == "monitor";
   auto verdict = tether::control::run_request(control, request, [&](std::string_view piece) {
     // Answers are printed once the verdict says where they go; a stream
     // (no verdict until the end) goes out as it comes.
@@ -136,4 +121,53 @@ int main(int argc, char** argv) {
   }
   (*verdict ? std::cout : std::cerr) << text << std::flush;
   return *verdict ? 0 : 1;
+}
+
+int unknown_option(const CLI::App& app, const std::string& option) {
+  return tether::cli::usage_error(app, "unknown option '" + option + "'", kUsageExit);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("Keys for the tunnel config, and a client for tetherd's control socket.", "tetherctl");
+  tether::cli::set_synopsis(app, {"tetherctl [--control PATH] COMMAND [WORDS...]"});
+  std::string control = kDefaultControl;
+  app.add_option("--control", control,
+                 std::string("tetherd's control socket (default ") + kDefaultControl + ")")
+      ->type_name("PATH");
+  // Whatever follows the command is its words, as typed (a password may
+  // start with '-'); a first word that is no command here goes to tetherd.
+  app.prefix_command();
+  app.require_subcommand(0, 1);
+
+  for (const CommandHelp& command : kKeyCommands)
+    app.add_subcommand(command.name, command.help)->prefix_command(false);
+  app.add_subcommand("encrypt", "print a bcrypt hash for a credentials table (stdin if no PASSWORD)")
+      ->prefix_command();
+  // A control command's words go to tetherd; --control may follow them.
+  std::vector<std::string> command_words;
+  for (const CommandHelp& command : kControlCommands) {
+    CLI::App* sub = app.add_subcommand(command.name, command.help)->prefix_command(false)->fallthrough();
+    sub->add_option("WORDS", command_words, "what the command acts on (see its description)")->type_name("");
+  }
+
+  if (auto done = tether::cli::parse_or_exit(app, argc, argv, kUsageExit)) return *done;
+  if (!app.get_subcommands().empty()) {
+    const CLI::App& command = *app.get_subcommands().front();
+    const std::string& name = command.get_name();
+    if (name == "genkey") return genkey(true);
+    if (name == "genpsk") return genkey(false);
+    if (name == "pubkey") return pubkey();
+    if (name == "encrypt") return encrypt_password(command.remaining());
+    // An option of no command: it fell through to the top.
+    if (!app.remaining().empty()) return unknown_option(app, app.remaining().front());
+    std::vector<std::string> words{name};
+    words.insert(words.end(), command_words.begin(), command_words.end());
+    return send_request(control, words);
+  }
+  const std::vector<std::string> words = app.remaining();
+  if (words.empty()) return tether::cli::usage_error(app, "a command is needed", kUsageExit);
+  if (words[0].rfind("-", 0) == 0) return unknown_option(app, words[0]);
+  return send_request(control, words);
 }

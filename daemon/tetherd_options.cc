@@ -1,81 +1,90 @@
 #include "daemon/tetherd_options.h"
 
+#include <CLI/CLI.hpp>
+
+#include "cli/command_line.h"
 
 namespace tether::daemon {
 
+namespace {
+
+// What the command line gives as text and the options hold converted.
+struct RawOptions {
+  std::string control_path;
+  std::string state_dir;
+  std::string log_level;
+  std::string key_log;
+  std::string config_root;
+};
+
+void describe_options(CLI::App& app, DaemonOptions& options, RawOptions& raw) {
+  std::vector<std::string> synopsis{
+      "tetherd --tunnel FILE.conf [--relay SMTPD.CONF] [--control PATH] [--state DIR] [--log-level LEVEL]",
+      "        [--key-log FILE] [--config-root DIR]",
+      "tetherd --relay SMTPD.CONF [options]",
+      "tetherd -n [--tunnel FILE.conf] [--relay SMTPD.CONF] [--config-root DIR]",
+  };
+  cli::set_synopsis(app, std::move(synopsis));
+  // As before CLI11: an option given twice takes its last value.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  struct ValueOption {
+    const char* name;
+    std::string* value;
+    const char* value_name;
+    const char* help;
+  };
+  const ValueOption value_options[] = {
+      {"--tunnel", &options.tunnel_file, "FILE.conf",
+       "wg-quick configuration; the interface is named after the file (wg0.conf: wg0)"},
+      {"--relay", &options.relay_file, "SMTPD.CONF",
+       "run the mail relay with this smtpd.conf(5) configuration"},
+      {"--config-root", &raw.config_root, "DIR",
+       "read the files smtpd.conf names (tables, pki, ca) below DIR"},
+      {"--control", &raw.control_path, "PATH",
+       "control socket for tetherctl (default /run/tether/tetherd.sock)"},
+      {"--state", &raw.state_dir, "DIR", "tetherd's own files: the mail queue (default /var/lib/tether)"},
+      {"--log-level", &raw.log_level, "LEVEL",
+       "debug, info, warning, error or off (default info); logs go to stderr"},
+      {"--key-log", &raw.key_log, "FILE", "append session keys for Wireshark's wg.keylog_file (secret!)"},
+  };
+  for (const ValueOption& o : value_options)
+    app.add_option(o.name, *o.value, o.help)->type_name(o.value_name);
+  app.add_flag("-n", options.check_only, "check the configuration, print what is wrong, and exit (0: fine)");
+}
+
+}  // namespace
+
 std::string usage() {
-  return "usage: tetherd --tunnel FILE.conf [--relay SMTPD.CONF] [--control PATH] [--state DIR] [--log-level LEVEL]\n"
-         "               [--key-log FILE] [--config-root DIR]\n"
-         "       tetherd --relay SMTPD.CONF [options]\n"
-         "       tetherd -n [--tunnel FILE.conf] [--relay SMTPD.CONF] [--config-root DIR]\n"
-         "\n"
-         "  --tunnel FILE.conf  wg-quick configuration; the interface is named after the file (wg0.conf: wg0)\n"
-         "  --relay SMTPD.CONF  run the mail relay with this smtpd.conf(5) configuration\n"
-         "  --config-root DIR   read the files smtpd.conf names (tables, pki, ca) below DIR\n"
-         "  --control PATH      control socket for tetherctl (default /run/tether/tetherd.sock)\n"
-         "  --state DIR         tetherd's own files: the mail queue (default /var/lib/tether)\n"
-         "  --log-level LEVEL   debug, info, warning, error or off (default info); logs go to stderr\n"
-         "  --key-log FILE      append session keys for Wireshark's wg.keylog_file (secret!)\n"
-         "  -n                  check the configuration, print what is wrong, and exit (0: fine)\n";
+  CLI::App app("Runs tether's tunnel and mail relay on this machine.", "tetherd");
+  DaemonOptions options;
+  RawOptions raw;
+  describe_options(app, options, raw);
+  return cli::help_text(app);
 }
 
 Result<DaemonOptions> parse_options(const std::vector<std::string>& args) {
+  CLI::App app("Runs tether's tunnel and mail relay on this machine.", "tetherd");
   DaemonOptions options;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    // --name VALUE or --name=VALUE
-    std::string name = arg, value;
-    bool has_value = false;
-    if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
-      name = arg.substr(0, arg.find('='));
-      value = arg.substr(arg.find('=') + 1);
-      has_value = true;
-    }
-    auto take_value = [&]() -> Result<std::string> {
-      if (has_value) return value;
-      if (i + 1 >= args.size()) return Error(ErrorCode::invalid_argument, name + " needs a value");
-      return args[++i];
-    };
-    if (name == "-n") {
-      options.check_only = true;
-    } else if (name == "-h" || name == "--help") {
-      options.help = true;
-    } else if (name == "--tunnel") {
-      auto v = take_value();
-      if (!v) return v.error();
-      options.tunnel_file = *v;
-    } else if (name == "--relay") {
-      auto v = take_value();
-      if (!v) return v.error();
-      options.relay_file = *v;
-    } else if (name == "--config-root") {
-      auto v = take_value();
-      if (!v) return v.error();
-      options.config_root = std::filesystem::absolute(*v);
-    } else if (name == "--control") {
-      auto v = take_value();
-      if (!v) return v.error();
-      options.control_path = *v;
-    } else if (name == "--state") {
-      auto v = take_value();
-      if (!v) return v.error();
-      options.state_dir = *v;
-    } else if (name == "--log-level") {
-      auto v = take_value();
-      if (!v) return v.error();
-      auto level = parse_log_level(*v);
-      if (!level) return level.error();
-      options.log_level = *level;
-    } else if (name == "--key-log") {
-      auto v = take_value();
-      if (!v) return v.error();
-      // Relative to where tetherd was started, not to its state directory.
-      options.key_log = std::filesystem::absolute(*v);
-    } else {
-      return Error(ErrorCode::invalid_argument, "unknown option '" + arg + "'");
-    }
+  RawOptions raw;
+  describe_options(app, options, raw);
+  const cli::ParseOutcome outcome = cli::parse_arguments(app, args);
+  if (outcome.kind == cli::ParseOutcome::Kind::usage_error)
+    return Error(ErrorCode::invalid_argument, outcome.error);
+  if (outcome.kind == cli::ParseOutcome::Kind::help) {
+    options.help = true;
+    return options;
   }
-  if (!options.help && options.tunnel_file.empty() && options.relay_file.empty())
+  if (!raw.control_path.empty()) options.control_path = raw.control_path;
+  if (!raw.state_dir.empty()) options.state_dir = raw.state_dir;
+  if (!raw.config_root.empty()) options.config_root = std::filesystem::absolute(raw.config_root);
+  // Relative to where tetherd was started, not to its state directory.
+  if (!raw.key_log.empty()) options.key_log = std::filesystem::absolute(raw.key_log);
+  if (!raw.log_level.empty()) {
+    auto level = parse_log_level(raw.log_level);
+    if (!level) return level.error();
+    options.log_level = *level;
+  }
+  if (options.tunnel_file.empty() && options.relay_file.empty())
     return Error(ErrorCode::invalid_argument, "--tunnel FILE.conf or --relay SMTPD.CONF is required");
   return options;
 }

@@ -1,18 +1,11 @@
 #include "scenario/message_headers.h"
 
 #include <algorithm>
-#include <cctype>
 #include <sstream>
 
+#include "core/ascii.h"
+
 namespace tether::scenario {
-namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-}  // namespace
 
 // The header section's unfolded fields, in order.
 std::vector<std::pair<std::string, std::string>> headers(const std::string& message) {
@@ -29,7 +22,7 @@ std::vector<std::pair<std::string, std::string>> headers(const std::string& mess
     if (colon == std::string::npos) continue;
     std::string value = line.substr(colon + 1);
     const auto start = value.find_first_not_of(" \t");
-    out.emplace_back(lower(line.substr(0, colon)), start == std::string::npos ? "" : value.substr(start));
+    out.emplace_back(ascii_lower(line.substr(0, colon)), start == std::string::npos ? "" : value.substr(start));
   }
   return out;
 }

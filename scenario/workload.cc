@@ -1,5 +1,6 @@
 #include "scenario/workload.h"
 
+#include "host/deadline_timer.h"
 #include "smtp/client_session.h"
 
 namespace tether::scenario {
@@ -9,7 +10,7 @@ class Workload::Session {
  public:
   Session(Host& host, const Endpoint& server, smtp::ClientSession session, std::function<void(const std::string&)> done)
       : host_(host), session_(std::move(session)), done_(std::move(done)) {
-    timer_ = host_.create_timer([this] {
+    timer_ = std::make_unique<DeadlineTimer>(host_, [this] {
       if (finished_) return;
       session_.on_timer(host_.now());
       pump();
@@ -30,7 +31,7 @@ class Workload::Session {
       pump();
     };
     stream_ = host_.tcp_connect(server, std::move(handlers));
-    if (!session_.next_deadline().is_never()) timer_->arm_at(session_.next_deadline());
+    timer_->arm_at(session_.next_deadline());
   }
   ~Session() {
     stream_.reset();
@@ -45,7 +46,7 @@ class Workload::Session {
     if (connected_)
       while (session_.has_output() && stream_->pending_write_bytes() < 65536) stream_->write(session_.take_output(host_.now()));
     if (session_.done()) return finish(session_.error());
-    if (!session_.next_deadline().is_never()) timer_->arm_at(session_.next_deadline());
+    timer_->arm_at(session_.next_deadline());
   }
   void finish(const std::string& error) {
     if (finished_) return;
@@ -64,7 +65,7 @@ class Workload::Session {
   smtp::ClientSession session_;
   std::function<void(const std::string&)> done_;
   std::unique_ptr<TcpStream> stream_;
-  std::unique_ptr<Timer> timer_;
+  std::unique_ptr<DeadlineTimer> timer_;
   bool connected_ = false;
   bool finished_ = false;
 };

@@ -117,6 +117,30 @@ std::string format_duration(Duration d) {
   return out;
 }
 
+std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) {
+  year -= month <= 2;
+  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const unsigned year_of_era = unsigned(year - era * 400);
+  const unsigned day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  const unsigned day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + std::int64_t(day_of_era) - 719468;
+}
+
+CivilDate civil_from_days(std::int64_t days) {
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const std::int64_t day_of_era = days - era * 146097;
+  const std::int64_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  const std::int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const std::int64_t month_from_march = (5 * day_of_year + 2) / 153;
+  CivilDate date;
+  date.day = unsigned(day_of_year - (153 * month_from_march + 2) / 5 + 1);
+  date.month = unsigned(month_from_march < 10 ? month_from_march + 3 : month_from_march - 9);
+  date.year = year_of_era + era * 400 + (date.month <= 2);
+  return date;
+}
+
 std::string format_wall_time(WallTime t) {
   std::int64_t ns = t.unix_ns();
   std::int64_t secs = ns / 1000'000'000;

@@ -112,6 +112,19 @@ Result<Duration> parse_duration(std::string_view text);
 // "2h", "20d", "1h30m", "1.5s" is printed as "1s500ms". Negative: "-5s".
 std::string format_duration(Duration d);
 
+// A day of the proleptic Gregorian calendar (month 1-12, day 1-31).
+struct CivilDate {
+  std::int64_t year = 1970;
+  unsigned month = 1;
+  unsigned day = 1;
+};
+
+// Days since 1970-01-01 of a date and back (Howard Hinnant's algorithms), so
+// that dates are computed without libc's time zone state. Negative before
+// 1970. days_from_civil does not check the date: 1970-02-31 is 1970-03-03.
+std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day);
+CivilDate civil_from_days(std::int64_t days);
+
 // "2026-11-21T10:42:00.123Z" (UTC, millisecond precision), for logs and CSVs.
 std::string format_wall_time(WallTime t);
 

@@ -69,7 +69,7 @@ Result<void> MailRelay::start() {
   auto step = [&]() -> Result<void> {
     if (auto r = tls_.load(*config_); !r) return r;
     if (auto r = open_queue(); !r) return r;
-    timer_ = host_.create_timer([this] { on_scheduler_timer(); });
+    timer_ = std::make_unique<DeadlineTimer>(host_, [this] { on_scheduler_timer(); });
     if (auto r = create_listeners(); !r) return r;
     if (auto r = open_listeners(); !r) return r;
     return {};
@@ -280,12 +280,7 @@ void MailRelay::accepted(const smtp::CommitJob& job, WallTime wall, const std::s
 // ---- the scheduler loop ----
 
 void MailRelay::rearm() {
-  if (!timer_) return;
-  const Time deadline = scheduler_.next_deadline();
-  if (deadline.is_never())
-    timer_->cancel();
-  else
-    timer_->arm_at(deadline);
+  if (timer_) timer_->arm_at(scheduler_.next_deadline());
 }
 
 void MailRelay::on_scheduler_timer() {
@@ -320,30 +315,14 @@ void MailRelay::run_due() {
 
 // ---- events ----
 
-MailRelay::SubscriptionId MailRelay::subscribe(EventHandler handler) {
-  const SubscriptionId id = next_subscription_++;
-  subscribers_.emplace(id, std::move(handler));
-  return id;
-}
+MailRelay::SubscriptionId MailRelay::subscribe(EventHandler handler) { return subscribers_.subscribe(std::move(handler)); }
 
-void MailRelay::unsubscribe(SubscriptionId id) { subscribers_.erase(id); }
+void MailRelay::unsubscribe(SubscriptionId id) { subscribers_.unsubscribe(id); }
 
 MailRelayEvent MailRelay::event(MailRelayEvent::Kind kind, EnvelopeId id) const {
   return make_relay_event(host_, kind, id);
 }
 
-void MailRelay::emit(MailRelayEvent e) {
-  if (subscribers_.empty()) return;
-  std::weak_ptr<bool> alive = alive_;
-  std::vector<SubscriptionId> ids;
-  for (const auto& entry : subscribers_) ids.push_back(entry.first);
-  for (SubscriptionId id : ids) {
-    auto it = subscribers_.find(id);
-    if (it == subscribers_.end()) continue;
-    EventHandler handler = it->second;  // may unsubscribe itself
-    handler(e);
-    if (alive.expired()) return;
-  }
-}
+void MailRelay::emit(MailRelayEvent e) { subscribers_.emit(e); }
 
 }  // namespace tether::node

@@ -60,8 +60,10 @@
 
 #include "core/endpoint.h"
 #include "core/error.h"
+#include "core/subscribers.h"
 #include "core/time.h"
 #include "crypto/tls.h"
+#include "host/deadline_timer.h"
 #include "host/host.h"
 #include "node/mail_relay_events.h"
 #include "node/mail_relay_options.h"
@@ -90,8 +92,8 @@ class RelayInboundSession;
 
 class MailRelay {
  public:
-  using EventHandler = std::function<void(const MailRelayEvent&)>;
-  using SubscriptionId = std::uint64_t;
+  using EventHandler = Subscribers<MailRelayEvent>::Handler;
+  using SubscriptionId = Subscribers<MailRelayEvent>::Id;
 
   // Nothing happens until start(). `host` must outlive the relay.
   MailRelay(Host& host, std::shared_ptr<const smtp::Config> config, MailRelayOptions options = {});
@@ -194,8 +196,7 @@ class MailRelay {
   smtp::Router router_;
   smtp::Scheduler scheduler_;
   MailRelayCounters counters_;
-  std::map<SubscriptionId, EventHandler> subscribers_;
-  SubscriptionId next_subscription_ = 1;
+  Subscribers<MailRelayEvent> subscribers_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
   // The roles (OpenSMTPD's queue, mta, mda, bounce), sharing context_.
@@ -207,7 +208,7 @@ class MailRelay {
   RelayMta mta_;
   RelayMda mda_;
 
-  std::unique_ptr<Timer> timer_;
+  std::unique_ptr<DeadlineTimer> timer_;  // at the scheduler's next deadline
   std::vector<std::unique_ptr<RelayListener>> listeners_;
   bool smtp_paused_ = false;
   std::map<RelayInboundSession*, std::unique_ptr<RelayInboundSession>> inbound_;

@@ -1,8 +1,8 @@
 #include "node/outbound_delivery.h"
 
 #include <algorithm>
-#include <cctype>
 
+#include "core/ascii.h"
 #include "node/relay_mx.h"
 #include "smtp/relay_url.h"
 #include "smtp/table.h"
@@ -37,11 +37,6 @@ std::optional<IpAddress> address_literal(const std::string& host) {
   return *parsed;
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 }  // namespace
 
 OutboundDelivery::OutboundDelivery(OutboundDeliveryContext context, RelayAttempt attempt, Done done)
@@ -58,7 +53,7 @@ OutboundDelivery::~OutboundDelivery() {
 }
 
 void OutboundDelivery::start() {
-  timer_ = context_.host->create_timer([this] { on_timer(); });
+  timer_ = std::make_unique<DeadlineTimer>(*context_.host, [this] { on_timer(); });
   plan_hops();
 }
 
@@ -75,7 +70,7 @@ void OutboundDelivery::plan_hops() {
     }
     Hop hop;
     hop.literal = address_literal(url.host);
-    hop.name = hop.literal ? hop.literal->to_string() : lower(url.host);
+    hop.name = hop.literal ? hop.literal->to_string() : ascii_lower(url.host);
     hop.port = url.port;
     hop.tls = tls_for_url(url.tls, requires_tls);
     hop.auth_label = url.auth_label;
@@ -134,7 +129,7 @@ void OutboundDelivery::on_mx(Result<DnsAnswer> answer) {
   }
   for (const MxHop& mx : selection.hops) {
     Hop hop;
-    hop.name = lower(mx.name);
+    hop.name = ascii_lower(mx.name);
     hop.tls = relay.tls_required ? ClientTls::required_starttls : ClientTls::opportunistic;
     hops_.push_back(std::move(hop));
   }
@@ -350,11 +345,7 @@ void OutboundDelivery::pump() {
     session_over();
     return;
   }
-  const Time deadline = session_->next_deadline();
-  if (deadline.is_never())
-    timer_->cancel();
-  else
-    timer_->arm_at(deadline);
+  timer_->arm_at(session_->next_deadline());
 }
 
 void OutboundDelivery::session_over() {

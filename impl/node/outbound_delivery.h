@@ -38,6 +38,7 @@
 #include "core/bytes.h"
 #include "core/time.h"
 #include "crypto/tls.h"
+#include "host/deadline_timer.h"
 #include "host/host.h"
 #include "smtp/client_session.h"
 #include "smtp/config.h"
@@ -143,7 +144,7 @@ class OutboundDelivery {
 
   std::unique_ptr<DnsLookup> lookup_;
   std::unique_ptr<TcpStream> stream_;
-  std::unique_ptr<Timer> timer_;
+  std::unique_ptr<DeadlineTimer> timer_;
   std::optional<smtp::ClientSession> session_;
   smtp::ClientTls session_tls_ = smtp::ClientTls::opportunistic;
   bool connected_ = false;

@@ -41,7 +41,7 @@ RelayInboundSession::~RelayInboundSession() {
 }
 
 void RelayInboundSession::start() {
-  timer_ = host_.create_timer([this] { on_timer(); });
+  timer_ = std::make_unique<DeadlineTimer>(host_, [this] { on_timer(); });
   TcpStream::Handlers handlers;
   handlers.on_data = [this](ByteView data) { on_data(data); };
   handlers.on_closed = [this](const Error& reason) { on_closed(reason); };
@@ -167,11 +167,7 @@ void RelayInboundSession::pump() {
     begin_close();
     return;
   }
-  const Time deadline = session_->next_deadline();
-  if (deadline.is_never())
-    timer_->cancel();
-  else
-    timer_->arm_at(deadline);
+  timer_->arm_at(session_->next_deadline());
 }
 
 void RelayInboundSession::begin_close() {

@@ -28,6 +28,7 @@
 #include <string>
 
 #include "core/logger.h"
+#include "host/deadline_timer.h"
 #include "host/host.h"
 #include "node/relay_rdns.h"
 #include "smtp/queue_store.h"
@@ -103,7 +104,7 @@ class RelayInboundSession {
   std::unique_ptr<ClientRdnsLookup> rdns_;
   std::optional<smtp::ServerSession> session_;
   std::optional<smtp::IncomingMessage> incoming_;
-  std::unique_ptr<Timer> timer_;
+  std::unique_ptr<DeadlineTimer> timer_;
   bool closing_ = false;  // half-closed, waiting for the client's close
   bool ended_ = false;
   bool committing_ = false;  // a commit is off the loop; its reply waits

@@ -1,7 +1,8 @@
 #include "node/relay_mx.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "core/ascii.h"
 
 namespace tether::node {
 namespace {
@@ -9,7 +10,7 @@ namespace {
 bool same_name(std::string a, std::string b) {
   auto canonical = [](std::string& s) {
     while (!s.empty() && s.back() == '.') s.pop_back();
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    s = ascii_lower(s);
   };
   canonical(a);
   canonical(b);

@@ -49,10 +49,7 @@ TunnelEndpoint::TunnelEndpoint(Host& host, tunnel::TunnelConfig config, TunnelEn
       log_(host.logger().child("tunnel." + options_.interface_name)),
       random_(std::make_unique<HostRandom>(host)) {}
 
-TunnelEndpoint::~TunnelEndpoint() {
-  alive_.reset();
-  stop();
-}
+TunnelEndpoint::~TunnelEndpoint() { stop(); }
 
 Result<void> TunnelEndpoint::start() {
   if (running()) return {};
@@ -82,8 +79,7 @@ Result<void> TunnelEndpoint::start_steps() {
   if (auto r = open_interface(); !r) return r;
   if (auto r = add_peers(); !r) return r;
 
-  timer_ = host_.create_timer([this] { on_timer(); });
-  timer_deadline_ = Time::never();
+  timer_ = std::make_unique<DeadlineTimer>(host_, [this] { on_timer(); });
   udp4_->set_receive_handler([this](const Endpoint& from, ByteView payload) { on_datagram(from, payload); });
   if (udp6_)
     udp6_->set_receive_handler([this](const Endpoint& from, ByteView payload) { on_datagram(from, payload); });
@@ -212,12 +208,10 @@ void TunnelEndpoint::stop() {
 }
 
 TunnelEndpoint::SubscriptionId TunnelEndpoint::subscribe(EventHandler handler) {
-  const SubscriptionId id = next_subscription_++;
-  subscribers_.emplace(id, std::move(handler));
-  return id;
+  return subscribers_.subscribe(std::move(handler));
 }
 
-void TunnelEndpoint::unsubscribe(SubscriptionId id) { subscribers_.erase(id); }
+void TunnelEndpoint::unsubscribe(SubscriptionId id) { subscribers_.unsubscribe(id); }
 
 std::optional<Endpoint> TunnelEndpoint::local_endpoint(IpAddress::Family family) const {
   const auto& socket = family == IpAddress::Family::v4 ? udp4_ : udp6_;
@@ -242,7 +236,6 @@ void TunnelEndpoint::on_tun_packet(ByteView packet) {
 }
 
 void TunnelEndpoint::on_timer() {
-  timer_deadline_ = Time::never();  // it fired: no longer armed
   if (!device_) return;
   const Time now = host_.now();
   if (device_->next_deadline() <= now) {
@@ -280,19 +273,8 @@ bool TunnelEndpoint::act(tunnel::Output& out) {
   rearm();
 
   // Subscribers last: they may stop or destroy the endpoint.
-  if (subscribers_.empty() || out.events.empty()) return true;
-  std::weak_ptr<bool> alive = alive_;
-  for (const tunnel::Event& event : out.events) {
-    std::vector<SubscriptionId> ids;
-    for (const auto& entry : subscribers_) ids.push_back(entry.first);
-    for (SubscriptionId id : ids) {
-      auto it = subscribers_.find(id);
-      if (it == subscribers_.end()) continue;
-      EventHandler handler = it->second;  // may unsubscribe itself
-      handler(event);
-      if (alive.expired() || !device_) return false;
-    }
-  }
+  for (const tunnel::Event& event : out.events)
+    if (!subscribers_.emit(event, [this] { return device_ != nullptr; })) return false;
   return true;
 }
 
@@ -328,15 +310,7 @@ void TunnelEndpoint::rearm() {
   if (!device_ || !timer_) return;
   Time deadline = device_->next_deadline();
   for (const auto& peer : peers_) deadline = std::min(deadline, peer->retry_at);
-  // Most packets leave the deadline where it was (the keepalive and rekey
-  // timers only move when they are not already pending); re-arming anyway
-  // would cost a timer syscall per packet in tetherd.
-  if (deadline == timer_deadline_) return;
-  timer_deadline_ = deadline;
-  if (deadline.is_never())
-    timer_->cancel();
-  else
-    timer_->arm_at(deadline);
+  timer_->arm_at(deadline);
 }
 
 // --- DNS ---

@@ -27,7 +27,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,7 +34,9 @@
 
 #include "core/endpoint.h"
 #include "core/error.h"
+#include "core/subscribers.h"
 #include "core/time.h"
+#include "host/deadline_timer.h"
 #include "host/host.h"
 #include "tunnel/device.h"
 #include "tunnel/load_detector.h"
@@ -89,8 +90,8 @@ struct TunnelStatus {
 
 class TunnelEndpoint {
  public:
-  using EventHandler = std::function<void(const tunnel::Event&)>;
-  using SubscriptionId = std::uint64_t;
+  using EventHandler = Subscribers<tunnel::Event>::Handler;
+  using SubscriptionId = Subscribers<tunnel::Event>::Id;
 
   // Nothing happens until start(). `host` must outlive the endpoint.
   TunnelEndpoint(Host& host, tunnel::TunnelConfig config, TunnelEndpointOptions options = {});
@@ -179,17 +180,10 @@ class TunnelEndpoint {
   std::unique_ptr<UdpSocket> udp4_;
   std::unique_ptr<UdpSocket> udp6_;
   std::unique_ptr<TunnelDevice> tun_;
-  std::unique_ptr<Timer> timer_;
-  // What timer_ is armed for; never when it is not armed (cancelled, or it
-  // fired), so rearm() can skip the Host call when nothing changed.
-  Time timer_deadline_ = Time::never();
+  std::unique_ptr<DeadlineTimer> timer_;
   std::vector<std::unique_ptr<PeerState>> peers_;
   int key_log_fd_ = -1;
-  std::map<SubscriptionId, EventHandler> subscribers_;
-  SubscriptionId next_subscription_ = 1;
-  // Gone when the endpoint is destroyed: code that calls out (subscribers)
-  // checks it before touching members again.
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Subscribers<tunnel::Event> subscribers_;
   // The last send failure, logged once as a warning rather than per packet.
   std::string last_send_error_;
 };

@@ -3,11 +3,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <resolv.h>
-#include <strings.h>
 
 #include <algorithm>
 #include <map>
 #include <set>
+
+#include "core/ascii.h"
 
 namespace tether::posix {
 namespace {
@@ -20,12 +21,6 @@ ns_type wire_type(DnsRecordType type) {
     case DnsRecordType::ptr: return ns_t_ptr;
   }
   return ns_t_a;
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return char(c >= 'A' && c <= 'Z' ? c + 32 : c); });
-  return s;
 }
 
 std::string strip_dot(std::string s) {
@@ -85,7 +80,7 @@ std::optional<Result<DnsAnswer>> parse_dns_response(const DnsQuery& query, ByteV
   ns_rr question;
   if (ns_parserr(&message, ns_s_qd, 0, &question) < 0) return std::nullopt;
   // Servers echo the question; names compare case-insensitively.
-  if (strcasecmp(strip_dot(ns_rr_name(question)).c_str(), query.name.c_str()) != 0 ||
+  if (!ascii_iequals(strip_dot(ns_rr_name(question)), query.name) ||
       ns_rr_type(question) != wire_type(query.type) || ns_rr_class(question) != ns_c_in)
     return std::nullopt;
 
@@ -125,11 +120,11 @@ std::optional<Result<DnsAnswer>> parse_dns_response(const DnsQuery& query, ByteV
     char target[NS_MAXDNAME];
     if (dn_expand(ns_msg_base(message), ns_msg_end(message), ns_rr_rdata(rr), target, sizeof target) < 0)
       continue;
-    cname[lower(strip_dot(ns_rr_name(rr)))] = {lower(strip_dot(target)), ns_rr_ttl(rr)};
+    cname[ascii_lower(strip_dot(ns_rr_name(rr)))] = {ascii_lower(strip_dot(target)), ns_rr_ttl(rr)};
   }
   std::set<std::string> owners;
   std::uint32_t ttl = UINT32_MAX;
-  std::string owner = lower(query.name);
+  std::string owner = ascii_lower(query.name);
   for (int hops = 0; owners.insert(owner).second && hops < 16; ++hops) {
     auto next = cname.find(owner);
     if (next == cname.end()) break;
@@ -145,7 +140,7 @@ std::optional<Result<DnsAnswer>> parse_dns_response(const DnsQuery& query, ByteV
       return Result<DnsAnswer>(
           Error(ErrorCode::dns_temporary, describe(query) + ": malformed answer" + from));
     if (ns_rr_type(rr) != wire_type(query.type) || ns_rr_class(rr) != ns_c_in) continue;
-    if (!owners.count(lower(strip_dot(ns_rr_name(rr))))) continue;
+    if (!owners.count(ascii_lower(strip_dot(ns_rr_name(rr))))) continue;
     const std::uint8_t* rdata = ns_rr_rdata(rr);
     const std::size_t rdlen = ns_rr_rdlen(rr);
     switch (query.type) {

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "core/ascii.h"
 #include "core/endpoint.h"
 
 namespace tether::smtp {
@@ -201,9 +202,7 @@ ParsedPath parse_path(std::string_view text, PathKind kind, std::string_view hos
   }
   if (i == path.size()) {
     // RFC 5321 4.5.1: <postmaster> must be accepted without a domain.
-    bool postmaster = local.size() == 10;
-    for (std::size_t k = 0; postmaster && k < 10; ++k)
-      postmaster = std::tolower(static_cast<unsigned char>(local[k])) == "postmaster"[k];
+    const bool postmaster = ascii_iequals(local, "postmaster");
     if (kind == PathKind::forward && postmaster) {
       p.ok = true;
       p.local_part = std::string(local);

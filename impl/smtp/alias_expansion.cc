@@ -4,19 +4,11 @@
 #include <cctype>
 #include <set>
 
+#include "core/ascii.h"
+
 namespace tether::smtp {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && lower(s.substr(0, prefix.size())) == prefix;
-}
 
 std::string strip_tag(std::string_view local_part, char delimiter) {
   return std::string(local_part.substr(0, local_part.find(delimiter)));
@@ -45,7 +37,7 @@ class Expander {
     const TableEntry* entry = table_.find(name);
     if (!entry && name.find(options_.subaddress_delimiter) != std::string_view::npos)
       entry = table_.find(strip_tag(name, options_.subaddress_delimiter));
-    if (!entry) return add_user(lower(strip_tag(name, options_.subaddress_delimiter)));
+    if (!entry) return add_user(ascii_lower(strip_tag(name, options_.subaddress_delimiter)));
     return expand_entry(*entry);
   }
 
@@ -77,7 +69,7 @@ class Expander {
   }
 
   Result<void> expand_entry(const TableEntry& entry) {
-    std::string key = lower(entry.key);
+    std::string key = ascii_lower(entry.key);
     if (std::find(stack_.begin(), stack_.end(), key) != stack_.end())
       return Error(ErrorCode::invalid_argument, table_.describe() + ": alias loop " + path_to(key));
     if (expanded_.count(key)) return {};  // reached again by another way: its targets are in already
@@ -102,15 +94,15 @@ class Expander {
     if (target.empty()) return {};
     if (target.front() == '|') return refuse("delivery to a command is not supported");
     if (target.front() == '/') return refuse("delivery to a file is not supported");
-    if (istarts_with(target, ":include:")) return refuse("include files are not supported");
-    if (istarts_with(target, "error:")) return refuse("error: targets are not supported");
+    if (ascii_istarts_with(target, ":include:")) return refuse("include files are not supported");
+    if (ascii_istarts_with(target, "error:")) return refuse("error: targets are not supported");
     if (target.find('@') != std::string::npos) {
-      if (!virtual_ || lower(target) == key) return add(AliasTarget::Kind::address, target);
+      if (!virtual_ || ascii_lower(target) == key) return add(AliasTarget::Kind::address, target);
       return expand_address(target);
     }
     if (!is_valid_user_name(target)) return refuse("not a valid user name");
     // "jay: jay, ..." keeps a copy in jay's own mailbox.
-    if (virtual_ || lower(target) == key) return add_user(target);
+    if (virtual_ || ascii_lower(target) == key) return add_user(target);
     return expand_name(target);
   }
 
@@ -121,7 +113,7 @@ class Expander {
   }
 
   Result<void> add(AliasTarget::Kind kind, std::string value) {
-    std::string id = (kind == AliasTarget::Kind::local_user ? "u:" : "a:") + lower(value);
+    std::string id = (kind == AliasTarget::Kind::local_user ? "u:" : "a:") + ascii_lower(value);
     if (!seen_.insert(id).second) return {};
     if (result.targets.size() >= options_.max_targets)
       return Error(ErrorCode::invalid_argument,

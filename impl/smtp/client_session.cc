@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/ascii.h"
+#include "core/base64.h"
+
 namespace tether::smtp {
 
 namespace {
@@ -10,36 +13,6 @@ namespace {
 // Long enough for any reply a sane server sends as one error line, short
 // enough to keep an envelope's errorline readable.
 constexpr std::size_t kMaxErrorText = 1000;
-
-std::string base64(std::string_view in) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= in.size(); i += 3) {
-    std::uint32_t v = std::uint32_t(std::uint8_t(in[i])) << 16 | std::uint32_t(std::uint8_t(in[i + 1])) << 8 |
-                      std::uint8_t(in[i + 2]);
-    out += kAlphabet[v >> 18];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
-  }
-  if (std::size_t rest = in.size() - i; rest > 0) {
-    std::uint32_t v = std::uint32_t(std::uint8_t(in[i])) << 16;
-    if (rest == 2) v |= std::uint32_t(std::uint8_t(in[i + 1])) << 8;
-    out += kAlphabet[v >> 18];
-    out += kAlphabet[(v >> 12) & 63];
-    out += rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = char(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // What may go between the brackets of MAIL FROM / RCPT TO, or into a
 // parameter, without changing the command: no controls (CR, LF, NUL), no
@@ -368,12 +341,12 @@ void ClientSession::on_reply(const ServerReply& reply, Time now) {
 
     case State::auth_login:
       if (reply.code != 334) return refused("AUTH rejected");
-      return send_command(base64(options_.credentials->user), State::auth_login_user, options_.timeouts.command,
+      return send_command(base64_encode(options_.credentials->user), State::auth_login_user, options_.timeouts.command,
                           now);
 
     case State::auth_login_user:
       if (reply.code != 334) return refused("AUTH rejected");
-      return send_command(base64(options_.credentials->password), State::auth_login_pass,
+      return send_command(base64_encode(options_.credentials->password), State::auth_login_pass,
                           options_.timeouts.command, now);
 
     case State::mail:
@@ -439,7 +412,7 @@ void ClientSession::on_ehlo_reply(const ServerReply& reply, Time now) {
   extensions_ = ServerExtensions{};
   extensions_.esmtp = true;
   for (std::size_t i = 1; i < reply.lines.size(); ++i) {
-    std::string line = upper(reply.lines[i]);
+    std::string line = ascii_upper(reply.lines[i]);
     std::string keyword = line.substr(0, line.find_first_of(" ="));
     std::string params = keyword.size() < line.size() ? line.substr(keyword.size() + 1) : std::string();
     if (keyword == "STARTTLS") {
@@ -521,7 +494,7 @@ void ClientSession::start_auth_or_mail(Time now) {
     plain += c.user;
     plain += '\0';
     plain += c.password;
-    return send_command("AUTH PLAIN " + base64(plain), State::auth_plain, options_.timeouts.command, now);
+    return send_command("AUTH PLAIN " + base64_encode(plain), State::auth_plain, options_.timeouts.command, now);
   }
   if (extensions_.auth_login) return send_command("AUTH LOGIN", State::auth_login, options_.timeouts.command, now);
   refuse("the server offers AUTH but neither PLAIN nor LOGIN");

@@ -3,20 +3,11 @@
 #include <cctype>
 #include <vector>
 
+#include "core/ascii.h"
+
 namespace tether::smtp {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::toupper(static_cast<unsigned char>(a[i])) != std::toupper(static_cast<unsigned char>(b[i]))) return false;
-  return true;
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
 
 bool is_hex(char c) { return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'A' && c <= 'F'); }
 
@@ -48,7 +39,7 @@ bool split_parameters(std::string_view text, std::vector<Parameter>& out) {
     for (char c : p.keyword)
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
     for (const Parameter& seen : out)
-      if (iequals(seen.keyword, p.keyword)) return false;  // RFC 1869 6: at most once
+      if (ascii_iequals(seen.keyword, p.keyword)) return false;  // RFC 1869 6: at most once
     out.push_back(p);
   }
   return true;
@@ -63,7 +54,7 @@ Reply unknown_parameter(std::string_view keyword) {
 
 // "FROM:" / "TO:", case-insensitive, then the path.
 std::optional<std::string_view> after_keyword(std::string_view argument, std::string_view keyword) {
-  if (!istarts_with(argument, keyword)) return std::nullopt;
+  if (!ascii_istarts_with(argument, keyword)) return std::nullopt;
   return argument.substr(keyword.size());
 }
 
@@ -105,7 +96,7 @@ CommandLine parse_command_line(std::string_view line) {
     c.argument = arg;
   }
   for (const auto& v : kVerbs)
-    if (iequals(c.word, v.first)) c.verb = v.second;
+    if (ascii_iequals(c.word, v.first)) c.verb = v.second;
   return c;
 }
 
@@ -164,7 +155,7 @@ ParsedMail parse_mail_command(std::string_view argument, const ParameterSupport&
     return r;
   }
   for (const Parameter& p : params) {
-    if (iequals(p.keyword, "SIZE")) {
+    if (ascii_iequals(p.keyword, "SIZE")) {
       if (!p.has_value || p.value.size() > 20) return r.error = bad_parameter(p.keyword), r;
       std::uint64_t n = 0;
       for (char c : p.value) {
@@ -177,21 +168,21 @@ ParsedMail parse_mail_command(std::string_view argument, const ParameterSupport&
         n = n * 10 + d;
       }
       m.size = n;
-    } else if (iequals(p.keyword, "BODY")) {
+    } else if (ascii_iequals(p.keyword, "BODY")) {
       if (!p.has_value) return r.error = bad_parameter(p.keyword), r;
-      if (iequals(p.value, "7BIT")) m.body = BodyType::seven_bit;
-      else if (iequals(p.value, "8BITMIME")) m.body = BodyType::eight_bit_mime;
+      if (ascii_iequals(p.value, "7BIT")) m.body = BodyType::seven_bit;
+      else if (ascii_iequals(p.value, "8BITMIME")) m.body = BodyType::eight_bit_mime;
       else return r.error = Reply{555, "5.5.4", "Unsupported BODY type"}, r;  // BINARYMIME needs CHUNKING
-    } else if (iequals(p.keyword, "RET") && support.dsn) {
+    } else if (ascii_iequals(p.keyword, "RET") && support.dsn) {
       if (!p.has_value) return r.error = bad_parameter(p.keyword), r;
-      if (iequals(p.value, "FULL")) m.ret = DsnReturn::full;
-      else if (iequals(p.value, "HDRS")) m.ret = DsnReturn::headers;
+      if (ascii_iequals(p.value, "FULL")) m.ret = DsnReturn::full;
+      else if (ascii_iequals(p.value, "HDRS")) m.ret = DsnReturn::headers;
       else return r.error = bad_parameter(p.keyword), r;
-    } else if (iequals(p.keyword, "ENVID") && support.dsn) {
+    } else if (ascii_iequals(p.keyword, "ENVID") && support.dsn) {
       if (!p.has_value || p.value.size() > 100 || !is_valid_xtext(p.value))
         return r.error = bad_parameter(p.keyword), r;
       m.envid = std::string(p.value);
-    } else if (iequals(p.keyword, "AUTH")) {
+    } else if (ascii_iequals(p.keyword, "AUTH")) {
       if (!p.has_value || !is_valid_xtext(p.value)) return r.error = bad_parameter(p.keyword), r;
       m.auth = std::string(p.value);
     } else {
@@ -225,17 +216,17 @@ ParsedRcpt parse_rcpt_command(std::string_view argument, const ParameterSupport&
     return r;
   }
   for (const Parameter& p : params) {
-    if (iequals(p.keyword, "NOTIFY") && support.dsn) {
+    if (ascii_iequals(p.keyword, "NOTIFY") && support.dsn) {
       if (!p.has_value) return r.error = bad_parameter(p.keyword), r;
       unsigned bits = 0;
       std::string_view v = p.value;
       while (true) {
         std::size_t comma = v.find(',');
         std::string_view item = v.substr(0, comma);
-        unsigned bit = iequals(item, "NEVER")     ? kNotifyNever
-                       : iequals(item, "SUCCESS") ? kNotifySuccess
-                       : iequals(item, "FAILURE") ? kNotifyFailure
-                       : iequals(item, "DELAY")   ? kNotifyDelay
+        unsigned bit = ascii_iequals(item, "NEVER")     ? kNotifyNever
+                       : ascii_iequals(item, "SUCCESS") ? kNotifySuccess
+                       : ascii_iequals(item, "FAILURE") ? kNotifyFailure
+                       : ascii_iequals(item, "DELAY")   ? kNotifyDelay
                                                   : 0;
         if (bit == 0 || (bits & bit)) return r.error = bad_parameter(p.keyword), r;
         bits |= bit;
@@ -245,7 +236,7 @@ ParsedRcpt parse_rcpt_command(std::string_view argument, const ParameterSupport&
       // RFC 3461 4.1: NEVER stands alone.
       if ((bits & kNotifyNever) && bits != kNotifyNever) return r.error = bad_parameter(p.keyword), r;
       c.notify = bits;
-    } else if (iequals(p.keyword, "ORCPT") && support.dsn) {
+    } else if (ascii_iequals(p.keyword, "ORCPT") && support.dsn) {
       std::size_t semi = p.value.find(';');
       if (!p.has_value || semi == 0 || semi == std::string_view::npos || semi + 1 == p.value.size() ||
           p.value.size() > 500 || !is_valid_xtext(p.value.substr(semi + 1)))

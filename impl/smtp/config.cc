@@ -1,7 +1,8 @@
 #include "smtp/config.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "core/ascii.h"
 
 namespace tether::smtp {
 
@@ -24,15 +25,11 @@ Table* Config::find_table(const std::string& name) {
 
 // pki and ca names are host names, compared as OpenSMTPD does: lower-cased.
 const Pki* Config::find_pki(const std::string& name) const {
-  std::string lower = name;
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return find_named(pkis, lower);
+  return find_named(pkis, ascii_lower(name));
 }
 
 const CertificateAuthority* Config::find_ca(const std::string& name) const {
-  std::string lower = name;
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return find_named(cas, lower);
+  return find_named(cas, ascii_lower(name));
 }
 
 const Filter* Config::find_filter(const std::string& name) const { return find_named(filters, name); }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/ascii.h"
 #include "smtp/config_check.h"
 #include "smtp/config_parser_impl.h"
 
@@ -27,11 +28,6 @@ bool is_statement_keyword(const Token& t) {
   for (const char* k : kUnsupportedStatements)
     if (t.text == k) return true;
   return false;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 // ---------------------------------------------------------------- tokens
@@ -204,7 +200,7 @@ std::uint64_t Parser::parse_size(const Token& t) {
   }
   std::uint64_t mult = 1;
   if (i < s.size()) {
-    switch (std::tolower(static_cast<unsigned char>(s[i]))) {
+    switch (ascii_lower(s[i])) {
       case 'b': mult = 1; break;
       case 'k': mult = 1ULL << 10; break;
       case 'm': mult = 1ULL << 20; break;
@@ -308,7 +304,7 @@ void Parser::parse_table_body(Table& table, int open_line) {
     }
     if (is_pair) {
       for (const TableEntry& e : table.entries)
-        if (lower(e.key) == lower(key.text)) fail(key.line, "duplicate key '" + key.text + "' in table");
+        if (ascii_lower(e.key) == ascii_lower(key.text)) fail(key.line, "duplicate key '" + key.text + "' in table");
     }
     table.entries.push_back({key.text, value, key.line});
     if (peek().kind == TokenKind::comma) take();

@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "core/ascii.h"
+
 namespace tether::smtp::parsing {
 
 void Parser::action_statement(int line) {
@@ -109,9 +111,9 @@ void Parser::relay_action(Action& a) {
     } else if (o == "helo-src") {
       r.helo_src = parse_tables("'helo-src'");
     } else if (o == "pki") {
-      r.pki = lower(expect_value("a pki name after 'pki'").text);
+      r.pki = ascii_lower(expect_value("a pki name after 'pki'").text);
     } else if (o == "ca") {
-      r.ca = lower(expect_value("a ca name after 'ca'").text);
+      r.ca = ascii_lower(expect_value("a ca name after 'ca'").text);
     } else if (o == "ciphers") {
       r.ciphers = expect_value("a cipher list after 'ciphers'").text;
     } else if (o == "protocols") {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/ascii.h"
 #include "smtp/table_file.h"
 
 namespace tether::smtp::parsing {
@@ -87,7 +88,7 @@ void Parser::table_statement() {
 }
 
 void Parser::pki_statement() {
-  std::string name = lower(expect_hostname("the pki name"));
+  std::string name = ascii_lower(expect_hostname("the pki name"));
   Pki* pki = nullptr;
   for (Pki& p : st_.config.pkis)
     if (p.name == name) pki = &p;
@@ -112,7 +113,7 @@ void Parser::pki_statement() {
       else field = path.text;
     } else if (opt.kind == TokenKind::word && opt.text == "dhe") {
       Token v = expect_value("none, auto or legacy after 'dhe'");
-      std::string d = lower(v.text);
+      std::string d = ascii_lower(v.text);
       if (d != "none" && d != "auto" && d != "legacy") fail(v.line, "invalid dhe '" + v.text + "' (expected none, auto or legacy)");
       if (!pki->dhe.empty()) st_.error(here(opt.line), "duplicate pki '" + name + "' dhe (already set)");
       else pki->dhe = d;
@@ -127,7 +128,7 @@ void Parser::pki_statement() {
 }
 
 void Parser::ca_statement() {
-  std::string name = lower(expect_hostname("the ca name"));
+  std::string name = ascii_lower(expect_hostname("the ca name"));
   Token kw = peek();
   if (!(kw.kind == TokenKind::word && kw.text == "cert")) fail_unknown(kw, " in ca", "cert");
   take();

@@ -20,7 +20,6 @@ constexpr std::size_t kMaxIncludeDepth = 8;
 
 // Whether a token starts a statement (table, listen, action, ...).
 bool is_statement_keyword(const Token& t);
-std::string lower(std::string s);
 
 // State shared by the parser of the main file and of the files it includes.
 struct ParseState {

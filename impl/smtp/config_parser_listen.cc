@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "core/ascii.h"
+
 namespace tether::smtp::parsing {
 
 void Parser::listen_statement(int line) {
@@ -90,10 +92,10 @@ void Parser::listen_statement(int line) {
       once(opt, "protocols");
       l.protocols = expect_value("a protocol list after 'protocols'").text;
     } else if (o == "pki") {
-      l.pki.push_back(lower(expect_value("a pki name after 'pki'").text));
+      l.pki.push_back(ascii_lower(expect_value("a pki name after 'pki'").text));
     } else if (o == "ca") {
       once(opt, "ca");
-      l.ca = lower(expect_value("a ca name after 'ca'").text);
+      l.ca = ascii_lower(expect_value("a ca name after 'ca'").text);
     } else if (o == "auth" || o == "auth-optional") {
       once(opt, "auth");
       l.auth = o == "auth" ? Listener::Auth::required : Listener::Auth::optional;

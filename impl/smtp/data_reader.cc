@@ -1,8 +1,9 @@
 #include "smtp/data_reader.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
+
+#include "core/ascii.h"
 
 namespace tether::smtp {
 
@@ -34,7 +35,7 @@ void DataReader::end_of_line() {
     } else {
       static const char kName[] = "received";
       std::size_t i = line_offset_, k = 0;
-      while (k < 8 && i < end && std::tolower(content_[i]) == kName[k]) ++i, ++k;
+      while (k < 8 && i < end && ascii_lower(char(content_[i])) == kName[k]) ++i, ++k;
       if (k == 8) {
         while (i < end && (content_[i] == ' ' || content_[i] == '\t')) ++i;
         if (i < end && content_[i] == ':') ++received_;

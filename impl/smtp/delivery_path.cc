@@ -1,9 +1,9 @@
 #include "smtp/delivery_path.h"
 
-#include <cctype>
 #include <charconv>
 #include <optional>
 
+#include "core/ascii.h"
 #include "smtp/table.h"
 
 namespace tether::smtp {
@@ -11,14 +11,6 @@ namespace tether::smtp {
 namespace {
 
 constexpr std::string_view kEscaped = "!#$%&'*/?^`{|}~";
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
 
 Error bad(std::string_view format, const std::string& why) {
   return Error(ErrorCode::invalid_argument, "delivery path '" + std::string(format) + "': " + why);
@@ -68,18 +60,18 @@ Result<std::string> expand_token(std::string_view format, std::string_view token
   MailAddress dest = split_mail_address(envelope.dest);
   std::string value;
   bool trusted = false;  // not escaped: the administrator's, not the sender's
-  if (iequals(name, "sender")) value = envelope.sender;
-  else if (iequals(name, "sender.user")) value = sender.user;
-  else if (iequals(name, "sender.domain")) value = sender.domain;
-  else if (iequals(name, "rcpt")) value = envelope.rcpt;
-  else if (iequals(name, "rcpt.user")) value = rcpt.user;
-  else if (iequals(name, "rcpt.domain")) value = rcpt.domain;
-  else if (iequals(name, "dest")) value = envelope.dest;
-  else if (iequals(name, "dest.user")) value = dest.user;
-  else if (iequals(name, "dest.domain")) value = dest.domain;
-  else if (iequals(name, "user.username")) value = user.username;
-  else if (iequals(name, "user.directory")) value = user.directory, trusted = true;
-  else if (iequals(name, "mbox.from")) value = envelope.sender.empty() ? "MAILER-DAEMON" : envelope.sender;
+  if (ascii_iequals(name, "sender")) value = envelope.sender;
+  else if (ascii_iequals(name, "sender.user")) value = sender.user;
+  else if (ascii_iequals(name, "sender.domain")) value = sender.domain;
+  else if (ascii_iequals(name, "rcpt")) value = envelope.rcpt;
+  else if (ascii_iequals(name, "rcpt.user")) value = rcpt.user;
+  else if (ascii_iequals(name, "rcpt.domain")) value = rcpt.domain;
+  else if (ascii_iequals(name, "dest")) value = envelope.dest;
+  else if (ascii_iequals(name, "dest.user")) value = dest.user;
+  else if (ascii_iequals(name, "dest.domain")) value = dest.domain;
+  else if (ascii_iequals(name, "user.username")) value = user.username;
+  else if (ascii_iequals(name, "user.directory")) value = user.directory, trusted = true;
+  else if (ascii_iequals(name, "mbox.from")) value = envelope.sender.empty() ? "MAILER-DAEMON" : envelope.sender;
   else return bad(format, "unknown format specifier %{" + std::string(name) + "}");
 
   bool raw = false;
@@ -87,13 +79,13 @@ Result<std::string> expand_token(std::string_view format, std::string_view token
     std::size_t bar = modifiers.find('|');
     std::string_view mod = modifiers.substr(0, bar);
     modifiers = bar == std::string_view::npos ? std::string_view() : modifiers.substr(bar + 1);
-    if (iequals(mod, "lowercase")) {
-      for (char& c : value) c = char(std::tolower(static_cast<unsigned char>(c)));
-    } else if (iequals(mod, "uppercase")) {
-      for (char& c : value) c = char(std::toupper(static_cast<unsigned char>(c)));
-    } else if (iequals(mod, "strip")) {
+    if (ascii_iequals(mod, "lowercase")) {
+      value = ascii_lower(value);
+    } else if (ascii_iequals(mod, "uppercase")) {
+      value = ascii_upper(value);
+    } else if (ascii_iequals(mod, "strip")) {
       value = strip_subaddress(value, delimiter);
-    } else if (iequals(mod, "raw")) {
+    } else if (ascii_iequals(mod, "raw")) {
       raw = true;
     } else {
       return bad(format, "unknown modifier '" + std::string(mod) + "' in %{" + std::string(token) + "}");

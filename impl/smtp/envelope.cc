@@ -7,6 +7,8 @@
 #include <map>
 #include <vector>
 
+#include "core/ascii.h"
+
 namespace tether::smtp {
 
 std::string format_message_id(MessageId id) {
@@ -78,9 +80,7 @@ bool Envelope::operator==(const Envelope& o) const {
 std::string address_domain(std::string_view address) {
   auto at = address.rfind('@');
   if (at == std::string_view::npos) return std::string();
-  std::string d(address.substr(at + 1));
-  std::transform(d.begin(), d.end(), d.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return d;
+  return ascii_lower(address.substr(at + 1));
 }
 
 namespace {

@@ -1,30 +1,20 @@
 #include "smtp/envelope_routing.h"
 
-#include <cctype>
-
+#include "core/ascii.h"
 #include "smtp/table.h"
 
 namespace tether::smtp {
-namespace {
-
-std::string lower(std::string_view in) {
-  std::string s(in);
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-}  // namespace
 
 DeliveryType delivery_type_for(const Action& action) {
   return action.type == Action::Type::relay ? DeliveryType::mta : DeliveryType::mda;
 }
 
 std::string destination_for(const Action& action, std::string_view rcpt) {
-  if (action.type == Action::Type::relay && !action.relay.hosts.empty()) return lower(action.relay.hosts.front().host);
+  if (action.type == Action::Type::relay && !action.relay.hosts.empty()) return ascii_lower(action.relay.hosts.front().host);
   return address_domain(rcpt);
 }
 
-std::string destination_key(std::string_view destination) { return lower(destination); }
+std::string destination_key(std::string_view destination) { return ascii_lower(destination); }
 
 Envelope envelope_for(const Config& config, const MessageToCommit& content, const AcceptedRecipient& rcpt,
                       WallTime now) {
@@ -70,7 +60,7 @@ Envelope retarget_envelope(const Envelope& expanded, const Action& action, std::
   Envelope e = alias_copy(expanded);
   route_envelope(e, action, target);
   // A local user by its bare name: the mailbox, not the address.
-  e.dest = action.type == Action::Type::relay ? std::string(target) : lower(split_mail_address(target).user);
+  e.dest = action.type == Action::Type::relay ? std::string(target) : ascii_lower(split_mail_address(target).user);
   return e;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "core/ascii.h"
 #include "core/endpoint.h"
 
 namespace tether::smtp {
@@ -23,13 +24,6 @@ constexpr Scheme kSchemes[] = {
     {"smtps://", RelayUrl::Tls::smtps, false, 465},
 };
 
-bool istarts_with(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
-  return true;
-}
-
 Error bad(std::string_view text, const std::string& why) {
   return Error(ErrorCode::invalid_argument, "invalid relay URL '" + std::string(text) + "': " + why);
 }
@@ -41,7 +35,7 @@ bool is_valid_domain(std::string_view name) {
   if (name.front() == '[') {
     if (name.back() != ']') return false;
     std::string_view inner = name.substr(1, name.size() - 2);
-    if (inner.size() >= 5 && istarts_with(inner, "ipv6:")) {
+    if (inner.size() >= 5 && ascii_istarts_with(inner, "ipv6:")) {
       auto a = IpAddress::parse(inner.substr(5));
       return a && a->is_v6();
     }
@@ -84,7 +78,7 @@ Result<RelayUrl> parse_relay_url(std::string_view text) {
   std::string_view rest = text;
   const Scheme* scheme = nullptr;
   for (const Scheme& s : kSchemes)
-    if (istarts_with(text, s.prefix)) scheme = &s;
+    if (ascii_istarts_with(text, s.prefix)) scheme = &s;
   if (scheme) {
     rest.remove_prefix(scheme->prefix.size());
     url.tls = scheme->tls;

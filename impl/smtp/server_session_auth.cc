@@ -3,8 +3,8 @@
 // when it is offered and what failures cost.
 
 #include <algorithm>
-#include <cctype>
 
+#include "core/ascii.h"
 #include "crypto/bcrypt.h"
 #include "smtp/sasl.h"
 #include "smtp/server_session.h"
@@ -44,9 +44,7 @@ void ServerSession::cmd_auth(const CommandLine& cmd) {
   }
   std::string_view arg = cmd.argument;
   std::size_t sp = arg.find(' ');
-  std::string mechanism(arg.substr(0, sp));
-  std::transform(mechanism.begin(), mechanism.end(), mechanism.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  const std::string mechanism = ascii_upper(arg.substr(0, sp));
   std::optional<std::string_view> initial;
   if (sp != std::string_view::npos) initial = arg.substr(sp + 1);
   if (mechanism == "PLAIN") {

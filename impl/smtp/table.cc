@@ -2,22 +2,11 @@
 
 #include <cctype>
 
+#include "core/ascii.h"
+
 namespace tether::smtp {
 
 namespace {
-
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -34,7 +23,7 @@ std::string Table::describe() const {
 
 const TableEntry* Table::find(std::string_view key) const {
   for (const TableEntry& e : entries)
-    if (iequals(e.key, key)) return &e;
+    if (ascii_iequals(e.key, key)) return &e;
   return nullptr;
 }
 
@@ -49,10 +38,10 @@ bool hostname_match(std::string_view hostname, std::string_view pattern) {
         h = hostname.size();
         break;
       }
-      while (h < hostname.size() && lower(hostname[h]) != lower(pattern[p])) ++h;
+      while (h < hostname.size() && ascii_lower(hostname[h]) != ascii_lower(pattern[p])) ++h;
       continue;
     }
-    if (lower(pattern[p]) != lower(hostname[h])) return false;
+    if (ascii_lower(pattern[p]) != ascii_lower(hostname[h])) return false;
     ++p;
     ++h;
   }
@@ -89,7 +78,7 @@ const TableEntry* Table::match_mail_address(std::string_view address, char subad
         std::size_t tag = user.find(subaddress_delimiter);
         if (tag != std::string::npos) user.erase(tag);
       }
-      if (!iequals(user, m2.user)) continue;
+      if (!ascii_iequals(user, m2.user)) continue;
     }
     return &e;
   }
@@ -98,12 +87,12 @@ const TableEntry* Table::match_mail_address(std::string_view address, char subad
 
 Result<IpPrefix> parse_network_address(std::string_view text) {
   std::string_view s = text;
-  if (istarts_with(s, "IPv6:")) s.remove_prefix(5);
+  if (ascii_istarts_with(s, "IPv6:")) s.remove_prefix(5);
   if (!s.empty() && s.front() == '[') {
     if (s.size() < 2 || s.back() != ']')
       return Error(ErrorCode::invalid_argument, "'" + std::string(text) + "' has no closing ']'");
     s = s.substr(1, s.size() - 2);
-    if (istarts_with(s, "IPv6:")) s.remove_prefix(5);
+    if (ascii_istarts_with(s, "IPv6:")) s.remove_prefix(5);
   }
   auto prefix = IpPrefix::parse(s);
   if (!prefix)
@@ -114,7 +103,7 @@ Result<IpPrefix> parse_network_address(std::string_view text) {
 const TableEntry* Table::match_source(const std::optional<IpAddress>& address) const {
   for (const TableEntry& e : entries) {
     if (!address) {
-      if (iequals(e.key, "local")) return &e;
+      if (ascii_iequals(e.key, "local")) return &e;
       continue;
     }
     auto prefix = parse_network_address(e.key);

@@ -3,15 +3,10 @@
 #include <cctype>
 #include <ostream>
 
+#include "core/ascii.h"
+
 namespace tether::tunnel {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  return true;
-}
 
 std::vector<std::string_view> words(std::string_view s) {
   std::vector<std::string_view> out;
@@ -126,10 +121,10 @@ Result<InnerRule> InnerFilter::parse_rule(std::string_view text) {
   if (w.empty()) return Error(ErrorCode::invalid_argument, "empty rule");
   InnerRule rule;
   std::size_t i = 0;
-  if (iequals(w[i], "in")) {
+  if (ascii_iequals(w[i], "in")) {
     rule.direction = InnerRule::Direction::in;
     ++i;
-  } else if (iequals(w[i], "out")) {
+  } else if (ascii_iequals(w[i], "out")) {
     rule.direction = InnerRule::Direction::out;
     ++i;
   }
@@ -137,7 +132,7 @@ Result<InnerRule> InnerFilter::parse_rule(std::string_view text) {
   bool known = false;
   for (auto p : {InnerRule::Protocol::any, InnerRule::Protocol::tcp, InnerRule::Protocol::udp,
                  InnerRule::Protocol::icmp, InnerRule::Protocol::icmpv6}) {
-    if (iequals(w[i], protocol_name(p))) {
+    if (ascii_iequals(w[i], protocol_name(p))) {
       rule.protocol = p;
       known = true;
     }
@@ -160,8 +155,8 @@ Result<InnerRule> InnerFilter::parse_rule(std::string_view text) {
   }
 
   while (i < w.size()) {
-    const bool is_local = iequals(w[i], "local");
-    if (!is_local && !iequals(w[i], "remote"))
+    const bool is_local = ascii_iequals(w[i], "local");
+    if (!is_local && !ascii_iequals(w[i], "remote"))
       return fail("unexpected '" + std::string(w[i]) + "' (expected 'local PREFIX' or 'remote PREFIX')");
     std::optional<IpPrefix>& slot = is_local ? rule.local : rule.remote;
     if (slot) return fail(std::string(w[i]) + " given twice");

@@ -5,6 +5,8 @@
 #include <map>
 #include <type_traits>
 
+#include "core/ascii.h"
+
 namespace tether::tunnel {
 
 namespace {
@@ -20,15 +22,6 @@ constexpr std::string_view kPeerKeys[] = {"PublicKey", "PresharedKey", "Endpoint
                                           "PersistentKeepalive"};
 
 bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
-char lower(char c) { return char(std::tolower(static_cast<unsigned char>(c))); }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
@@ -68,7 +61,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     row[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
       std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1)});
+      const std::size_t substitution = ascii_lower(a[i - 1]) == ascii_lower(b[j - 1]) ? 0 : 1;
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + substitution});
       diagonal = above;
     }
   }
@@ -219,7 +213,7 @@ class Parser {
 
   void header(int n, const std::string& compact) {
     seen_keys_.clear();
-    if (iequals(compact, "[Interface]")) {
+    if (ascii_iequals(compact, "[Interface]")) {
       section_ = Section::interface;
       if (interface_line_ != 0) {
         warning(n, "a second [Interface] section (the first is at line " + std::to_string(interface_line_) +
@@ -228,7 +222,7 @@ class Parser {
         interface_line_ = n;
         config().interface.line = n;
       }
-    } else if (iequals(compact, "[Peer]")) {
+    } else if (ascii_iequals(compact, "[Peer]")) {
       section_ = Section::peer;
       config().peers.emplace_back();
       peer().line = n;
@@ -243,7 +237,7 @@ class Parser {
   template <std::size_t N>
   static std::optional<std::string_view> find_key(const std::string_view (&keys)[N], std::string_view key) {
     for (auto k : keys)
-      if (iequals(k, key)) return k;
+      if (ascii_iequals(k, key)) return k;
     return std::nullopt;
   }
 
@@ -322,7 +316,7 @@ class Parser {
     } else if (*name == "FwMark") {
       note_repeat(n, *name);
       std::optional<std::uint64_t> mark;
-      if (iequals(compact, "off")) mark = 0;
+      if (ascii_iequals(compact, "off")) mark = 0;
       else if (compact.size() > 2 && compact[0] == '0' && (compact[1] == 'x' || compact[1] == 'X'))
         mark = parse_hex(compact.substr(2));
       else mark = parse_decimal(compact, 0xffffffffu);
@@ -363,8 +357,8 @@ class Parser {
       else i.allow_inner.add(*filter);
     } else if (*name == "SaveConfig") {
       note_repeat(n, *name);
-      if (iequals(compact, "true")) i.save_config = true;
-      else if (iequals(compact, "false")) i.save_config = false;
+      if (ascii_iequals(compact, "true")) i.save_config = true;
+      else if (ascii_iequals(compact, "false")) i.save_config = false;
       else error(n, prefix + "'" + compact + "' is neither true nor false");
       not_applied(n, *name, "tether never rewrites its config file");
     }
@@ -375,7 +369,7 @@ class Parser {
     std::uint64_t v = 0;
     for (char c : s) {
       int d = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
-              : (lower(c) >= 'a' && lower(c) <= 'f') ? lower(c) - 'a' + 10
+              : (ascii_lower(c) >= 'a' && ascii_lower(c) <= 'f') ? ascii_lower(c) - 'a' + 10
                                                       : -1;
       if (d < 0) return std::nullopt;
       v = v * 16 + std::uint64_t(d);
@@ -428,7 +422,7 @@ class Parser {
       }
     } else if (*name == "PersistentKeepalive") {
       note_repeat(n, *name);
-      std::optional<std::uint64_t> seconds = iequals(compact, "off") ? 0 : parse_decimal(compact, 65535);
+      std::optional<std::uint64_t> seconds = ascii_iequals(compact, "off") ? 0 : parse_decimal(compact, 65535);
       if (!seconds) error(n, prefix + "'" + compact + "' is neither 0/off nor 1-65535 seconds");
       else p.persistent_keepalive = std::uint16_t(*seconds);
     }

@@ -1,7 +1,8 @@
 #include "sim/world/dns_zone.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "core/ascii.h"
 
 namespace tether::sim {
 namespace {
@@ -27,9 +28,7 @@ Duration smallest_ttl(const std::vector<T>& records) {
 
 std::string DnsZone::canonical_name(std::string_view name) {
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
-  std::string out(name);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+  return ascii_lower(name);
 }
 
 void DnsZone::add_address(std::string_view name, const IpAddress& address, Duration ttl) {
