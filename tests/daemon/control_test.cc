@@ -19,7 +19,7 @@
 #include "daemon/control_client.h"
 #include "daemon/control_protocol.h"
 #include "daemon/control_server.h"
-#include "daemon/run_process.h"
+#include "support/run_process.h"
 #include "posix/result_text.h"
 #include "posix/root_precondition.h"
 

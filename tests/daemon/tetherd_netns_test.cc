@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "daemon/key_commands.h"
-#include "daemon/run_process.h"
+#include "support/run_process.h"
 #include "posix/child_process.h"
 #include "posix/root_precondition.h"
 

@@ -18,7 +18,7 @@
 #include <sstream>
 
 #include "crypto/bcrypt.h"
-#include "daemon/run_process.h"
+#include "support/run_process.h"
 #include "posix/child_process.h"
 #include "posix/root_precondition.h"
 

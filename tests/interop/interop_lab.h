@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "core/time.h"
-#include "daemon/run_process.h"
+#include "support/run_process.h"
 #include "posix/child_process.h"
 
 namespace tether::testing::interop {

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "core/time.h"
-#include "daemon/run_process.h"
+#include "support/run_process.h"
 #include "posix/child_process.h"
 
 namespace tether::testing::smtp_lab {

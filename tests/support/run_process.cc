@@ -1,4 +1,4 @@
-#include "daemon/run_process.h"
+#include "support/run_process.h"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -1,8 +1,8 @@
 #pragma once
 // Runs a program to completion with a given stdin, keeping its stdout and
 // stderr apart (`wg pubkey` and `tetherctl pubkey` answer on one and
-// complain on the other), plus the small file and namespace helpers the
-// daemon tests share.
+// complain on the other), plus the small file and namespace helpers shared
+// by the tests that run real programs (daemon, interop, relay_e2e).
 
 #include <filesystem>
 #include <string>
