@@ -115,7 +115,7 @@ struct TwoNamespaces {
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(tetherd_netns, *boost::unit_test::precondition(needs_root))
+BOOST_AUTO_TEST_SUITE(tetherd_netns, *boost::unit_test::precondition(needs_root) * boost::unit_test::label("root"))
 
 BOOST_AUTO_TEST_CASE(interface_routes_ping_show_and_clean_exit) {
   TwoNamespaces w;

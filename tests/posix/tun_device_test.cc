@@ -37,7 +37,7 @@ std::string unprivileged_refusal_problem(Host& host) {
 
 BOOST_AUTO_TEST_SUITE(posix_tun)
 
-BOOST_AUTO_TEST_CASE(kernel_ping_is_answered_through_the_host, *precondition(needs_root)) {
+BOOST_AUTO_TEST_CASE(kernel_ping_is_answered_through_the_host, *precondition(needs_root) * boost::unit_test::label("root")) {
   PosixHostFixture f;  // a private network namespace, entered by this thread
   TunnelDeviceConfig config;
   config.name = "tthping0";
@@ -86,7 +86,7 @@ BOOST_AUTO_TEST_CASE(kernel_ping_is_answered_through_the_host, *precondition(nee
   BOOST_TEST(addr.find(",UP") != std::string::npos, addr);
 }
 
-BOOST_AUTO_TEST_CASE(add_route_sends_the_prefix_into_the_device, *precondition(needs_root)) {
+BOOST_AUTO_TEST_CASE(add_route_sends_the_prefix_into_the_device, *precondition(needs_root) * boost::unit_test::label("root")) {
   PosixHostFixture f;
   TunnelDeviceConfig config;
   config.name = "tthroute0";
@@ -115,7 +115,7 @@ BOOST_AUTO_TEST_CASE(add_route_sends_the_prefix_into_the_device, *precondition(n
   BOOST_TEST(f.run_until([&] { return seen; }, Duration::seconds(5)));
 }
 
-BOOST_AUTO_TEST_CASE(device_disappears_when_destroyed, *precondition(needs_root)) {
+BOOST_AUTO_TEST_CASE(device_disappears_when_destroyed, *precondition(needs_root) * boost::unit_test::label("root")) {
   PosixHostFixture f;
   TunnelDeviceConfig config;
   config.name = "tthgone0";
