@@ -21,7 +21,7 @@
 #include "daemon/control_server.h"
 #include "support/run_process.h"
 #include "posix/result_text.h"
-#include "posix/root_precondition.h"
+#include "support/root_precondition.h"
 
 using namespace tether;
 using namespace tether::control;

@@ -13,8 +13,8 @@
 
 #include "daemon/key_commands.h"
 #include "support/run_process.h"
-#include "posix/child_process.h"
-#include "posix/root_precondition.h"
+#include "support/child_process.h"
+#include "support/root_precondition.h"
 #include "support/unprivileged.h"
 
 using namespace tether;

@@ -19,8 +19,8 @@
 
 #include "crypto/bcrypt.h"
 #include "support/run_process.h"
-#include "posix/child_process.h"
-#include "posix/root_precondition.h"
+#include "support/child_process.h"
+#include "support/root_precondition.h"
 
 using namespace tether;
 using namespace tether::testing;

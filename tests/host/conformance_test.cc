@@ -18,7 +18,7 @@
 #include "host/host_fixture.h"
 #include "host/tunnel_round_trip.h"
 #include "posix/posix_host_fixture.h"
-#include "posix/root_precondition.h"
+#include "support/root_precondition.h"
 #include "sim/sim_host_fixture.h"
 #include "support/ipv4_icmp.h"
 #include "support/manual_host_fixture.h"

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "crypto/self_signed_certificate.h"
-#include "posix/network_namespace.h"
+#include "support/network_namespace.h"
 
 namespace tether::testing::smtp_lab {
 namespace {

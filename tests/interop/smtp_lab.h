@@ -18,7 +18,7 @@
 
 #include "core/time.h"
 #include "support/run_process.h"
-#include "posix/child_process.h"
+#include "support/child_process.h"
 
 namespace tether::testing::smtp_lab {
 

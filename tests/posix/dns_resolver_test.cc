@@ -8,10 +8,10 @@
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 
-#include "posix/child_process.h"
+#include "support/child_process.h"
 #include "posix/posix_host_fixture.h"
 #include "posix/result_text.h"
-#include "posix/root_precondition.h"
+#include "support/root_precondition.h"
 
 namespace tether::testing {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "posix/posix_host_fixture.h"
 #include "posix/result_text.h"
-#include "posix/root_precondition.h"
+#include "support/root_precondition.h"
 
 namespace tether::testing {
 namespace {

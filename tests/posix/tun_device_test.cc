@@ -9,10 +9,10 @@
 #include <optional>
 #include <string>
 
-#include "posix/child_process.h"
+#include "support/child_process.h"
 #include "posix/posix_host_fixture.h"
 #include "posix/result_text.h"
-#include "posix/root_precondition.h"
+#include "support/root_precondition.h"
 #include "support/ipv4_icmp.h"
 #include "support/unprivileged.h"
 

@@ -24,7 +24,7 @@
 #include <sstream>
 #include <thread>
 
-#include "posix/network_namespace.h"
+#include "support/network_namespace.h"
 #include "relay_e2e/relay_lab.h"
 #include "relay_e2e/smtp_wire.h"
 

@@ -19,7 +19,7 @@
 
 #include "core/time.h"
 #include "support/run_process.h"
-#include "posix/child_process.h"
+#include "support/child_process.h"
 
 namespace tether::testing::relay_e2e {
 

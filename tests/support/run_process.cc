@@ -15,7 +15,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "posix/child_process.h"
+#include "support/child_process.h"
 
 namespace tether::testing {
 
