@@ -7,6 +7,7 @@
 
 #include "core/bytes.h"
 #include "crypto/x25519.h"
+#include "support/test_skip.h"
 
 using namespace tether;
 using namespace tether::crypto;
@@ -90,7 +91,7 @@ BOOST_AUTO_TEST_CASE(errors_name_the_problem) {
 // our encoder reproduces them, and our X25519 derives the same public key.
 BOOST_AUTO_TEST_CASE(matches_wg_genkey_and_pubkey) {
   if (!have_wg()) {
-    BOOST_TEST_MESSAGE("SKIPPED: `wg` (wireguard-tools) is not installed; interop not checked");
+    tether::testing::skip("`wg` (package wireguard-tools) is not installed: interop not checked");
     return;
   }
   for (int i = 0; i < 5; ++i) {

@@ -19,9 +19,9 @@
 #include "daemon/control_client.h"
 #include "daemon/control_protocol.h"
 #include "daemon/control_server.h"
-#include "daemon/run_process.h"
+#include "support/run_process.h"
 #include "posix/result_text.h"
-#include "posix/root_precondition.h"
+#include "support/root_precondition.h"
 
 using namespace tether;
 using namespace tether::control;
@@ -201,7 +201,7 @@ BOOST_AUTO_TEST_CASE(a_line_too_long_is_refused_and_the_connection_closed) {
 }
 
 BOOST_AUTO_TEST_CASE(other_users_are_refused_even_if_the_mode_is_loosened,
-                     *boost::unit_test::precondition(needs_root)) {
+                     *boost::unit_test::precondition(needs_root) * boost::unit_test::label("root")) {
   TestDirectory dir("tether-control");
   const std::string path = (dir / "c.sock").string();
   ServerThread s;

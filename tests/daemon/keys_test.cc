@@ -6,7 +6,7 @@
 
 #include "crypto/base64_key.h"
 #include "daemon/key_commands.h"
-#include "daemon/run_process.h"
+#include "support/run_process.h"
 
 using namespace tether;
 using namespace tether::testing;

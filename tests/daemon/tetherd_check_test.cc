@@ -4,7 +4,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "daemon/run_process.h"
+#include "support/run_process.h"
 #include "daemon/tetherd_options.h"
 
 using namespace tether;

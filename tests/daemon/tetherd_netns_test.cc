@@ -8,10 +8,14 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <optional>
+#include <string>
+
 #include "daemon/key_commands.h"
-#include "daemon/run_process.h"
-#include "posix/child_process.h"
-#include "posix/root_precondition.h"
+#include "support/run_process.h"
+#include "support/child_process.h"
+#include "support/root_precondition.h"
+#include "support/unprivileged.h"
 
 using namespace tether;
 using namespace tether::testing;
@@ -111,7 +115,7 @@ struct TwoNamespaces {
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(tetherd_netns, *boost::unit_test::precondition(needs_root))
+BOOST_AUTO_TEST_SUITE(tetherd_netns, *boost::unit_test::precondition(needs_root) * boost::unit_test::label("root"))
 
 BOOST_AUTO_TEST_CASE(interface_routes_ping_show_and_clean_exit) {
   TwoNamespaces w;
@@ -157,17 +161,17 @@ BOOST_AUTO_TEST_CASE(interface_routes_ping_show_and_clean_exit) {
   BOOST_TEST(S_ISSOCK(st.st_mode));
   BOOST_TEST((st.st_mode & 0777) == 0600u);
   BOOST_TEST(st.st_uid == 0u);
-  if (program_exists("setpriv")) {
-    ProcessResult nobody = run_process({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", kTetherctl,
-                                        "--control", w.socket("home"), "show", "tunnel"});
-    if (nobody.exit_code == 126 || nobody.exit_code == 127)
-      BOOST_TEST_MESSAGE("tetherctl not executable by nobody here; unprivileged check skipped");
-    else {
-      BOOST_TEST(nobody.exit_code == 1, nobody.describe());
-      BOOST_TEST(has(nobody.err, "Permission denied"), nobody.describe());
-      BOOST_TEST(nobody.out.empty());
-    }
-  }
+  // Nobody else may use it: tetherctl run as nobody is refused, and says so.
+  std::string why;
+  const std::optional<std::string> as_nobody = run_as_nobody(
+      [&] {
+        ProcessResult r = run_process({kTetherctl, "--control", w.socket("home"), "show", "tunnel"});
+        return std::to_string(r.exit_code) + "\n" + r.out + "\n--\n" + r.err;
+      },
+      &why);
+  BOOST_TEST_REQUIRE(as_nobody.has_value(), why);
+  BOOST_TEST(as_nobody->rfind("1\n\n--\n", 0) == 0u, *as_nobody);  // exit 1, nothing on stdout
+  BOOST_TEST(has(*as_nobody, "Permission denied"), *as_nobody);
 
   // A second tetherd on the same control socket gives up cleanly, leaving
   // neither its interface nor the first one's socket behind.

@@ -18,9 +18,9 @@
 #include <sstream>
 
 #include "crypto/bcrypt.h"
-#include "daemon/run_process.h"
-#include "posix/child_process.h"
-#include "posix/root_precondition.h"
+#include "support/run_process.h"
+#include "support/child_process.h"
+#include "support/root_precondition.h"
 
 using namespace tether;
 using namespace tether::testing;
@@ -122,7 +122,7 @@ BOOST_AUTO_TEST_CASE(encrypt_makes_a_bcrypt_line_that_verifies) {
   BOOST_TEST(*crypto::verify_password("foobar", "$2b$10$TMCTeP.xVdU8YLGJkyJrTOz6VU0.xWRXFvCp90vGfNGFmvBDLC9P6"));
 }
 
-BOOST_AUTO_TEST_CASE(relay_in_a_namespace_delivers_and_answers_tetherctl, *boost::unit_test::precondition(needs_root)) {
+BOOST_AUTO_TEST_CASE(relay_in_a_namespace_delivers_and_answers_tetherctl, *boost::unit_test::precondition(needs_root) * boost::unit_test::label("root")) {
   TestDirectory dir("tetherd-relay");
   NamedNamespace ns("tthd-relay");
   BOOST_TEST_REQUIRE(ns.created());
@@ -211,7 +211,7 @@ BOOST_AUTO_TEST_CASE(relay_in_a_namespace_delivers_and_answers_tetherctl, *boost
 
 // tetherd runs as root; a user's mail must still be the user's to read, as
 // OpenSMTPD's mda (which runs as the user) leaves it.
-BOOST_AUTO_TEST_CASE(local_deliveries_belong_to_the_recipient, *boost::unit_test::precondition(needs_root)) {
+BOOST_AUTO_TEST_CASE(local_deliveries_belong_to_the_recipient, *boost::unit_test::precondition(needs_root) * boost::unit_test::label("root")) {
   TestDirectory dir("tetherd-owner");
   NamedNamespace ns("tthd-owner");
   BOOST_TEST_REQUIRE(ns.created());
@@ -250,7 +250,7 @@ BOOST_AUTO_TEST_CASE(local_deliveries_belong_to_the_recipient, *boost::unit_test
 
 // An edited smtpd.conf applied by `tetherctl reload` and by SIGHUP; an edit
 // with an error changes nothing and says where the error is.
-BOOST_AUTO_TEST_CASE(reload_and_sighup_apply_an_edited_config, *boost::unit_test::precondition(needs_root)) {
+BOOST_AUTO_TEST_CASE(reload_and_sighup_apply_an_edited_config, *boost::unit_test::precondition(needs_root) * boost::unit_test::label("root")) {
   TestDirectory dir("tetherd-reload");
   NamedNamespace ns("tthd-reload");
   BOOST_TEST_REQUIRE(ns.created());

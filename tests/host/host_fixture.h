@@ -30,7 +30,7 @@ class HostFixture {
   virtual IpAddress loopback() const { return IpAddress::loopback(IpAddress::Family::v4); }
 
   // The tunnel device the round-trip test opens, and why it cannot (for
-  // example, not root), in which case the test is reported as skipped.
+  // example, not root), in which case the test reports a skip (support/test_skip.h).
   virtual TunnelDeviceConfig tunnel_config() const {
     TunnelDeviceConfig config;
     config.name = "tthconf0";

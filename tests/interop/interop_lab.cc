@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "daemon/key_commands.h"
-#include "posix/network_namespace.h"
+#include "support/network_namespace.h"
 
 namespace tether::testing::interop {
 namespace {

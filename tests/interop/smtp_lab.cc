@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "crypto/self_signed_certificate.h"
-#include "posix/network_namespace.h"
+#include "support/network_namespace.h"
 
 namespace tether::testing::smtp_lab {
 namespace {
@@ -39,6 +39,10 @@ std::string quoted(const std::string& s) {
   return "'" + s + "'";
 }
 
+// Where needs_smtp_peers found it; the precondition has already checked
+// that it is there.
+std::string program_path(const std::string& name) { return find_program(name).value_or(name); }
+
 bool is_trace_field(const std::string& line) {
   for (const char* name : {"Received:", "Return-Path:", "Delivered-To:"})
     if (line.rfind(name, 0) == 0) return true;
@@ -57,15 +61,15 @@ boost::test_tools::assertion_result needs_smtp_peers(boost::unit_test::test_unit
   auto need = [&](bool ok, const std::string& what) {
     if (!ok) missing += (missing.empty() ? "" : ", ") + what;
   };
-  need(program_exists("swaks"), "swaks");
-  need(std::filesystem::exists("/usr/sbin/smtpd"), "smtpd (opensmtpd)");
-  need(std::filesystem::exists("/usr/sbin/dnsmasq"), "dnsmasq (dnsmasq-base)");
+  need(program_exists("swaks"), "swaks (package swaks)");
+  need(program_exists("smtpd"), "smtpd (package opensmtpd)");
+  need(program_exists("dnsmasq"), "dnsmasq (package dnsmasq-base)");
   need(program_exists("unshare") && program_exists("mount"), "unshare/mount (util-linux, mount)");
   need(program_exists("python3"), "python3");
-  if (program_exists("swaks")) {
-    const ProcessResult support = run_process({"swaks", "--support"});
-    need(contains(support.out + support.err, "=== TLS supported"), "swaks's TLS (libnet-ssleay-perl)");
-  }
+  // swaks's STARTTLS needs the Perl module it names in its own table of
+  // optional features ("TLS => req Net::SSLeay"): ask Perl for it.
+  need(program_exists("perl") && run_process({"perl", "-MNet::SSLeay", "-e", "1"}).exit_code == 0,
+       "Net::SSLeay for swaks's STARTTLS (package libnet-ssleay-perl)");
   boost::test_tools::assertion_result result(missing.empty());
   result.message() << "SKIPPED: not installed: " << missing
                    << " (scripts/packages.txt; scripts/setup installs them)";
@@ -152,14 +156,14 @@ OpenSmtpd::OpenSmtpd(const NamedNamespace& ns, const TestDirectory& dir, const s
                      const std::filesystem::path& resolv_conf, const std::string& address, int port) {
   const std::string conf = (dir / "opensmtpd.conf").string();
   write_file(conf, config, 0644);
-  ProcessResult check = run_process({"/usr/sbin/smtpd", "-n", "-f", conf});
+  ProcessResult check = run_process({program_path("smtpd"), "-n", "-f", conf});
   BOOST_TEST_REQUIRE(check.exit_code == 0, "smtpd -n: " + check.describe() + "\n" + config);
   // A tmpfs over /var/spool rather than /var/spool/smtpd: the latter exists
   // only once a system smtpd has run; smtpd makes it with the modes it wants.
   process_ = spawn(in_private_mounts(ns,
                                      "mount -t tmpfs -o mode=755 tmpfs /run && "
                                      "mount -t tmpfs -o mode=755 tmpfs /var/spool",
-                                     resolv_conf, {"/usr/sbin/smtpd", "-d", "-f", conf}));
+                                     resolv_conf, {program_path("smtpd"), "-d", "-f", conf}));
   // Ready when it greets: swaks stops right after the banner.
   const bool up = eventually(
       [&] {
@@ -179,7 +183,7 @@ OpenSmtpd::~OpenSmtpd() {
 
 Dnsmasq::Dnsmasq(const NamedNamespace& ns, const std::string& address,
                  const std::vector<std::string>& records) {
-  std::vector<std::string> argv{"ip", "netns", "exec", ns.name(), "/usr/sbin/dnsmasq", "--no-daemon",
+  std::vector<std::string> argv{"ip", "netns", "exec", ns.name(), program_path("dnsmasq"), "--no-daemon",
                                 "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
                                 "--listen-address=" + address, "--port=53", "--user=root",
                                 "--pid-file=", "--log-facility=-",

@@ -17,14 +17,15 @@
 #include <vector>
 
 #include "core/time.h"
-#include "daemon/run_process.h"
-#include "posix/child_process.h"
+#include "support/run_process.h"
+#include "support/child_process.h"
 
 namespace tether::testing::smtp_lab {
 
 // Boost.Test precondition: root, swaks with TLS support (Net::SSLeay),
-// OpenSMTPD's smtpd, dnsmasq, unshare/mount and python3; the skip message
-// names what is missing.
+// OpenSMTPD's smtpd, dnsmasq, unshare/mount and python3, each looked up on
+// PATH and in the sbin directories; the skip message names what is missing
+// and the Debian package that has it.
 boost::test_tools::assertion_result needs_smtp_peers(boost::unit_test::test_unit_id);
 
 bool contains(const std::string& text, const std::string& part);

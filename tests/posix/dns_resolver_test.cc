@@ -8,10 +8,10 @@
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 
-#include "posix/child_process.h"
+#include "support/child_process.h"
 #include "posix/posix_host_fixture.h"
 #include "posix/result_text.h"
-#include "posix/root_precondition.h"
+#include "support/root_precondition.h"
 
 namespace tether::testing {
 namespace {
@@ -104,7 +104,7 @@ struct ExtraHost {
 
 BOOST_AUTO_TEST_SUITE(posix_dns)
 
-BOOST_AUTO_TEST_CASE(dnsmasq_answers_mx_a_nxdomain_and_nodata, *precondition(needs_root)) {
+BOOST_AUTO_TEST_CASE(dnsmasq_answers_mx_a_nxdomain_and_nodata, *precondition(needs_root) * boost::unit_test::label("root")) {
   PosixHostFixture f(with_nameserver(*Endpoint::parse("127.0.0.1:53")));
   auto dnsmasq = start_dnsmasq(f.netns_name());
 
@@ -141,7 +141,7 @@ BOOST_AUTO_TEST_CASE(dnsmasq_answers_mx_a_nxdomain_and_nodata, *precondition(nee
   BOOST_TEST(to_string(nodata.error().code) == "dns_no_data", nodata.error().to_string());
 }
 
-BOOST_AUTO_TEST_CASE(dnsmasq_answers_ptr_and_nxdomain, *precondition(needs_root)) {
+BOOST_AUTO_TEST_CASE(dnsmasq_answers_ptr_and_nxdomain, *precondition(needs_root) * boost::unit_test::label("root")) {
   PosixHostFixture f(with_nameserver(*Endpoint::parse("127.0.0.1:53")));
   auto dnsmasq = start_dnsmasq(f.netns_name());
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "host/host_fixture.h"
-#include "posix/network_namespace.h"
+#include "support/network_namespace.h"
 #include "posix/posix_host.h"
 
 namespace tether::testing {

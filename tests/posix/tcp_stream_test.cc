@@ -6,7 +6,7 @@
 
 #include "posix/posix_host_fixture.h"
 #include "posix/result_text.h"
-#include "posix/root_precondition.h"
+#include "support/root_precondition.h"
 
 namespace tether::testing {
 namespace {
@@ -118,7 +118,7 @@ BOOST_AUTO_TEST_CASE(connect_from_a_foreign_source_address_fails_from_the_loop) 
   BOOST_TEST(connected->error().message.find("192.0.2.99") != std::string::npos, connected->error().message);
 }
 
-BOOST_AUTO_TEST_CASE(connect_times_out_when_syns_vanish, *precondition(needs_root)) {
+BOOST_AUTO_TEST_CASE(connect_times_out_when_syns_vanish, *precondition(needs_root) * boost::unit_test::label("root")) {
   // Inside the fixture's private namespace, a TUN device swallows the SYNs:
   // the address is routable but nobody answers, like a dead relay.
   PosixHostFixture f;
@@ -149,7 +149,7 @@ BOOST_AUTO_TEST_CASE(connect_times_out_when_syns_vanish, *precondition(needs_roo
   BOOST_TEST(syns >= 1);
 }
 
-BOOST_AUTO_TEST_CASE(connect_without_a_route_is_host_unreachable, *precondition(needs_root)) {
+BOOST_AUTO_TEST_CASE(connect_without_a_route_is_host_unreachable, *precondition(needs_root) * boost::unit_test::label("root")) {
   PosixHostFixture f;  // a fresh namespace: loopback only, no default route
   std::optional<Result<void>> connected;
   TcpStream::Handlers h;

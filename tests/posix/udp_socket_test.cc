@@ -5,6 +5,7 @@
 
 #include "posix/posix_host_fixture.h"
 #include "posix/result_text.h"
+#include "support/test_skip.h"
 
 namespace tether::testing {
 namespace {
@@ -75,7 +76,7 @@ BOOST_AUTO_TEST_CASE(ipv6_loopback_and_family_mismatch) {
   PosixHostFixture f;
   auto v6 = f.host().udp_bind(*Endpoint::parse("[::1]:0"));
   if (!v6.ok()) {
-    BOOST_TEST_MESSAGE("SKIPPED: no IPv6 loopback here: " << v6.error().to_string());
+    skip("no IPv6 loopback here: " + v6.error().to_string());
     return;
   }
   auto peer = f.host().udp_bind(*Endpoint::parse("[::1]:0"));

@@ -11,7 +11,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "posix/network_namespace.h"
+#include "support/network_namespace.h"
 #include "relay_e2e/relay_lab.h"
 #include "relay_e2e/smtp_wire.h"
 

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <thread>
 
-#include "posix/network_namespace.h"
+#include "support/network_namespace.h"
 
 namespace tether::testing::relay_e2e {
 namespace {

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "core/time.h"
-#include "daemon/run_process.h"
-#include "posix/child_process.h"
+#include "support/run_process.h"
+#include "support/child_process.h"
 
 namespace tether::testing::relay_e2e {
 

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "node/mail_relay.h"
-#include "posix/network_namespace.h"
+#include "support/network_namespace.h"
 #include "posix/posix_host.h"
 #include "relay_e2e/relay_lab.h"
 #include "relay_e2e/smtp_wire.h"

@@ -20,39 +20,16 @@
 #include <sstream>
 #include <string>
 
+#include "smtp/delivery_test_files.h"
 #include "smtp/maildir_delivery.h"
 #include "smtp/mbox_delivery.h"
 
 using namespace tether;
 using namespace tether::smtp;
+using namespace tether::smtp::testing;
 namespace fs = std::filesystem;
 
 namespace {
-
-// 2026-11-21 10:42:00.123456 UTC, a Saturday.
-const WallTime kWhen = WallTime::from_unix_ns(1795257720'123456'000);
-
-Bytes bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "tether-delivery-XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-    for (auto& entry : fs::recursive_directory_iterator(path_, ec))
-      if (entry.is_directory(ec)) fs::permissions(entry.path(), fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string read(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -112,15 +89,6 @@ class WithoutDacOverride {
   __user_cap_data_struct saved_[2] = {};
   bool active_ = false;
 };
-
-struct stat stat_of(const fs::path& path) {
-  struct stat st {};
-  BOOST_REQUIRE_MESSAGE(::stat(path.c_str(), &st) == 0, path.string());
-  return st;
-}
-
-// A uid/gid that is nobody's on the test machine.
-const FileOwner kRecipient{54321, 54322};
 
 }  // namespace
 
@@ -208,29 +176,6 @@ BOOST_AUTO_TEST_CASE(a_read_only_new_leaves_nothing_behind) {
   BOOST_TEST(count_files(dir.path() / "tmp") == 0u);
 }
 
-// A root daemon delivers as the recipient: the message and the maildir
-// directories it had to create are theirs; what existed stays as it was.
-BOOST_AUTO_TEST_CASE(files_are_given_to_the_recipient) {
-  if (::geteuid() != 0) {
-    BOOST_TEST_MESSAGE("skipped: giving files to another user needs root (CI runs this suite as root)");
-    return;
-  }
-  TempDir dir;
-  fs::create_directories(dir.path() / "home/jay");
-  MaildirDeliveryOptions options;
-  options.owner = kRecipient;
-  Result<fs::path> delivered =
-      deliver_to_maildir(dir.path() / "home/jay/Maildir", bytes("hello\n"), kWhen, "env1", "mx", options);
-  BOOST_REQUIRE_MESSAGE(delivered.ok(), (delivered.ok() ? std::string() : delivered.error().to_string()));
-  for (const fs::path& p : {*delivered, dir.path() / "home/jay/Maildir", dir.path() / "home/jay/Maildir/new",
-                            dir.path() / "home/jay/Maildir/cur", dir.path() / "home/jay/Maildir/tmp"}) {
-    BOOST_TEST(stat_of(p).st_uid == kRecipient.uid, p.string());
-    BOOST_TEST(stat_of(p).st_gid == kRecipient.gid, p.string());
-  }
-  BOOST_TEST((stat_of(*delivered).st_mode & 07777) == 0600u);
-  BOOST_TEST(stat_of(dir.path() / "home/jay").st_uid == ::geteuid());  // existed: not ours to give away
-}
-
 BOOST_AUTO_TEST_CASE(new_that_is_not_a_directory_is_an_error) {
   TempDir dir;
   write(dir.path() / "new", "not a directory");
@@ -271,26 +216,6 @@ BOOST_AUTO_TEST_CASE(two_deliveries_are_appended_with_quoting) {
              "\n"
              "body\n"
              "\n");
-}
-
-BOOST_AUTO_TEST_CASE(a_new_mbox_is_given_to_the_recipient) {
-  if (::geteuid() != 0) {
-    BOOST_TEST_MESSAGE("skipped: giving files to another user needs root (CI runs this suite as root)");
-    return;
-  }
-  TempDir dir;
-  MboxDeliveryOptions options;
-  options.owner = kRecipient;
-  const fs::path created = dir.path() / "spool/jay";
-  BOOST_REQUIRE(deliver_to_mbox(created, "a@example.net", kWhen, bytes("Subject: x\n\nx\n"), options).ok());
-  BOOST_TEST(stat_of(created).st_uid == kRecipient.uid);
-  BOOST_TEST(stat_of(created).st_gid == kRecipient.gid);
-  BOOST_TEST(stat_of(dir.path() / "spool").st_uid == ::geteuid());  // the spool stays the system's
-  // An mbox that exists keeps its owner, whoever that is.
-  const fs::path existing = dir.path() / "spool/kim";
-  write(existing, "");
-  BOOST_REQUIRE(deliver_to_mbox(existing, "a@example.net", kWhen, bytes("Subject: y\n\ny\n"), options).ok());
-  BOOST_TEST(stat_of(existing).st_uid == ::geteuid());
 }
 
 BOOST_AUTO_TEST_CASE(an_unterminated_previous_entry_gets_its_blank_line) {

@@ -5,6 +5,8 @@
 // reported message is there, whole, with all its envelopes, and that nothing
 // half-committed is visible. Messages committed but not yet reported (the
 // kill fell between commit and the pipe) are legitimate; they are counted.
+// Envelope updates are reported the same way, after update() returned, and
+// each reported one must survive every later kill.
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -78,6 +80,9 @@ std::uint64_t seq_of(const std::string& message) {
       ++e.retry;
       e.last_error = "451 4.3.0 try " + std::to_string(e.retry);
       if (!store.update(e)) _exit(7);
+      // Reported only once update() returned: from here on it must survive.
+      n = std::snprintf(line, sizeof line, "u %016" PRIx64 " %u\n", e.id, unsigned(e.retry));
+      if (::write(fd, line, static_cast<std::size_t>(n)) != n) _exit(6);
     }
   }
 }
@@ -121,6 +126,7 @@ BOOST_AUTO_TEST_CASE(sigkill_at_random_points_loses_nothing_acknowledged) {
   std::mt19937 rng(20240607);
   std::map<MessageId, std::uint64_t> acknowledged;  // over all rounds
   std::map<MessageId, std::uint64_t> unreported;    // committed, killed before the pipe write
+  std::map<EnvelopeId, unsigned> updated;            // the last acknowledged retry count of each
   std::size_t temp_files = 0, incoming = 0, updates_seen = 0;
 
   for (int round = 0; round < kRounds; ++round) {
@@ -146,10 +152,15 @@ BOOST_AUTO_TEST_CASE(sigkill_at_random_points_loses_nothing_acknowledged) {
 
     std::size_t reported = 0;
     std::istringstream in(reports);
-    std::string hex;
-    std::uint64_t seq;
-    while (in >> hex >> seq) {
-      acknowledged[static_cast<MessageId>(std::stoul(hex, nullptr, 16))] = seq;
+    std::string first, second;
+    while (in >> first >> second) {
+      if (first == "u") {
+        std::string retry;
+        if (!(in >> retry)) break;  // the kill fell inside this line
+        updated[static_cast<EnvelopeId>(std::stoull(second, nullptr, 16))] = unsigned(std::stoul(retry));
+        continue;
+      }
+      acknowledged[static_cast<MessageId>(std::stoul(first, nullptr, 16))] = std::stoull(second);
       ++reported;
     }
 
@@ -168,6 +179,18 @@ BOOST_AUTO_TEST_CASE(sigkill_at_random_points_loses_nothing_acknowledged) {
       std::string why = check_message(store, msgid, s);
       BOOST_TEST(why.empty(), "round " << round << ": acknowledged message " << format_message_id(msgid) << " "
                                        << why);
+    }
+    // Every acknowledged envelope update is there, whole: at least that
+    // retry (a later one may have landed before the kill without being
+    // reported) with the error text written with it.
+    for (const auto& [id, retry] : updated) {
+      const Envelope* e = store.find(id);
+      BOOST_TEST_REQUIRE(e != nullptr, "round " << round << ": updated envelope " << format_envelope_id(id) << " lost");
+      BOOST_TEST(e->retry >= retry, "round " << round << ": envelope " << format_envelope_id(id) << " went back from retry "
+                                             << retry << " to " << e->retry);
+      BOOST_TEST(e->last_error == "451 4.3.0 try " + std::to_string(e->retry),
+                 "round " << round << ": envelope " << format_envelope_id(id) << " is torn: retry " << e->retry
+                          << ", error '" << e->last_error << "'");
     }
     std::set<MessageId> seen;
     updates_seen = 0;
@@ -192,6 +215,9 @@ BOOST_AUTO_TEST_CASE(sigkill_at_random_points_loses_nothing_acknowledged) {
             << " uncommitted messages removed, " << temp_files << " unfinished updates discarded, "
             << updates_seen << " envelopes updated at least once\n";
   BOOST_TEST(acknowledged.size() > 0u);
+  // So that the update check above cannot pass by checking nothing.
+  BOOST_TEST(updated.size() > 0u);
+  BOOST_TEST(updates_seen >= updated.size());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -121,6 +121,37 @@ BOOST_AUTO_TEST_CASE(udp_mapping_dies_after_its_idle_timeout_unless_refreshed_ou
   BOOST_TEST(t.table.size() == 1u);
 }
 
+// RFC 5508 REQ-1: an ICMP query mapping lives at least 60 s, twice UDP's
+// 30 s here. The echo identifier stands in for the port; the remote has
+// none (port 0), as the NAT on the node keys it.
+BOOST_AUTO_TEST_CASE(icmp_query_mapping_dies_60s_after_the_last_outbound_echo) {
+  Table t;
+  const Endpoint echo_inside(kInside.address(), 0x7e7e);
+  const Endpoint relay_icmp(kRelay.address(), 0);
+  auto m = t.out(echo_inside, relay_icmp, at(0), 0, NatProtocol::icmp);
+  BOOST_TEST_REQUIRE(m);
+  const Endpoint external = m->external;
+  BOOST_TEST(t.table.next_deadline() == at(60));
+  // Past UDP's 30 s, still alive; replies still pass (but do not refresh).
+  BOOST_TEST(t.table.expire(at(31)).empty());
+  BOOST_TEST((t.in(external, relay_icmp, at(59), 0, NatProtocol::icmp) == NatInboundVerdict::pass));
+  BOOST_TEST(t.table.expire(at(59)).empty());
+  auto dead = t.table.expire(at(60));
+  BOOST_TEST_REQUIRE(dead.size() == 1u);
+  BOOST_TEST((dead[0].protocol == NatProtocol::icmp));
+  BOOST_TEST(dead[0].external == external);
+  BOOST_TEST((t.in(external, relay_icmp, at(60), 0, NatProtocol::icmp) == NatInboundVerdict::no_mapping));
+
+  // An echo every 55 s keeps one mapping alive; each moves the death to 60 s later.
+  auto k = t.out(echo_inside, relay_icmp, at(100), 0, NatProtocol::icmp);
+  for (int s = 155; s <= 430; s += 55) {
+    BOOST_TEST(t.table.expire(at(s)).empty());
+    BOOST_TEST(t.out(echo_inside, relay_icmp, at(s), 0, NatProtocol::icmp) == k);
+  }
+  BOOST_TEST(t.table.expire(at(489)).empty());
+  BOOST_TEST(t.table.expire(at(490)).size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(inbound_refresh_is_an_option) {
   NatTableConfig config;
   config.inbound_refresh = true;

@@ -1,10 +1,11 @@
 #pragma once
 // Runs a program to completion with a given stdin, keeping its stdout and
 // stderr apart (`wg pubkey` and `tetherctl pubkey` answer on one and
-// complain on the other), plus the small file and namespace helpers the
-// daemon tests share.
+// complain on the other), plus the small file and namespace helpers shared
+// by the tests that run real programs (daemon, interop, relay_e2e).
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ struct ProcessResult {
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input = "",
                           Duration limit = Duration::seconds(20));
 
+// The full path of a program: PATH first, then the sbin directories.
+std::optional<std::string> find_program(const std::string& name);
 bool program_exists(const std::string& name);
 
 // A directory under /tmp, mode 0755 so that an unprivileged user can reach

@@ -2,7 +2,7 @@
 // fed in any pieces, with the clock moving, must give replies, never a
 // crash, a hang, unbounded memory or a sanitizer report. Build with
 // -DTETHER_FUZZ=ON and clang:
-//   ./build/bin/smtp_session_fuzz -max_total_time=60 -dict=tests/smtp/smtp_session.dict
+//   ./build/bin/smtp_session_fuzz -max_total_time=60 -dict=tests/smtp/fuzz/smtp_session.dict
 //
 // Input layout: byte 0 picks listener options and limits, byte 1 the piece
 // sizes; the rest is the client's byte stream. It is cut into pieces whose

@@ -1,11 +1,13 @@
 #pragma once
 // Tests that create namespaces or TUN devices declare
 // `*boost::unit_test::precondition(tether::testing::needs_root)`, so that
-// without root Boost.Test reports them as skipped with the reason.
+// without root Boost.Test reports them as skipped with the reason, and
+// `* boost::unit_test::label("root")` in an executable registered with
+// ROOT_CASES (tests/CMakeLists.txt), so that ctest runs them apart.
 
 #include <boost/test/unit_test.hpp>
 
-#include "posix/network_namespace.h"
+#include "support/network_namespace.h"
 
 namespace tether::testing {
 

@@ -1,4 +1,4 @@
-#include "posix/network_namespace.h"
+#include "support/network_namespace.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -13,7 +13,7 @@
 #include <memory>
 #include <mutex>
 
-#include "posix/child_process.h"
+#include "support/child_process.h"
 
 namespace tether::testing {
 

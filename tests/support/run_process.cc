@@ -1,4 +1,4 @@
-#include "daemon/run_process.h"
+#include "support/run_process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -15,7 +15,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "posix/child_process.h"
+#include "support/child_process.h"
 
 namespace tether::testing {
 
@@ -93,19 +93,23 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   return result;
 }
 
-bool program_exists(const std::string& name) {
+std::optional<std::string> find_program(const std::string& name) {
   const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/bin:/bin";
+  // Daemons (smtpd, dnsmasq) live in sbin, which an ordinary user's PATH
+  // often lacks: look there after PATH.
+  std::string dirs = std::string(path ? path : "/usr/bin:/bin") + ":/usr/local/sbin:/usr/sbin:/sbin";
   std::size_t start = 0;
   while (start <= dirs.size()) {
     std::size_t end = dirs.find(':', start);
     if (end == std::string::npos) end = dirs.size();
     std::string candidate = dirs.substr(start, end - start) + "/" + name;
-    if (::access(candidate.c_str(), X_OK) == 0) return true;
+    if (end > start && ::access(candidate.c_str(), X_OK) == 0) return candidate;
     start = end + 1;
   }
-  return false;
+  return std::nullopt;
 }
+
+bool program_exists(const std::string& name) { return find_program(name).has_value(); }
 
 TestDirectory::TestDirectory(const std::string& prefix) {
   std::string pattern = "/tmp/" + prefix + "-XXXXXX";
