@@ -101,7 +101,8 @@ HandshakeOutcome<Bytes> Handshake::create_initiation(std::uint32_t sender_index,
     stamp = crypto::tai64n_from_unix_ns(crypto::tai64n_to_unix_ns(*last_sent_timestamp_) + kTimestampStep);
   auto written = noise::write_first_message(state, *ephemeral_, local_->public_key(), remote_static_,
                                             static_static_, stamp, noise_part(datagram, kInitiationNoiseOffset));
-  auto created = finish_created(written, std::move(datagram), state, sender_index, State::created_initiation, now);
+  auto created =
+      finish_created(written, std::move(datagram), state, sender_index, State::created_initiation, now);
   if (created) last_sent_timestamp_ = stamp;
   return created;
 }
@@ -158,8 +159,8 @@ HandshakeOutcome<Bytes> Handshake::create_response(std::uint32_t sender_index, T
 // handshake behind. A written message gets its MACs last, as they cover all
 // of it, and its Noise state becomes the one the next step continues from.
 HandshakeOutcome<Bytes> Handshake::finish_created(const HandshakeOutcome<void>& written, Bytes datagram,
-                                                  const noise::SymmetricState& state, std::uint32_t sender_index,
-                                                  State created, Time now) {
+                                                  const noise::SymmetricState& state,
+                                                  std::uint32_t sender_index, State created, Time now) {
   if (!written) {
     clear();
     return written.error();

@@ -275,11 +275,17 @@ Decoded<Message> decode_message(ByteView datagram) {
   return type.drop();  // unreachable: classify_message only returns the four types
 }
 
-Bytes encode(const Initiation& m) { return encode_handshake(m); }
+Bytes encode(const Initiation& m) {
+  return encode_handshake(m);
+}
 
-Bytes encode(const Response& m) { return encode_handshake(m); }
+Bytes encode(const Response& m) {
+  return encode_handshake(m);
+}
 
-Bytes encode(const CookieReply& m) { return encode_handshake(m); }
+Bytes encode(const CookieReply& m) {
+  return encode_handshake(m);
+}
 
 void write_transport_header(std::uint8_t* out, std::uint32_t receiver_index, std::uint64_t counter) {
   store_le32(out, std::uint32_t(MessageType::transport));
