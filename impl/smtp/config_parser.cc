@@ -139,15 +139,19 @@ void Parser::run() {
   }
 }
 
-std::vector<std::string> Parser::parse_name_list(const char* what, int open_line) {
-  std::vector<std::string> names;
+// Both kinds of `{ ... }` list (names, table bodies) end the same way: at their
+// '}', or, when that is missing, at the end of the file or at a statement
+// keyword that starts a line. The latter is reported at the '{' and recovery
+// resumes at the keyword, so one missing '}' costs one error, not the rest of
+// the file. read_item is called at every other token, and takes at least it.
+void Parser::read_braced_list(int open_line, const std::function<void()>& read_item) {
   ++open_lists_;
   bool line_start = false;
   for (;;) {
     const Token& t = peek();
-    if (t.kind == TokenKind::newline || t.kind == TokenKind::comma) {
-      line_start = t.kind == TokenKind::newline;
+    if (t.kind == TokenKind::newline) {
       take();
+      line_start = true;
       continue;
     }
     if (t.kind == TokenKind::rbrace) {
@@ -159,9 +163,20 @@ std::vector<std::string> Parser::parse_name_list(const char* what, int open_line
       throw SyntaxError{open_line, "unterminated list: '{' without a matching '}'", true};
     }
     line_start = false;
-    names.push_back(expect_value(std::string(what) + " or '}'").text);
+    read_item();
   }
   --open_lists_;
+}
+
+std::vector<std::string> Parser::parse_name_list(const char* what, int open_line) {
+  std::vector<std::string> names;
+  read_braced_list(open_line, [&] {
+    if (peek().kind == TokenKind::comma) {  // names may be separated by commas, newlines or both
+      take();
+      return;
+    }
+    names.push_back(expect_value(std::string(what) + " or '}'").text);
+  });
   if (names.empty()) fail(open_line, "empty list '{ }'");
   return names;
 }
@@ -269,25 +284,8 @@ TableRef Parser::parse_tables(const std::string& what) {
 }
 
 void Parser::parse_table_body(Table& table, int open_line) {
-  ++open_lists_;
-  bool line_start = false;
   bool kind_known = false;
-  for (;;) {
-    const Token& t = peek();
-    if (t.kind == TokenKind::newline) {
-      take();
-      line_start = true;
-      continue;
-    }
-    if (t.kind == TokenKind::rbrace) {
-      take();
-      break;
-    }
-    if (t.kind == TokenKind::end || (line_start && is_statement_keyword(t))) {
-      --open_lists_;
-      throw SyntaxError{open_line, "unterminated list: '{' without a matching '}'", true};
-    }
-    line_start = false;
+  read_braced_list(open_line, [&] {
     Token key = expect_value("a value or '}'");
     bool is_pair = peek().kind == TokenKind::assign;
     std::string value;
@@ -308,8 +306,7 @@ void Parser::parse_table_body(Table& table, int open_line) {
     }
     table.entries.push_back({key.text, value, key.line});
     if (peek().kind == TokenKind::comma) take();
-  }
-  --open_lists_;
+  });
   if (table.entries.empty()) fail(open_line, "empty table '{ }'");
 }
 

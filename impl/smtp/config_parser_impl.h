@@ -3,6 +3,7 @@
 // config_parser*.cc files, one file per kind of statement. Not part of the
 // library's interface; include config_parser.h instead.
 
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <set>
@@ -82,6 +83,7 @@ class Parser {
   std::uint64_t parse_size(const Token& t);
   std::string expect_hostname(const char* what);
 
+  void read_braced_list(int open_line, const std::function<void()>& read_item);
   std::vector<std::string> parse_name_list(const char* what, int open_line);
 
   // ---- tables ----

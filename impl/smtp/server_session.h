@@ -265,6 +265,9 @@ class ServerSession {
   void cmd_auth(const CommandLine& cmd);
   void cmd_mail(const CommandLine& cmd);
   void cmd_rcpt(const CommandLine& cmd);
+  // Refuses a MAIL or RCPT argument that did not parse or carries parameters
+  // without EHLO; true if it did.
+  bool refused_arguments(const Reply& parse_error, const ParsedPath& path);
   void cmd_data(const CommandLine& cmd, Time now);
   void end_of_data();
   void finish_commit(const Reply& reply, Time now);

@@ -10,6 +10,21 @@
 
 namespace tether::smtp {
 
+// MAIL and RCPT refuse their argument alike: what did not parse gets the
+// parser's reply, and ESMTP parameters after a plain HELO get 555 (RFC 5321
+// 4.1.1.11: parameters are an extension EHLO must have announced).
+bool ServerSession::refused_arguments(const Reply& parse_error, const ParsedPath& path) {
+  if (parse_error.code != 0) {
+    refuse(parse_error);
+    return true;
+  }
+  if (!esmtp_ && !path.rest.empty()) {
+    refuse(Reply{555, "5.5.4", "Parameters need EHLO"});
+    return true;
+  }
+  return false;
+}
+
 void ServerSession::cmd_mail(const CommandLine& cmd) {
   if (!helo_done_) {
     refuse(Reply{503, "5.5.1", "Send HELO/EHLO first"});
@@ -35,14 +50,7 @@ void ServerSession::cmd_mail(const CommandLine& cmd) {
   support.dsn = dsn_offered();
   support.max_size = options_.limits.max_message_size;
   ParsedMail parsed = parse_mail_command(cmd.argument, support);
-  if (parsed.error.code != 0) {
-    refuse(parsed.error);
-    return;
-  }
-  if (!esmtp_ && !parsed.command.path.rest.empty()) {
-    refuse(Reply{555, "5.5.4", "Parameters need EHLO"});
-    return;
-  }
+  if (refused_arguments(parsed.error, parsed.command.path)) return;
   if (!filter(FilterPhase::mail_from, parsed.command.path.address)) return;
   tx_.active = true;
   tx_.mail = parsed.command;
@@ -59,14 +67,7 @@ void ServerSession::cmd_rcpt(const CommandLine& cmd) {
   ParameterSupport support;
   support.dsn = dsn_offered();
   ParsedRcpt parsed = parse_rcpt_command(cmd.argument, support, options_.hostname);
-  if (parsed.error.code != 0) {
-    refuse(parsed.error);
-    return;
-  }
-  if (!esmtp_ && !parsed.command.path.rest.empty()) {
-    refuse(Reply{555, "5.5.4", "Parameters need EHLO"});
-    return;
-  }
+  if (refused_arguments(parsed.error, parsed.command.path)) return;
   if (tx_.recipients.size() >= options_.limits.max_recipients) {
     refuse(Reply{452, "4.5.3", "Too many recipients"});
     return;

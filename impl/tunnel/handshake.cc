@@ -101,17 +101,10 @@ HandshakeOutcome<Bytes> Handshake::create_initiation(std::uint32_t sender_index,
     stamp = crypto::tai64n_from_unix_ns(crypto::tai64n_to_unix_ns(*last_sent_timestamp_) + kTimestampStep);
   auto written = noise::write_first_message(state, *ephemeral_, local_->public_key(), remote_static_,
                                             static_static_, stamp, noise_part(datagram, kInitiationNoiseOffset));
-  if (!written) {
-    clear();
-    return written.error();
-  }
-  cookie_.add_macs(MutableByteView(datagram), now);
-
-  symmetric_ = state;
-  local_index_ = sender_index;
-  last_sent_timestamp_ = stamp;
-  state_ = State::created_initiation;
-  return datagram;
+  auto created =
+      finish_created(written, std::move(datagram), state, sender_index, State::created_initiation, now);
+  if (created) last_sent_timestamp_ = stamp;
+  return created;
 }
 
 HandshakeOutcome<Handshake*> consume_initiation(const LocalIdentity& local, const VerifiedHandshake& message, Time now,
@@ -159,6 +152,15 @@ HandshakeOutcome<Bytes> Handshake::create_response(std::uint32_t sender_index, T
   Bytes datagram = encode(header);
   auto written = noise::write_second_message(state, *ephemeral_, remote_ephemeral_, remote_static_,
                                              preshared_key_, ByteView(), noise_part(datagram, kResponseNoiseOffset));
+  return finish_created(written, std::move(datagram), state, sender_index, State::created_response, now);
+}
+
+// Initiation and response end alike. A failed write leaves no half-made
+// handshake behind. A written message gets its MACs last, as they cover all
+// of it, and its Noise state becomes the one the next step continues from.
+HandshakeOutcome<Bytes> Handshake::finish_created(const HandshakeOutcome<void>& written, Bytes datagram,
+                                                  const noise::SymmetricState& state,
+                                                  std::uint32_t sender_index, State created, Time now) {
   if (!written) {
     clear();
     return written.error();
@@ -167,7 +169,7 @@ HandshakeOutcome<Bytes> Handshake::create_response(std::uint32_t sender_index, T
 
   symmetric_ = state;
   local_index_ = sender_index;
-  state_ = State::created_response;
+  state_ = created;
   return datagram;
 }
 

@@ -127,6 +127,12 @@ class Handshake {
   friend HandshakeOutcome<Handshake*> consume_initiation(const LocalIdentity&, const VerifiedHandshake&, Time,
                                                          const std::function<Handshake*(const crypto::PublicKey&)>&);
 
+  // The shared end of create_initiation and create_response: MACs on a
+  // written message and the handshake moved to `created`, or cleared.
+  HandshakeOutcome<Bytes> finish_created(const HandshakeOutcome<void>& written, Bytes datagram,
+                                         const noise::SymmetricState& state, std::uint32_t sender_index,
+                                         State created, Time now);
+
   std::shared_ptr<const LocalIdentity> local_;
   crypto::PublicKey remote_static_{};
   crypto::Key32 preshared_key_{};

@@ -30,14 +30,70 @@ static_assert(response_at::mac2 + kMacSize == kResponseSize);
 static_assert(cookie_reply_at::encrypted_cookie + kCookieSize + kAeadTagSize == kCookieReplySize);
 static_assert(transport_at::packet == kTransportHeaderSize);
 
-template <std::size_t N>
-void read_field(std::array<std::uint8_t, N>& out, const std::uint8_t* p) {
-  std::memcpy(out.data(), p, N);
-}
-template <std::size_t N>
-void write_field(std::uint8_t* p, const std::array<std::uint8_t, N>& in) {
-  std::memcpy(p, in.data(), N);
-}
+// Each handshake message's fields are listed once, in its Layout below, and
+// walked in both directions: a FieldWriter stores them into the encoded
+// message, a FieldReader loads them from a datagram, so encode and decode
+// cannot disagree on where a field is.
+struct FieldWriter {
+  std::uint8_t* message;
+  void u32(std::size_t at, std::uint32_t value) const { store_le32(message + at, value); }
+  template <std::size_t N>
+  void bytes(std::size_t at, const std::array<std::uint8_t, N>& value) const {
+    std::memcpy(message + at, value.data(), N);
+  }
+};
+struct FieldReader {
+  const std::uint8_t* message;
+  void u32(std::size_t at, std::uint32_t& value) const { value = load_le32(message + at); }
+  template <std::size_t N>
+  void bytes(std::size_t at, std::array<std::uint8_t, N>& value) const {
+    std::memcpy(value.data(), message + at, N);
+  }
+};
+
+// Layout<M>::fields(io, m) visits every field after the type word, at its
+// offset from the tables above; m is const when encoding.
+template <typename MessageStruct>
+struct Layout;
+template <>
+struct Layout<Initiation> {
+  static constexpr MessageType type = MessageType::initiation;
+  static constexpr std::size_t size = kInitiationSize;
+  template <typename Io, typename M>
+  static void fields(const Io& io, M& m) {
+    io.u32(initiation_at::sender, m.sender_index);
+    io.bytes(initiation_at::ephemeral, m.ephemeral);
+    io.bytes(initiation_at::encrypted_static, m.encrypted_static);
+    io.bytes(initiation_at::encrypted_timestamp, m.encrypted_timestamp);
+    io.bytes(initiation_at::mac1, m.mac1);
+    io.bytes(initiation_at::mac2, m.mac2);
+  }
+};
+template <>
+struct Layout<Response> {
+  static constexpr MessageType type = MessageType::response;
+  static constexpr std::size_t size = kResponseSize;
+  template <typename Io, typename M>
+  static void fields(const Io& io, M& m) {
+    io.u32(response_at::sender, m.sender_index);
+    io.u32(response_at::receiver, m.receiver_index);
+    io.bytes(response_at::ephemeral, m.ephemeral);
+    io.bytes(response_at::encrypted_nothing, m.encrypted_nothing);
+    io.bytes(response_at::mac1, m.mac1);
+    io.bytes(response_at::mac2, m.mac2);
+  }
+};
+template <>
+struct Layout<CookieReply> {
+  static constexpr MessageType type = MessageType::cookie_reply;
+  static constexpr std::size_t size = kCookieReplySize;
+  template <typename Io, typename M>
+  static void fields(const Io& io, M& m) {
+    io.u32(cookie_reply_at::receiver, m.receiver_index);
+    io.bytes(cookie_reply_at::nonce, m.nonce);
+    io.bytes(cookie_reply_at::encrypted_cookie, m.encrypted_cookie);
+  }
+};
 
 Bytes with_type(MessageType type, std::size_t size) {
   Bytes out(size, 0);
@@ -70,6 +126,23 @@ std::optional<MessageDrop> check(ByteView datagram, MessageType want) {
     return d;
   }
   return std::nullopt;
+}
+
+template <typename MessageStruct>
+Decoded<MessageStruct> decode_handshake(ByteView datagram) {
+  using L = Layout<MessageStruct>;
+  if (auto drop = check(datagram, L::type)) return *drop;
+  MessageStruct m;
+  L::fields(FieldReader{datagram.data()}, m);
+  return m;
+}
+
+template <typename MessageStruct>
+Bytes encode_handshake(const MessageStruct& m) {
+  using L = Layout<MessageStruct>;
+  Bytes out = with_type(L::type, L::size);
+  L::fields(FieldWriter{out.data()}, m);
+  return out;
 }
 
 }  // namespace
@@ -169,39 +242,15 @@ Decoded<MessageType> classify_message(ByteView datagram) {
 }
 
 Decoded<Initiation> decode_initiation(ByteView datagram) {
-  if (auto drop = check(datagram, MessageType::initiation)) return *drop;
-  const std::uint8_t* p = datagram.data();
-  Initiation m;
-  m.sender_index = load_le32(p + initiation_at::sender);
-  read_field(m.ephemeral, p + initiation_at::ephemeral);
-  read_field(m.encrypted_static, p + initiation_at::encrypted_static);
-  read_field(m.encrypted_timestamp, p + initiation_at::encrypted_timestamp);
-  read_field(m.mac1, p + initiation_at::mac1);
-  read_field(m.mac2, p + initiation_at::mac2);
-  return m;
+  return decode_handshake<Initiation>(datagram);
 }
 
 Decoded<Response> decode_response(ByteView datagram) {
-  if (auto drop = check(datagram, MessageType::response)) return *drop;
-  const std::uint8_t* p = datagram.data();
-  Response m;
-  m.sender_index = load_le32(p + response_at::sender);
-  m.receiver_index = load_le32(p + response_at::receiver);
-  read_field(m.ephemeral, p + response_at::ephemeral);
-  read_field(m.encrypted_nothing, p + response_at::encrypted_nothing);
-  read_field(m.mac1, p + response_at::mac1);
-  read_field(m.mac2, p + response_at::mac2);
-  return m;
+  return decode_handshake<Response>(datagram);
 }
 
 Decoded<CookieReply> decode_cookie_reply(ByteView datagram) {
-  if (auto drop = check(datagram, MessageType::cookie_reply)) return *drop;
-  const std::uint8_t* p = datagram.data();
-  CookieReply m;
-  m.receiver_index = load_le32(p + cookie_reply_at::receiver);
-  read_field(m.nonce, p + cookie_reply_at::nonce);
-  read_field(m.encrypted_cookie, p + cookie_reply_at::encrypted_cookie);
-  return m;
+  return decode_handshake<CookieReply>(datagram);
 }
 
 Decoded<Transport> decode_transport(ByteView datagram) {
@@ -227,36 +276,15 @@ Decoded<Message> decode_message(ByteView datagram) {
 }
 
 Bytes encode(const Initiation& m) {
-  Bytes out = with_type(MessageType::initiation, kInitiationSize);
-  std::uint8_t* p = out.data();
-  store_le32(p + initiation_at::sender, m.sender_index);
-  write_field(p + initiation_at::ephemeral, m.ephemeral);
-  write_field(p + initiation_at::encrypted_static, m.encrypted_static);
-  write_field(p + initiation_at::encrypted_timestamp, m.encrypted_timestamp);
-  write_field(p + initiation_at::mac1, m.mac1);
-  write_field(p + initiation_at::mac2, m.mac2);
-  return out;
+  return encode_handshake(m);
 }
 
 Bytes encode(const Response& m) {
-  Bytes out = with_type(MessageType::response, kResponseSize);
-  std::uint8_t* p = out.data();
-  store_le32(p + response_at::sender, m.sender_index);
-  store_le32(p + response_at::receiver, m.receiver_index);
-  write_field(p + response_at::ephemeral, m.ephemeral);
-  write_field(p + response_at::encrypted_nothing, m.encrypted_nothing);
-  write_field(p + response_at::mac1, m.mac1);
-  write_field(p + response_at::mac2, m.mac2);
-  return out;
+  return encode_handshake(m);
 }
 
 Bytes encode(const CookieReply& m) {
-  Bytes out = with_type(MessageType::cookie_reply, kCookieReplySize);
-  std::uint8_t* p = out.data();
-  store_le32(p + cookie_reply_at::receiver, m.receiver_index);
-  write_field(p + cookie_reply_at::nonce, m.nonce);
-  write_field(p + cookie_reply_at::encrypted_cookie, m.encrypted_cookie);
-  return out;
+  return encode_handshake(m);
 }
 
 void write_transport_header(std::uint8_t* out, std::uint32_t receiver_index, std::uint64_t counter) {

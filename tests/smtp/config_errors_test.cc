@@ -110,6 +110,13 @@ const BadConfig kCases[] = {
      "listen on lo0 filter c\naction x mbox\nmatch for local action x\n",
      {"smtpd.conf:1: 'no rdns' must start with a 4xx or 5xx SMTP code",
       "smtpd.conf:2: filter 'b' in chain 'c' is not defined"}},
+    {"unterminated filter chain",
+     "filter a phase connect match !rdns disconnect \"550 no rdns\"\nfilter c chain { a,\n"
+     "action x mbox\nmatch for local action x\n",
+     {"smtpd.conf:2: unterminated list: '{' without a matching '}'"}},
+    {"filter chain with stray commas and nothing else, table with a leading comma",
+     "filter c chain { , \n , }\ntable t { , a }\naction x mbox\nmatch for local action x\n",
+     {"smtpd.conf:1: empty list '{ }'", "smtpd.conf:3: expected a value or '}'"}},
     {"filter check not available in its phase",
      "filter a phase connect match mail-from regex \"x\" reject \"550 x\"\naction x mbox\nmatch for local action x\n",
      {"smtpd.conf:1: 'mail-from' is not known yet in this filter phase"}},

@@ -162,6 +162,7 @@ BOOST_AUTO_TEST_CASE(ehlo_keywords_follow_the_listener) {
                "250 mx.example.com Hello c.example [198.51.100.7], pleased to meet you\r\n");
     BOOST_TEST(h.send("MAIL FROM:<a@b.example> SIZE=10\r\n") == "555 5.5.4 Parameters need EHLO\r\n");
     BOOST_TEST(h.send("MAIL FROM:<a@b.example>\r\n") == "250 2.1.0 Ok\r\n");
+    BOOST_TEST(h.send("RCPT TO:<test@example.com> NOTIFY=NEVER\r\n") == "555 5.5.4 Parameters need EHLO\r\n");
     BOOST_TEST(h.send("RCPT TO:<test@example.com>\r\n") == "250 2.1.5 Recipient ok\r\n");
     h.send("DATA\r\n");
     h.send("x\r\n.\r\n");

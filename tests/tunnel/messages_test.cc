@@ -110,6 +110,24 @@ BOOST_AUTO_TEST_CASE(cookie_reply_layout_and_round_trip) {
   BOOST_TEST((*d == m));
 }
 
+// The whole of each message, field by field as whitepaper 5.4.2-5.4.7 lays
+// it out (written out here independently of the offset tables).
+BOOST_AUTO_TEST_CASE(handshake_messages_match_the_whitepaper_byte_for_byte) {
+  BOOST_TEST(to_hex(encode(sample_initiation())) ==
+             "0100000044332211101112131415161718191a1b1c1d1e1f2021222324252627"
+             "28292a2b2c2d2e2f404142434445464748494a4b4c4d4e4f5051525354555657"
+             "58595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f8081828384858687"
+             "88898a8b8c8d8e8f909192939495969798999a9ba0a1a2a3a4a5a6a7a8a9aaab"
+             "acadaeafc0c1c2c3c4c5c6c7c8c9cacbcccdcecf");
+  BOOST_TEST(to_hex(encode(sample_response())) ==
+             "02000000efbeadde44332211202122232425262728292a2b2c2d2e2f30313233"
+             "3435363738393a3b3c3d3e3f606162636465666768696a6b6c6d6e6f70717273"
+             "7475767778797a7b7c7d7e7f909192939495969798999a9b9c9d9e9f");
+  BOOST_TEST(to_hex(encode(sample_cookie_reply())) ==
+             "0300000004030201303132333435363738393a3b3c3d3e3f4041424344454647"
+             "505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f");
+}
+
 BOOST_AUTO_TEST_CASE(transport_layout_round_trip_and_keepalive) {
   Bytes payload = hex_bytes("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
   Bytes b = encode_transport(0xa1b2c3d4, 0x0102030405060708ull, payload);
