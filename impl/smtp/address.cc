@@ -88,6 +88,7 @@ bool is_rfc5321_address_literal(std::string_view literal) {
   return true;
 }
 
+// Long: RFC 5321's path grammar in one pass, each rule's error where it fails.
 ParsedPath parse_path(std::string_view text, PathKind kind, std::string_view hostname) {
   ParsedPath p;
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);

@@ -183,6 +183,7 @@ DeliveryReport build_report(const std::vector<Envelope>& reports, std::string_vi
   return r;
 }
 
+// Long: the RFC 3464 report's parts, written in the order they appear.
 std::string format_delivery_report(const DeliveryReport& r) {
   const bool failure = r.kind == ReportKind::failure;
   char token[64];

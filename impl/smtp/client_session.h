@@ -18,7 +18,7 @@
 // protocol error (OpenSMTPD's "Remote host sent too much data"); this is also
 // what defeats STARTTLS response injection.
 //
-// Results follow OpenSMTPD (FACTS.md): a 5xx reply to MAIL, RCPT, DATA or the
+// Results follow OpenSMTPD (mta.c, mta_session.c): a 5xx reply to MAIL, RCPT, DATA or the
 // end of data is permanent for the recipients it concerns; everything else
 // that is not a 2xx (4xx, replies that make no sense, timeouts, a lost
 // connection, a TLS or AUTH failure) is temporary. Replies that reject the

@@ -8,6 +8,7 @@
 
 namespace tether::smtp::parsing {
 
+// Long: one branch per `listen on` option, as parse.y's listen rule has.
 void Parser::listen_statement(int line) {
   expect_keyword("on", "listen");
   Listener l;

@@ -4,6 +4,7 @@
 
 namespace tether::smtp::parsing {
 
+// Long: one branch per `match` condition, as parse.y's match rule has.
 void Parser::match_statement(int line) {
   MatchRule m;
   m.where = here(line);

@@ -262,6 +262,7 @@ std::string serialize_envelope(const Envelope& e) {
   return out;
 }
 
+// Long: one check per envelope field, each with its own error.
 Result<Envelope> parse_envelope(std::string_view text, const std::string& file) {
   auto fail = [&](int line, const std::string& what) -> Error {
     return make_error(ErrorCode::invalid_argument, file + ":" + std::to_string(line) + ": " + what);

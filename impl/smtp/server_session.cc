@@ -228,6 +228,8 @@ void ServerSession::receive_plaintext(ByteView bytes, Time now) {
 
 // ---- input ----
 
+// Long: the input loop over every state (greeting, commands, AUTH, DATA) in one
+// place, so the order in which buffered input is taken stays visible.
 void ServerSession::process(Time now) {
   std::size_t pos = 0;
   const ServerLimits& limits = options_.limits;
