@@ -507,7 +507,7 @@ BOOST_AUTO_TEST_CASE(slow_reverse_dns_holds_mail_not_the_greeting) {
   w.mx2.host.set_dns_delay(Duration::seconds(60));
 
   // The 220 comes at once, although the PTR lookup hangs (OpenSMTPD's would
-  // wait for it: FACTS.md).
+  // wait for it: it resolves the client before its greeting).
   ManualHostOptions o;
   o.hostname = "raw.test";
   o.addresses = {client};
