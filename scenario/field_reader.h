@@ -53,6 +53,15 @@ class FieldReader {
   // A file relative to the scenario's directory, which must exist.
   std::optional<std::filesystem::path> file(const YAML::Node& n, const std::string& field);
 
+  // map[key], when there, read with `reader` (scalar, file, duration, ...)
+  // as the field FIELD.KEY; a valid value goes to `out`.
+  template <typename T, typename Self, typename Value>
+  void read(const YAML::Node& map, const std::string& field, const char* key, T& out,
+            std::optional<Value> (Self::*reader)(const YAML::Node&, const std::string&)) {
+    if (const YAML::Node v = map[key])
+      if (auto value = (static_cast<Self*>(this)->*reader)(v, join(field, key))) out = *value;
+  }
+
  protected:
   const std::filesystem::path& path() const { return path_; }
 

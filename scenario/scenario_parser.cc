@@ -11,16 +11,6 @@
 namespace tether::scenario {
 namespace {
 
-// days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = unsigned(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + std::int64_t(doe) - 719468;
-}
-
 std::optional<WallTime> parse_epoch(const std::string& text) {
   int y, mo, d, h = 0, mi = 0, s = 0;
   char tail = 0;

@@ -138,18 +138,10 @@ void ScenarioReader::events(const YAML::Node& n, Scenario& s) {
       continue;
     }
     e.action = found->second;
-    if (auto v = m["target"]) {
-      if (auto t = scalar(v, f + ".target")) e.target = *t;
-    }
-    if (auto v = m["name"]) {
-      if (auto t = scalar(v, f + ".name")) e.name = *t;
-    }
-    if (auto v = m["type"]) {
-      if (auto t = record_type(v, f + ".type")) e.type = *t;
-    }
-    if (auto v = m["value"]) {
-      if (auto t = scalar(v, f + ".value")) e.value = *t;
-    }
+    read(m, f, "target", e.target, &ScenarioReader::scalar);
+    read(m, f, "name", e.name, &ScenarioReader::scalar);
+    read(m, f, "type", e.type, &ScenarioReader::record_type);
+    read(m, f, "value", e.value, &ScenarioReader::scalar);
     if (e.action == EventAction::change_config) change_config_files(m, f, s, e);
     else
       for (const char* key : {"tunnel", "smtpd"})

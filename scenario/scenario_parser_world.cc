@@ -38,9 +38,7 @@ void ScenarioReader::hosts(const YAML::Node& n, Scenario& s) {
       error(m, f + ".role", "missing");
     }
     h.hostname = h.name;
-    if (auto v = m["hostname"]) {
-      if (auto t = scalar(v, f + ".hostname")) h.hostname = *t;
-    }
+    read(m, f, "hostname", h.hostname, &ScenarioReader::scalar);
     if (auto v = m["address"]) {
       if (auto a = address(v, f + ".address")) {
         h.address = *a;
@@ -70,15 +68,9 @@ void ScenarioReader::hosts(const YAML::Node& n, Scenario& s) {
         h.interface_id = id;
       }
     }
-    if (auto v = m["tunnel"]) {
-      if (auto p = file(v, f + ".tunnel")) h.tunnel = *p;
-    }
-    if (auto v = m["smtpd"]) {
-      if (auto p = file(v, f + ".smtpd")) h.smtpd = *p;
-    }
-    if (auto v = m["interface"]) {
-      if (auto t = scalar(v, f + ".interface")) h.interface_name = *t;
-    }
+    read(m, f, "tunnel", h.tunnel, &ScenarioReader::file);
+    read(m, f, "smtpd", h.smtpd, &ScenarioReader::file);
+    read(m, f, "interface", h.interface_name, &ScenarioReader::scalar);
     if (auto v = m["persistent_keepalive"]) {
       if (!m["tunnel"]) error(v, f + ".persistent_keepalive", "the host runs no tunnel");
       // Seconds, as wg(8) takes it; "25s" too.
@@ -111,9 +103,7 @@ void ScenarioReader::links(const YAML::Node& n, Scenario& s) {
     if (!keys(m, f, {"endpoints", "rate", "delay", "loss", "lte"})) continue;
     LinkSpec l;
     l.line = m.Mark().line + 1;
-    if (auto v = m["lte"]) {
-      if (auto b = boolean(v, f + ".lte")) l.lte = *b;
-    }
+    read(m, f, "lte", l.lte, &ScenarioReader::boolean);
     auto e = m["endpoints"];
     if (!e || !e.IsSequence() || e.size() != 2 || !e[0].IsScalar() || !e[1].IsScalar()) {
       error(e ? e : m, f + ".endpoints", "expected two node names, [a, b]");
@@ -148,9 +138,7 @@ void ScenarioReader::links(const YAML::Node& n, Scenario& s) {
           error(v, f + ".rate", "'" + *t + "' is not a rate (e.g. 50Mbps)");
       }
     }
-    if (auto v = m["delay"]) {
-      if (auto d = duration(v, f + ".delay")) l.delay = *d;
-    }
+    read(m, f, "delay", l.delay, &ScenarioReader::duration);
     if (auto v = m["loss"]) {
       if (auto x = number(v, f + ".loss", 0.0, 1.0)) l.loss = *x;
     }
@@ -288,9 +276,7 @@ void ScenarioReader::dns(const YAML::Node& n, Scenario& s) {
     } else {
       error(m, f + ".type", "missing");
     }
-    if (auto v = m["ttl"]) {
-      if (auto d = duration(v, f + ".ttl")) r.ttl = *d;
-    }
+    read(m, f, "ttl", r.ttl, &ScenarioReader::duration);
     if (r.type == DnsRecordSpec::Type::mx) {
       if (m["address"]) error(m["address"], f + ".address", "not for an MX record");
       if (auto v = m["preference"]) {

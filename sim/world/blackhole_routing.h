@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <ostream>
 #include <set>
+#include <type_traits>
 #include <utility>
 
 #include <ns3/ipv4-address.h>
@@ -30,36 +31,29 @@
 #include <ns3/node.h>
 #include <ns3/output-stream-wrapper.h>
 
-#include "sim/world/list_routing_slot.h"
 
 namespace tether::sim {
 
-struct Ipv4Family {
-  using RoutingProtocol = ns3::Ipv4RoutingProtocol;
-  using ListRouting = ns3::Ipv4ListRouting;
-  using L3 = ns3::Ipv4;
-  using Address = ns3::Ipv4Address;
-  using Header = ns3::Ipv4Header;
-  using Route = ns3::Ipv4Route;
-  static constexpr std::uint8_t kBits = 32;
-  static bool matches(Address destination, Address network, std::uint8_t length) {
-    const std::uint32_t mask = length == 0 ? 0 : ~std::uint32_t(0) << (32 - length);
-    return ns3::Ipv4Mask(mask).IsMatch(destination, network);
-  }
+// What differs between the families is only types, and how a prefix
+// matches (prefix_matches below).
+template <typename RoutingProtocolT, typename HeaderT, typename RouteT, std::uint8_t kBitsV>
+struct RoutingFamily {
+  using RoutingProtocol = RoutingProtocolT;
+  using Header = HeaderT;
+  using Route = RouteT;
+  using Address = std::decay_t<decltype(std::declval<const HeaderT&>().GetDestination())>;
+  static constexpr std::uint8_t kBits = kBitsV;
 };
+using Ipv4Family = RoutingFamily<ns3::Ipv4RoutingProtocol, ns3::Ipv4Header, ns3::Ipv4Route, 32>;
+using Ipv6Family = RoutingFamily<ns3::Ipv6RoutingProtocol, ns3::Ipv6Header, ns3::Ipv6Route, 128>;
 
-struct Ipv6Family {
-  using RoutingProtocol = ns3::Ipv6RoutingProtocol;
-  using ListRouting = ns3::Ipv6ListRouting;
-  using L3 = ns3::Ipv6;
-  using Address = ns3::Ipv6Address;
-  using Header = ns3::Ipv6Header;
-  using Route = ns3::Ipv6Route;
-  static constexpr std::uint8_t kBits = 128;
-  static bool matches(Address destination, Address network, std::uint8_t length) {
-    return ns3::Ipv6Prefix(length).IsMatch(destination, network);
-  }
-};
+inline bool prefix_matches(ns3::Ipv4Address destination, ns3::Ipv4Address network, std::uint8_t length) {
+  const std::uint32_t mask = length == 0 ? 0 : ~std::uint32_t(0) << (32 - length);
+  return ns3::Ipv4Mask(mask).IsMatch(destination, network);
+}
+inline bool prefix_matches(ns3::Ipv6Address destination, ns3::Ipv6Address network, std::uint8_t length) {
+  return ns3::Ipv6Prefix(length).IsMatch(destination, network);
+}
 
 // `Self` is the concrete protocol (it gives ns-3 its TypeId).
 template <typename Family, typename Self>
@@ -68,19 +62,11 @@ class NullRouting : public Family::RoutingProtocol {
   using Address = typename Family::Address;
   using Protocol = typename Family::RoutingProtocol;
 
-  // The node's instance, added to its list routing on first use, above
-  // static (0) and global (-10) routing: a null route must win over the
-  // default route that would otherwise match. Null if the node does not
-  // route with a list.
-  static ns3::Ptr<Self> on(const ns3::Ptr<ns3::Node>& node) {
-    return list_routing_slot<Self, typename Family::ListRouting, typename Family::L3>(node, 100);
-  }
-
   void block(Address network, std::uint8_t length = Family::kBits) { blocked_.insert({network, length}); }
   void unblock(Address network, std::uint8_t length = Family::kBits) { blocked_.erase({network, length}); }
   bool blocks(Address destination) const {
     for (const auto& [network, length] : blocked_)
-      if (Family::matches(destination, network, length)) return true;
+      if (prefix_matches(destination, network, length)) return true;
     return false;
   }
   std::uint64_t dropped() const { return dropped_; }
@@ -113,9 +99,14 @@ class NullRouting : public Family::RoutingProtocol {
   std::uint64_t dropped_ = 0;
 };
 
+// Each family's on(node): the node's instance, added to its list routing on
+// first use, above static (0) and global (-10) routing, since a null route
+// must win over the default route that would otherwise match. Null if the
+// node does not route with a list.
 class BlackholeRouting final : public NullRouting<Ipv4Family, BlackholeRouting> {
  public:
   static ns3::TypeId GetTypeId();
+  static ns3::Ptr<BlackholeRouting> on(const ns3::Ptr<ns3::Node>& node);
   void NotifyAddAddress(std::uint32_t, ns3::Ipv4InterfaceAddress) override {}
   void NotifyRemoveAddress(std::uint32_t, ns3::Ipv4InterfaceAddress) override {}
   void SetIpv4(ns3::Ptr<ns3::Ipv4>) override {}
@@ -124,6 +115,7 @@ class BlackholeRouting final : public NullRouting<Ipv4Family, BlackholeRouting> 
 class Ipv6BlackholeRouting final : public NullRouting<Ipv6Family, Ipv6BlackholeRouting> {
  public:
   static ns3::TypeId GetTypeId();
+  static ns3::Ptr<Ipv6BlackholeRouting> on(const ns3::Ptr<ns3::Node>& node);
   void NotifyAddAddress(std::uint32_t, ns3::Ipv6InterfaceAddress) override {}
   void NotifyRemoveAddress(std::uint32_t, ns3::Ipv6InterfaceAddress) override {}
   void NotifyAddRoute(ns3::Ipv6Address, ns3::Ipv6Prefix, ns3::Ipv6Address, std::uint32_t, ns3::Ipv6Address) override {}
