@@ -112,7 +112,7 @@ std::optional<std::uint32_t> Nat::wan_of(const ns3::Ipv4Address& address) const 
 bool Nat::is_public_address(const ns3::Ipv4Address& address) const { return wan_of(address).has_value(); }
 
 void Nat::emit(const NatEvent& event) {
-  for (const auto& handler : handlers_) handler(event);
+  subscribers_.emit(event);
 }
 
 void Nat::emit_mapping(NatEventKind kind, const NatMapping& mapping, NatFlushCause cause) {
@@ -139,7 +139,7 @@ void Nat::drop(NatDropReason reason, std::optional<NatProtocol> protocol, const 
     case NatDropReason::unsupported: ++counters_.dropped_unsupported; break;
     case NatDropReason::not_for_nat: ++counters_.dropped_not_for_nat; break;
   }
-  if (handlers_.empty()) return;
+  if (subscribers_.empty()) return;
   NatEvent event;
   event.at = NodeLoop::now();
   event.kind = NatEventKind::packet_dropped;

@@ -28,6 +28,7 @@
 #include <ns3/ptr.h>
 
 #include "core/error.h"
+#include "core/subscribers.h"
 #include "sim/world/nat_mapping_table.h"
 #include "sim/world/nat_packet.h"
 #include "sim/world/nat_routing.h"
@@ -98,7 +99,7 @@ struct NatCounters {
 
 class Nat : private NatRoutingHook {
  public:
-  using EventHandler = std::function<void(const NatEvent&)>;
+  using EventHandler = Subscribers<NatEvent>::Handler;
 
   // `node` runs NatRouting (install_nat_internet_stack); `wan_interfaces`
   // are its uplinks' Ipv4 interface indices, each with its public address
@@ -130,7 +131,7 @@ class Nat : private NatRoutingHook {
   ns3::Ptr<ns3::Node> node() const { return loop_.node(); }
 
   // Every event, in order, as it happens (the harness's events.csv).
-  void add_event_handler(EventHandler handler) { handlers_.push_back(std::move(handler)); }
+  void add_event_handler(EventHandler handler) { subscribers_.subscribe(std::move(handler)); }
 
  private:
   Nat(ns3::Ptr<ns3::Node> node, ns3::Ptr<NatRouting> routing, std::vector<std::uint32_t> wan_interfaces,
@@ -160,7 +161,7 @@ class Nat : private NatRoutingHook {
   SeededRandom random_;
   NatMappingTable table_;
   NatCounters counters_;
-  std::vector<EventHandler> handlers_;
+  Subscribers<NatEvent> subscribers_;
   NodeLoop::Event sweep_event_;
   Time sweep_at_ = Time::never();
 };
