@@ -11,6 +11,7 @@
 namespace tether::scenario {
 namespace {
 
+// A UTC time from 1970 to 2261: WallTime counts nanoseconds in 64 bits.
 std::optional<WallTime> parse_epoch(const std::string& text) {
   int y, mo, d, h = 0, mi = 0, s = 0;
   char tail = 0;
@@ -19,7 +20,9 @@ std::optional<WallTime> parse_epoch(const std::string& text) {
   } else {
     return std::nullopt;
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return std::nullopt;
+  if (y < 1970 || y > 2261 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 ||
+      s > 60)
+    return std::nullopt;
   return WallTime::from_unix_seconds(days_from_civil(y, unsigned(mo), unsigned(d)) * 86400 + h * 3600 + mi * 60 + s);
 }
 
@@ -43,7 +46,7 @@ Scenario ScenarioReader::parse(const YAML::Node& root) {
   if (auto n = root["epoch"]) {
     if (auto text = scalar(n, "epoch")) {
       if (auto e = parse_epoch(*text)) s.epoch = *e;
-      else error(n, "epoch", "'" + *text + "' is not a UTC time (2026-01-01T00:00:00Z)");
+      else error(n, "epoch", "'" + *text + "' is not a UTC time from 1970 to 2261 (2026-01-01T00:00:00Z)");
     }
   }
   hosts(root["hosts"], s);

@@ -110,7 +110,7 @@ void ScenarioReader::events(const YAML::Node& n, Scenario& s) {
       {"change-config", EventAction::change_config},
   };
   for (std::size_t i = 0; i < n.size(); ++i) {
-    const YAML::Node& m = n[i];
+    const YAML::Node m = n[i];
     const std::string f = "events." + std::to_string(i);
     if (!keys(m, f, {"at", "action", "target", "name", "type", "value", "tunnel", "smtpd"})) continue;
     EventSpec e;

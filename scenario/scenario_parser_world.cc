@@ -23,7 +23,8 @@ void ScenarioReader::hosts(const YAML::Node& n, Scenario& s) {
     const std::string f = "hosts." + h.name;
     if (h.name == "internet" || h.name == "gateway" || h.name == "uplink" || h.name == "lte")
       error(it->first, f, "'" + h.name + "' is a name the world uses itself");
-    const YAML::Node& m = it->second;
+    // A copy: it->second lives in the iterator's temporary proxy.
+    const YAML::Node m = it->second;
     if (!keys(m, f, {"role", "hostname", "address", "address6", "interface_id", "tunnel", "smtpd", "interface",
                      "persistent_keepalive"}))
       continue;
@@ -98,7 +99,7 @@ void ScenarioReader::links(const YAML::Node& n, Scenario& s) {
   }
   std::set<std::string> seen;
   for (std::size_t i = 0; i < n.size(); ++i) {
-    const YAML::Node& m = n[i];
+    const YAML::Node m = n[i];
     const std::string f = "links." + std::to_string(i);
     if (!keys(m, f, {"endpoints", "rate", "delay", "loss", "lte"})) continue;
     LinkSpec l;
@@ -262,7 +263,7 @@ void ScenarioReader::dns(const YAML::Node& n, Scenario& s) {
     return;
   }
   for (std::size_t i = 0; i < n.size(); ++i) {
-    const YAML::Node& m = n[i];
+    const YAML::Node m = n[i];
     const std::string f = "dns." + std::to_string(i);
     if (!keys(m, f, {"name", "type", "address", "preference", "exchange", "ttl"})) continue;
     DnsRecordSpec r;

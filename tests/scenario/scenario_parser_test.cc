@@ -84,6 +84,17 @@ BOOST_AUTO_TEST_CASE(yaml_syntax_error_has_a_line) {
   BOOST_TEST(p.errors[0].rfind("test.yaml:", 0) == 0u, p.errors[0]);
 }
 
+// WallTime counts nanoseconds in 64 bits: an epoch past 2261 would overflow
+// (the fuzz target found 9999-...), so it is refused like a malformed one.
+BOOST_AUTO_TEST_CASE(epoch_out_of_range_is_an_error) {
+  for (const char* epoch : {"9999-01-01", "1969-12-31T23:59:59Z", "2026-01-01T-1:00:00Z"}) {
+    auto p = parse(std::string("epoch: '") + epoch + "'\n");
+    BOOST_TEST(has(p, "epoch: '" + std::string(epoch) + "' is not a UTC time from 1970 to 2261"), p.error_text());
+  }
+  auto ok = parse("epoch: '2261-12-31T23:59:59Z'\n");
+  BOOST_TEST(!has(ok, "epoch:"), ok.error_text());
+}
+
 BOOST_AUTO_TEST_CASE(set_overrides_apply_before_validation) {
   const auto file = kScenarios / "backup-mx-fallback.yaml";
   auto p = load_scenario(file, {"duration=3h", "seed=42", "events.1.at=2h", "workload.recipients=[a@example.org, b@example.org]",
