@@ -70,11 +70,7 @@ BOOST_AUTO_TEST_CASE(wireguard_go_takes_tetherds_cookie_and_comes_back_with_mac2
   link_namespaces(home, "vh", {"198.18.0.1/24"}, relay, "vr", {"198.18.0.2/24"});
   const std::string pcap = (dir / "relay.pcap").string();
 
-  auto spawned = ChildProcess::spawn(
-      {"ip", "netns", "exec", relay.name(), "tshark", "-i", "vr", "-F", "pcap", "-w", pcap});
-  BOOST_TEST_REQUIRE(spawned.ok());
-  std::unique_ptr<ChildProcess> capture = std::move(*spawned);
-  BOOST_TEST_REQUIRE(capture->wait_for_output("Capturing on", Duration::seconds(20)), capture->output());
+  std::unique_ptr<ChildProcess> capture = start_capture(relay, "vr", pcap);
 
   // clang-format off
   Tetherd tetherd(home, dir, "tthome",
@@ -107,8 +103,7 @@ BOOST_AUTO_TEST_CASE(wireguard_go_takes_tetherds_cookie_and_comes_back_with_mac2
   const bool flood_ran_throughout = !flood->exited();
   ::kill(flood->pid(), SIGKILL);
   flood->wait_exit(Duration::seconds(5));
-  ::kill(capture->pid(), SIGINT);
-  BOOST_TEST_REQUIRE(capture->wait_exit(Duration::seconds(10)), capture->output());
+  stop_capture(*capture);
   BOOST_TEST(pinged.exit_code == 0, pinged.describe() + tetherd.log() + wg.log());
   BOOST_TEST(flood_ran_throughout, flood->output());
 

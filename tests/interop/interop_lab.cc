@@ -227,4 +227,18 @@ double received_mbytes(const std::string& iperf_output) {
   return -1;
 }
 
+std::unique_ptr<ChildProcess> start_capture(const NamedNamespace& ns, const std::string& interface,
+                                           const std::string& pcap) {
+  auto spawned = ChildProcess::spawn({"ip", "netns", "exec", ns.name(), "tshark", "-i", interface, "-F", "pcap", "-w", pcap});
+  BOOST_TEST_REQUIRE(spawned.ok());
+  std::unique_ptr<ChildProcess> capture = std::move(*spawned);
+  BOOST_TEST_REQUIRE(capture->wait_for_output("Capturing on", Duration::seconds(20)), capture->output());
+  return capture;
+}
+
+void stop_capture(ChildProcess& capture) {
+  ::kill(capture.pid(), SIGINT);
+  BOOST_TEST_REQUIRE(capture.wait_exit(Duration::seconds(10)), capture.output());
+}
+
 }  // namespace tether::testing::interop

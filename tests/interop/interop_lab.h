@@ -33,6 +33,12 @@ struct KeyPair {
 
 bool contains(const std::string& text, const std::string& part);
 
+// tshark capturing `interface` inside `ns` into `pcap` (classic pcap), ready
+// once it says so; stop_capture ends it with SIGINT, so it writes what it saw.
+std::unique_ptr<ChildProcess> start_capture(const NamedNamespace& ns, const std::string& interface,
+                                           const std::string& pcap);
+void stop_capture(ChildProcess& capture);
+
 // `ip ARGS...`, required to succeed.
 void ip(const std::vector<std::string>& args);
 // argv run inside the namespace (ip netns exec).

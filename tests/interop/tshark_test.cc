@@ -69,11 +69,7 @@ void capture_and_decode(bool tetherd_initiates) {
   const std::string pcap = (dir / "relay.pcap").string();
   const std::string keys = (dir / "keys.log").string();
 
-  auto spawned = ChildProcess::spawn(
-      {"ip", "netns", "exec", relay.name(), "tshark", "-i", "vr", "-F", "pcap", "-w", pcap});
-  BOOST_TEST_REQUIRE(spawned.ok());
-  std::unique_ptr<ChildProcess> capture = std::move(*spawned);
-  BOOST_TEST_REQUIRE(capture->wait_for_output("Capturing on", Duration::seconds(20)), capture->output());
+  std::unique_ptr<ChildProcess> capture = start_capture(relay, "vr", pcap);
 
   // clang-format off
   WireguardGo wg(relay, dir);
@@ -102,8 +98,7 @@ void capture_and_decode(bool tetherd_initiates) {
   ProcessResult pinged = tetherd_initiates ? ping(home, "192.0.2.2") : ping(relay, "192.0.2.1");
   BOOST_TEST_REQUIRE(pinged.exit_code == 0, pinged.describe() + tetherd.log() + wg.log());
   ::usleep(2'500'000);  // a keepalive or two
-  ::kill(capture->pid(), SIGINT);
-  BOOST_TEST_REQUIRE(capture->wait_exit(Duration::seconds(10)), capture->output());
+  stop_capture(*capture);
 
   std::set<int> from_tetherd, from_wg;
   int keepalives = 0, data = 0;
