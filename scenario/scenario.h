@@ -20,6 +20,7 @@
 #include "core/endpoint.h"
 #include "core/time.h"
 #include "scenario/nat_behaviour.h"
+#include "smtp/relay_profile.h"
 
 namespace tether::scenario {
 
@@ -42,6 +43,9 @@ struct HostSpec {
   // address then being the delegated prefix's first /64 and that id.
   std::optional<IpAddress> address6;
   std::optional<std::uint64_t> interface_id;
+  // The mail server this host's relay behaves as (smtp/relay_profile.h):
+  // as a `profile` line in its smtpd.conf, replacing the file's own.
+  std::optional<smtp::RelayProfile> profile;
   int line = 0;
 };
 

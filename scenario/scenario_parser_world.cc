@@ -26,7 +26,7 @@ void ScenarioReader::hosts(const YAML::Node& n, Scenario& s) {
     // A copy: it->second lives in the iterator's temporary proxy.
     const YAML::Node m = it->second;
     if (!keys(m, f, {"role", "hostname", "address", "address6", "interface_id", "tunnel", "smtpd", "interface",
-                     "persistent_keepalive"}))
+                     "persistent_keepalive", "profile"}))
       continue;
     if (auto r = m["role"]) {
       auto text = scalar(r, f + ".role");
@@ -83,6 +83,13 @@ void ScenarioReader::hosts(const YAML::Node& n, Scenario& s) {
         }
       } else if (auto k = integer<std::uint16_t>(v, f + ".persistent_keepalive", 0, 65535)) {
         h.persistent_keepalive = *k;
+      }
+    }
+    if (auto v = m["profile"]) {
+      if (!m["smtpd"]) error(v, f + ".profile", "the host runs no mail server");
+      if (auto text = scalar(v, f + ".profile")) {
+        if (auto p = smtp::relay_profile_from_string(*text)) h.profile = *p;
+        else error(v, f + ".profile", "'" + *text + "' is not a relay profile (tether, opensmtpd, postfix)");
       }
     }
     s.hosts.push_back(std::move(h));

@@ -18,9 +18,15 @@ Result<tunnel::TunnelConfig> load_host_tunnel(const std::filesystem::path& file,
   return std::move(loaded.config);
 }
 
-Result<node::RelayFile> load_host_relay(const std::filesystem::path& file, const std::string& field) {
+Result<node::RelayFile> load_host_relay(const std::filesystem::path& file, const std::string& field,
+                                        std::optional<smtp::RelayProfile> profile) {
   node::RelayFile loaded = node::load_relay_file(file.string(), node::config_root(file), file.filename().string());
   if (!loaded.ok()) return invalid(field, loaded.error_text());
+  if (profile) {
+    auto config = std::make_shared<smtp::Config>(*loaded.config);
+    config->knobs.profile = *profile;
+    loaded.config = std::move(config);
+  }
   return loaded;
 }
 

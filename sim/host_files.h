@@ -20,6 +20,9 @@ namespace tether::sim {
 // hosts.NAME.persistent_keepalive sweep).
 Result<tunnel::TunnelConfig> load_host_tunnel(const std::filesystem::path& file, const std::string& field,
                                               std::optional<std::uint16_t> keepalive = std::nullopt);
-Result<node::RelayFile> load_host_relay(const std::filesystem::path& file, const std::string& field);
+// `profile` (the scenario's hosts.NAME.profile) replaces the config's own
+// `profile` line; knobs the config writes on their own still win.
+Result<node::RelayFile> load_host_relay(const std::filesystem::path& file, const std::string& field,
+                                        std::optional<smtp::RelayProfile> profile = std::nullopt);
 
 }  // namespace tether::sim

@@ -39,7 +39,7 @@ Result<void> ScenarioWorld::start_apps(WorldNode& n) {
       return Error(ErrorCode::internal, "hosts." + spec.name + ": tunnel: " + r.error().to_string());
   }
   if (!n.smtpd_file.empty()) {
-    auto loaded = load_host_relay(n.smtpd_file, "hosts." + spec.name + ".smtpd");
+    auto loaded = load_host_relay(n.smtpd_file, "hosts." + spec.name + ".smtpd", spec.profile);
     if (!loaded.ok()) return loaded.error();
     relay_options.config_root = loaded->root;
     n.relay = std::make_unique<node::MailRelay>(*n.host, loaded->config, relay_options);
@@ -88,7 +88,7 @@ Result<void> ScenarioWorld::change_config(WorldNode& n, const EventSpec& e) {
     changed = e.tunnel.filename().string();
   }
   if (!e.smtpd.empty()) {
-    auto loaded = load_host_relay(e.smtpd, "smtpd");
+    auto loaded = load_host_relay(e.smtpd, "smtpd", n.spec->profile);
     if (!loaded.ok()) return loaded.error();
     if (n.relay) {
       // The relay reads pki files below the root it was started with.

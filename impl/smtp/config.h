@@ -15,6 +15,7 @@
 #include "core/endpoint.h"
 #include "core/time.h"
 #include "smtp/config_error.h"
+#include "smtp/relay_profile.h"
 #include "smtp/relay_url.h"
 #include "smtp/table.h"
 
@@ -279,7 +280,9 @@ struct Config {
   // `bounce warn-interval`: send a delay warning after each of these (at most 4).
   std::vector<Duration> bounce_warn_intervals{Duration::hours(4)};
   SmtpSettings smtp;
-  std::uint32_t mta_max_deferred = 100;
+  // `profile NAME` and the knobs written on their own (`mta max-deferred`,
+  // ...): the behaviour is knobs.resolve(); see relay_profile.h.
+  RelayKnobs knobs;
   SrsSettings srs;
 
   const Table* find_table(const std::string& name) const;

@@ -17,7 +17,7 @@ namespace parsing {
 
 // Statements, in the order error messages list them.
 constexpr const char* kStatements[] = {"action", "bounce", "ca",    "filter", "include", "listen", "match",
-                                       "mta",    "pki",    "queue", "smtp",   "srs",     "table"};
+                                       "mta",    "pki",    "profile", "queue", "smtp", "srs",  "table"};
 // OpenSMTPD statements tether does not implement: named so the error can say so.
 constexpr const char* kUnsupportedStatements[] = {"admd", "mda", "proc", "scheduler"};
 
@@ -332,6 +332,7 @@ void Parser::statement() {
   if (k == "bounce") return bounce_statement();
   if (k == "smtp") return smtp_statement();
   if (k == "mta") return mta_statement();
+  if (k == "profile") return profile_statement();
   if (k == "srs") return srs_statement();
   if (k == "include") return include_statement(t.line);
   for (const char* u : kUnsupportedStatements)

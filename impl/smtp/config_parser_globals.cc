@@ -97,14 +97,23 @@ void Parser::smtp_statement() {
 void Parser::mta_statement() {
   Token what = take();
   if (what.kind == TokenKind::word && what.text == "max-deferred") {
-    st_.config.mta_max_deferred =
-        static_cast<std::uint32_t>(parse_number(expect_value("a number after 'max-deferred'"), 1000000, "max-deferred"));
+    st_.config.knobs.max_deferred =
+        static_cast<std::size_t>(parse_number(expect_value("a number after 'max-deferred'"), 1000000, "max-deferred"));
   } else if (what.kind == TokenKind::word && what.text == "limit") {
     fail(what.line, "'mta limit' is not supported by tether");
   } else {
     fail_unknown(what, " after 'mta'", "max-deferred");
   }
   end_statement("the mta directive");
+}
+
+// tether-specific: `profile tether|opensmtpd|postfix` (relay_profile.h).
+void Parser::profile_statement() {
+  Token name = take();
+  auto profile = name.kind == TokenKind::word ? relay_profile_from_string(name.text) : std::nullopt;
+  if (!profile) fail_unknown(name, " after 'profile'", "tether, opensmtpd or postfix");
+  st_.config.knobs.profile = *profile;
+  end_statement("the profile directive");
 }
 
 void Parser::srs_statement() {

@@ -10,6 +10,7 @@ SchedulerSettings SchedulerSettings::from_config(const Config& config) {
   SchedulerSettings s;
   s.retry = config.queue.retry;
   s.warn_intervals = config.bounce_warn_intervals;
+  s.pull_on_success = config.knobs.resolve().max_deferred;
   return s;
 }
 

@@ -185,7 +185,7 @@ ca myca cert "/etc/ssl/ca.pem"
   BOOST_TEST(c.smtp.max_mails_per_session == 500u);
   BOOST_TEST(c.smtp.max_rcpt_per_transaction == 50u);
   BOOST_TEST(c.smtp.subaddress_delimiter == '-');
-  BOOST_TEST(c.mta_max_deferred == 1000u);
+  BOOST_TEST(c.knobs.max_deferred.value_or(0) == std::size_t(1000));
   BOOST_TEST(c.srs.key == "s3cret");
   BOOST_TEST(c.find_ca("MyCA")->cert_path == "/etc/ssl/ca.pem");
 

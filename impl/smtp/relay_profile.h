@@ -1,0 +1,66 @@
+#pragma once
+// Which mail server a relay behaves as: its scheduler's early retries, its
+// deferred-queue scan, what `pause smtp` does to new connections, and how
+// its outbound sessions time out and fall back to the next MX. tetherd is
+// the `tether` profile; a scenario host that stands for OpenSMTPD or
+// Postfix takes that implementation's behaviour, read from its source
+// (each default below cites where).
+//
+// A profile only sets defaults: every knob has its own smtpd.conf keyword,
+// and a knob written in the config wins over the profile, whichever of the
+// two came first. The scenario's `hosts.NAME.profile` is the same as a
+// `profile NAME` line in that host's smtpd.conf.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "core/time.h"
+
+namespace tether::smtp {
+
+enum class RelayProfile { tether, opensmtpd, postfix };
+const char* to_string(RelayProfile profile);
+std::optional<RelayProfile> relay_profile_from_string(const std::string& text);
+
+// What a success to a destination does to that destination's other
+// deferred envelopes.
+enum class EarlyRetry {
+  on_success,  // tether: up to max_deferred of them become due at once
+  hoststat,    // OpenSMTPD: only through its host-status records (mta.c)
+  none,        // Postfix: each waits for its own next try
+};
+const char* to_string(EarlyRetry mode);
+
+// What a paused SMTP server (`pause smtp`) does with a new connection.
+enum class PauseMode {
+  reply_421,       // tether: greet it with 421 and close
+  stop_accepting,  // OpenSMTPD's smtp_pause(): accept() stops; the kernel's backlog fills
+};
+const char* to_string(PauseMode mode);
+
+// The knobs, each resolved. RelayBehaviour::of(profile) gives a profile's
+// defaults; RelayKnobs are what a config wrote, applied over them.
+struct RelayBehaviour {
+  EarlyRetry early_retry = EarlyRetry::on_success;
+  std::size_t max_deferred = 100;   // `mta max-deferred`
+  Duration queue_scan = Duration::zero();  // zero: due envelopes go at once; else on this grid
+  bool tunnel_route_up = true;      // the tunnel's route coming back retries the queue
+  PauseMode pause_mode = PauseMode::reply_421;
+
+  static RelayBehaviour of(RelayProfile profile);
+};
+
+struct RelayKnobs {
+  std::optional<RelayProfile> profile;
+  std::optional<EarlyRetry> early_retry;
+  std::optional<std::size_t> max_deferred;
+  std::optional<Duration> queue_scan;
+  std::optional<bool> tunnel_route_up;
+  std::optional<PauseMode> pause_mode;
+
+  // The profile's defaults (tether when none), then each knob set here.
+  RelayBehaviour resolve() const;
+};
+
+}  // namespace tether::smtp
