@@ -79,7 +79,9 @@ void ScenarioReader::hosts(const YAML::Node& n, Scenario& s) {
     read(m, f, "smtpd", h.smtpd, &ScenarioReader::file);
     // Loaded now as the world will load them, so a broken config fails
     // before anything runs, naming this field and the config's own line.
-    if (!h.tunnel.empty()) host_config_errors(m["tunnel"], f + ".tunnel", node::load_tunnel_file(h.tunnel.string(), h.tunnel.filename().string()).errors);
+    if (!h.tunnel.empty())
+      host_config_errors(m["tunnel"], f + ".tunnel",
+                         node::load_tunnel_file(h.tunnel.string(), h.tunnel.filename().string()).errors);
     if (!h.smtpd.empty())
       host_config_errors(m["smtpd"], f + ".smtpd",
                          node::load_relay_file(h.smtpd.string(), node::config_root(h.smtpd), h.smtpd.filename().string()).errors);
