@@ -25,6 +25,8 @@ JitteredChannel::JitteredChannel() {
 
 void JitteredChannel::configure(Duration mean, Duration jitter, bool reorder) {
   mean_ = to_ns3(mean);
+  // The base's own delay, unused here, still says the mean to whoever asks.
+  SetAttribute("Delay", ns3::TimeValue(mean_));
   jitter_ns_ = double(jitter.ns());
   reorder_ = reorder;
 }
