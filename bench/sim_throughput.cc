@@ -79,8 +79,8 @@ const LinkSpec* find_link(const Scenario& s, const std::string& a, const std::st
 ns3::NetDeviceContainer link(ns3::Ptr<ns3::Node> x, ns3::Ptr<ns3::Node> y, const LinkSpec* spec, const char* rate,
                              Duration delay) {
   ns3::PointToPointHelper p2p;
-  p2p.SetDeviceAttribute("DataRate", ns3::StringValue(spec ? spec->rate : rate));
-  p2p.SetChannelAttribute("Delay", ns3::TimeValue(ns3::NanoSeconds((spec ? spec->delay : delay).ns())));
+  p2p.SetDeviceAttribute("DataRate", ns3::StringValue(spec && spec->rate ? *spec->rate : rate));
+  p2p.SetChannelAttribute("Delay", ns3::TimeValue(ns3::NanoSeconds((spec && spec->delay ? *spec->delay : delay).ns())));
   return p2p.Install(x, y);
 }
 

@@ -2,19 +2,22 @@
 
 #include <algorithm>
 
+#include "scenario/closest_key.h"
+
 namespace tether::scenario {
 
 FieldReader::FieldReader(std::filesystem::path path, std::map<std::string, std::string> overridden)
     : path_(std::move(path)), file_(path_.filename().string()), overridden_(std::move(overridden)) {}
 
-void FieldReader::error(const YAML::Node& node, const std::string& field, const std::string& message) {
+std::string FieldReader::where(const YAML::Node& node, const std::string& field) const {
   for (const auto& [prefix, text] : overridden_)
-    if (field == prefix || field.rfind(prefix + ".", 0) == 0) {
-      errors.push_back("--set " + text + ": " + field + ": " + message);
-      return;
-    }
-  const int line = node.IsDefined() && !node.Mark().is_null() ? node.Mark().line + 1 : 0;
-  errors.push_back(file_ + ":" + std::to_string(line) + ": " + field + ": " + message);
+    if (field == prefix || field.rfind(prefix + ".", 0) == 0) return "--set " + text + ": " + field;
+  const int line = node.IsDefined() && !node.Mark().is_null() ? node.Mark().line + 1 : end_line;
+  return file_ + ":" + std::to_string(line) + ": " + field;
+}
+
+void FieldReader::error(const YAML::Node& node, const std::string& field, const std::string& message) {
+  errors.push_back(where(node, field) + ": " + message);
 }
 
 bool FieldReader::keys(const YAML::Node& map, const std::string& field, std::initializer_list<const char*> allowed) {
@@ -27,7 +30,10 @@ bool FieldReader::keys(const YAML::Node& map, const std::string& field, std::ini
     if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
       std::string list;
       for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      error(it->first, join(field, key), "unknown key (expected one of: " + list + ")");
+      // A near miss is most likely a typo: say which key it resembles.
+      const auto near = closest_key(key, std::vector<std::string>(allowed.begin(), allowed.end()), key.size() / 3 + 1);
+      error(it->first, join(field, key),
+            "unknown key (" + (near ? "did you mean '" + *near + "'? " : std::string()) + "expected one of: " + list + ")");
     }
   }
   return true;
@@ -47,6 +53,12 @@ std::optional<Duration> FieldReader::duration(const YAML::Node& n, const std::st
   auto d = parse_duration(*text);
   if (!d.ok()) {
     error(n, field, "'" + *text + "' is not a duration (e.g. 30s, 2h, 1h30m)");
+    return std::nullopt;
+  }
+  // No field of a scenario is a span backwards in time: a negative delay
+  // would make delivery faster, a negative start was silently clamped.
+  if (*d < Duration::zero()) {
+    error(n, field, "'" + *text + "' is negative (a duration is 0 or more)");
     return std::nullopt;
   }
   return *d;

@@ -27,13 +27,20 @@ class FieldReader {
   FieldReader(std::filesystem::path path, std::map<std::string, std::string> overridden);
 
   std::vector<std::string> errors;
+  // The file's last line: where a missing section (an undefined node) is
+  // reported, as a file cut short ends there. 0: unknown.
+  int end_line = 0;
 
   void error(const YAML::Node& node, const std::string& field, const std::string& message);
+  // Where a value came from, as errors name it: "FILE:LINE: field" or
+  // "--set TEXT: field".
+  std::string where(const YAML::Node& node, const std::string& field) const;
   // Reports keys of `map` outside `allowed`; false if `map` is not a map.
   bool keys(const YAML::Node& map, const std::string& field, std::initializer_list<const char*> allowed);
   static std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
 
   std::optional<std::string> scalar(const YAML::Node& n, const std::string& field);
+  // A duration of 0 or more (no scenario field is negative).
   std::optional<Duration> duration(const YAML::Node& n, const std::string& field);
   template <typename T>
   std::optional<T> integer(const YAML::Node& n, const std::string& field, T min, T max) {

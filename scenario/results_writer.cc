@@ -40,6 +40,25 @@ std::string format_seconds(Duration d) {
   return buf;
 }
 
+Result<void> check_results_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error(ErrorCode::io, "cannot create the directory: " + ec.message());
+  if (!std::filesystem::is_directory(dir, ec)) return Error(ErrorCode::io, "not a directory");
+  // Permission bits do not say it all (root, read-only mounts): try.
+  const std::filesystem::path probe = dir / ".tether-write-probe";
+  if (!std::ofstream(probe, std::ios::binary)) return Error(ErrorCode::io, "cannot create a file in it");
+  std::filesystem::remove(probe, ec);
+  for (const char* name : kResultFiles) {
+    const std::filesystem::path f = dir / name;
+    if (!std::filesystem::exists(f, ec)) continue;
+    if (!std::filesystem::is_regular_file(f, ec)) return Error(ErrorCode::io, std::string(name) + " there is not a file");
+    if (!std::ofstream(f, std::ios::binary | std::ios::app))
+      return Error(ErrorCode::io, std::string(name) + " there cannot be written");
+  }
+  return {};
+}
+
 Result<void> write_results(const Metrics& m, const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

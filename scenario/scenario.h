@@ -51,8 +51,17 @@ struct HostSpec {
 
 struct LinkSpec {
   std::string a, b;  // endpoints, one of them "internet" or "gateway"
-  std::string rate = "100Mbps";
-  Duration delay = Duration::milliseconds(5);
+  // Unset: the world's default for this link (scenarios/README.md): the
+  // 4G link's come from the seed's pings over 4G.
+  std::optional<std::string> rate;
+  std::optional<Duration> delay;   // one way, the mean when jittered
+  // The std-dev of each packet's one-way delay, drawn per packet from the
+  // run's seed (a normal distribution around `delay`, cut symmetrically so
+  // a delay never goes negative).
+  std::optional<Duration> jitter;
+  // Jittered packets keep their order on the wire unless this is set (each
+  // packet arrives no earlier than the one sent before it).
+  bool reorder = false;
   double loss = 0.0;
   bool lte = false;  // the gateway's second (4G) uplink
   int line = 0;
@@ -83,10 +92,16 @@ struct DnsRecordSpec {
   Duration ttl = Duration::seconds(300);
 };
 
+// How submissions are spread in time: on a fixed grid (start + i *
+// interval), or as a Poisson process (exponential gaps of mean `interval`,
+// drawn from the run's seed).
+enum class Arrivals : std::uint8_t { fixed, poisson };
+
 struct WorkloadSpec {
   std::string sender;  // a host of role sender
   std::uint64_t count = 0;
-  Duration interval = Duration::minutes(1);  // between submissions
+  Duration interval = Duration::minutes(1);  // between submissions (the mean, with poisson)
+  Arrivals arrivals = Arrivals::fixed;
   Duration start = Duration::seconds(60);
   std::size_t size = 2000;  // bytes of body, roughly
   std::string from = "alice@websteading.net";
@@ -130,6 +145,9 @@ struct EventSpec {
 struct OutputSpec {
   std::filesystem::path dir = "results";
   bool pcap = false;
+  // Where dir was given, for errors about the directory found later:
+  // "x.yaml:75: outputs.dir" or "--set outputs.dir=...: outputs.dir".
+  std::string dir_origin;
 };
 
 struct Scenario {

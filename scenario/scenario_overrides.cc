@@ -4,6 +4,8 @@
 #include <sstream>
 #include <vector>
 
+#include "scenario/closest_key.h"
+
 namespace tether::scenario {
 
 bool apply_override(YAML::Node& root, const std::string& text, std::string& error) {
@@ -50,6 +52,23 @@ bool apply_override(YAML::Node& root, const std::string& text, std::string& erro
       if (last) {
         cur[key] = value;
         return true;
+      }
+      // Only the last key may be new (the parser then checks its name): a
+      // missing one on the way is a typo or a section the file lacks, and
+      // walking on would report something else entirely.
+      const YAML::Node& existing = cur;
+      if (!existing.IsMap() || !existing[key]) {
+        std::string where;
+        for (std::size_t j = 0; j < i; ++j) where += parts[j] + ".";
+        std::vector<std::string> siblings;
+        if (existing.IsMap())
+          for (auto it = existing.begin(); it != existing.end(); ++it)
+            if (it->first.IsScalar()) siblings.push_back(it->first.Scalar());
+        const auto near = closest_key(key, siblings);
+        error = "--set " + text + ": " + where + key + " does not exist in the file" +
+                (near ? " (the closest is " + where + *near + ")" : std::string()) + "; to add it, set it whole: --set " +
+                where + key + "={...}";
+        return false;
       }
       YAML::Node next = cur[key];
       cur.reset(next);

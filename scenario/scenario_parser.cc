@@ -1,5 +1,6 @@
 #include "scenario/scenario_parser.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -7,6 +8,7 @@
 
 #include "scenario/scenario_overrides.h"
 #include "scenario/scenario_parser_impl.h"
+#include "scenario/yaml_duplicates.h"
 
 namespace tether::scenario {
 namespace {
@@ -116,17 +118,27 @@ ScenarioParse parse_scenario(const std::string& text, const std::filesystem::pat
     return result;
   }
   if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  // A repeated key's second value would be ignored: refuse it, naming both.
+  std::vector<std::string> duplicates;
+  for (const DuplicateKey& d : find_duplicate_keys(root))
+    duplicates.push_back(file + ":" + std::to_string(d.line) + ": " + d.field + ": duplicated key (first at line " +
+                         std::to_string(d.first_line) + ")");
   std::map<std::string, std::string> overridden;
   for (const std::string& o : overrides) {
     std::string error;
     if (!apply_override(root, o, error)) result.errors.push_back(error);
     else overridden[o.substr(0, o.find('='))] = o;
   }
-  if (!result.errors.empty()) return result;
+  if (!result.errors.empty()) {
+    result.errors.insert(result.errors.begin(), duplicates.begin(), duplicates.end());
+    return result;
+  }
   ScenarioReader parser(path, std::move(overridden));
+  parser.end_line = int(std::count(text.begin(), text.end(), '\n')) + (text.empty() || text.back() == '\n' ? 0 : 1);
   result.scenario = parser.parse(root);
   if (parser.errors.empty()) parser.check(result.scenario, root);
-  result.errors = std::move(parser.errors);
+  result.errors = std::move(duplicates);
+  result.errors.insert(result.errors.end(), parser.errors.begin(), parser.errors.end());
   return result;
 }
 

@@ -33,6 +33,8 @@ class ScenarioReader : public FieldReader {
   void workload(const YAML::Node& n, Scenario& s);
   void home_activity(const YAML::Node& n, Scenario& s);
   void events(const YAML::Node& n, Scenario& s);
+  // Each error of a host's config file ("wg0.conf:3: ...") as one of `field`.
+  void host_config_errors(const YAML::Node& v, const std::string& field, const std::vector<std::string>& config_errors);
   void change_config_files(const YAML::Node& m, const std::string& f, const Scenario& s, EventSpec& e);
   void outputs(const YAML::Node& n, Scenario& s);
 };

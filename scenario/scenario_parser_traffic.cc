@@ -1,5 +1,6 @@
 // The scenario's traffic and time sections: workload, home_activity,
 // events (with the change-config files they hand a node) and outputs.
+#include <cctype>
 #include <cstdio>
 #include <map>
 
@@ -8,10 +9,22 @@
 
 namespace tether::scenario {
 
+// A workload must say how much mail it sends (count: 0 for none), so that a
+// file cut short before or inside it is an error, not a run that sends
+// nothing; mail it sends needs its pace (interval or rate), no default.
 void ScenarioReader::workload(const YAML::Node& n, Scenario& s) {
-  if (!n) return;
+  if (!n) {
+    error(n, "workload", "missing (a scenario says what mail it sends; `workload: {count: 0}` for none)");
+    return;
+  }
   auto& w = s.workload;
-  if (!keys(n, "workload", {"sender", "count", "interval", "rate", "start", "size", "from", "recipients"})) return;
+  if (!keys(n, "workload", {"sender", "count", "interval", "rate", "arrivals", "start", "size", "from", "recipients"}))
+    return;
+  if (auto v = n["count"]) {
+    if (auto c = integer<std::uint64_t>(v, "workload.count", 0, 1000000)) w.count = *c;
+  } else {
+    error(n, "workload.count", "missing (0 if the scenario sends no mail)");
+  }
   if (auto v = n["sender"]) {
     if (auto t = scalar(v, "workload.sender")) {
       w.sender = *t;
@@ -19,26 +32,37 @@ void ScenarioReader::workload(const YAML::Node& n, Scenario& s) {
       if (!h) error(v, "workload.sender", "no host '" + *t + "'");
       else if (h->role != HostRole::sender) error(v, "workload.sender", "host '" + *t + "' is not a sender");
     }
-  } else {
+  } else if (w.count > 0) {
     error(n, "workload.sender", "missing");
-  }
-  if (auto v = n["count"]) {
-    if (auto c = integer<std::uint64_t>(v, "workload.count", 0, 1000000)) w.count = *c;
   }
   if (n["interval"] && n["rate"]) error(n["rate"], "workload.rate", "give interval or rate, not both");
   if (auto v = n["interval"]) {
     if (auto d = duration(v, "workload.interval")) w.interval = *d;
   }
   if (auto v = n["rate"]) {
-    // "12/h", "300/d": messages per unit of time, evenly spaced.
+    // "12/h", "300/d", "5/2h": messages per unit of time (the mean, with
+    // poisson arrivals).
     if (auto t = scalar(v, "workload.rate")) {
       const auto slash = t->find('/');
       char* end = nullptr;
-      const double per = slash == std::string::npos ? 0 : std::strtod(t->substr(0, slash).c_str(), &end);
-      auto unit = slash == std::string::npos ? Result<Duration>(Error(ErrorCode::invalid_argument, ""))
-                                             : parse_duration("1" + t->substr(slash + 1));
-      if (!(per > 0) || !unit.ok()) error(v, "workload.rate", "'" + *t + "' is not a rate (e.g. 12/h, 300/d)");
+      const std::string count_text = slash == std::string::npos ? "" : t->substr(0, slash);
+      const double per = count_text.empty() ? 0 : std::strtod(count_text.c_str(), &end);
+      const std::string unit_text = slash == std::string::npos ? "" : t->substr(slash + 1);
+      auto unit = unit_text.empty() ? Result<Duration>(Error(ErrorCode::invalid_argument, ""))
+                  : std::isdigit(static_cast<unsigned char>(unit_text[0])) ? parse_duration(unit_text)
+                                                                            : parse_duration("1" + unit_text);
+      if (!(per > 0 && per < 1e12) || (end && *end) || !unit.ok() || *unit <= Duration::zero())
+        error(v, "workload.rate", "'" + *t + "' is not a rate (e.g. 12/h, 300/d)");
       else w.interval = Duration::nanoseconds(std::int64_t(double(unit->ns()) / per));
+    }
+  }
+  if (w.count > 1 && !n["interval"] && !n["rate"])
+    error(n, "workload.interval", "missing (how far apart the messages are: interval or rate)");
+  if (auto v = n["arrivals"]) {
+    if (auto t = scalar(v, "workload.arrivals")) {
+      if (*t == "fixed") w.arrivals = Arrivals::fixed;
+      else if (*t == "poisson") w.arrivals = Arrivals::poisson;
+      else error(v, "workload.arrivals", "'" + *t + "' is not fixed or poisson");
     }
   }
   if (auto v = n["start"]) {
@@ -191,7 +215,7 @@ void ScenarioReader::change_config_files(const YAML::Node& m, const std::string&
     if (h && h->tunnel.empty()) error(v, f + ".tunnel", "host '" + e.target + "' runs no tunnel");
     else if (auto p = file(v, f + ".tunnel")) {
       if (auto loaded = node::load_tunnel_file(p->string(), p->filename().string()); !loaded.ok())
-        error(v, f + ".tunnel", loaded.error_text());
+        host_config_errors(v, f + ".tunnel", loaded.errors);
       else e.tunnel = *p;
     }
   }
@@ -199,17 +223,29 @@ void ScenarioReader::change_config_files(const YAML::Node& m, const std::string&
     if (h && h->smtpd.empty()) error(v, f + ".smtpd", "host '" + e.target + "' runs no smtpd");
     else if (auto p = file(v, f + ".smtpd")) {
       if (auto loaded = node::load_relay_file(p->string(), node::config_root(*p), p->filename().string()); !loaded.ok())
-        error(v, f + ".smtpd", loaded.error_text());
+        host_config_errors(v, f + ".smtpd", loaded.errors);
       else e.smtpd = *p;
     }
   }
 }
 
+// outputs.dir is required: a run needs a place for its results, and as the
+// last section of a file (as the shipped ones have it) it is what shows a
+// file cut short anywhere before it.
 void ScenarioReader::outputs(const YAML::Node& n, Scenario& s) {
-  if (!n) return;
+  if (!n) {
+    error(n, "outputs", "missing (outputs: {dir: results/NAME}; a file cut short loses its last section)");
+    return;
+  }
   if (!keys(n, "outputs", {"dir", "pcap"})) return;
   if (auto v = n["dir"]) {
-    if (auto t = scalar(v, "outputs.dir")) s.outputs.dir = *t;
+    s.outputs.dir_origin = where(v, "outputs.dir");
+    if (auto t = scalar(v, "outputs.dir")) {
+      if (t->empty()) error(v, "outputs.dir", "empty");
+      s.outputs.dir = *t;
+    }
+  } else {
+    error(n, "outputs.dir", "missing");
   }
   if (auto v = n["pcap"]) {
     if (auto b = boolean(v, "outputs.pcap")) s.outputs.pcap = *b;

@@ -1,9 +1,15 @@
 // The scenario's world sections: hosts, links, nat, isp and dns.
 #include <set>
 
+#include "node/deployment_files.h"
 #include "scenario/scenario_parser_impl.h"
 
 namespace tether::scenario {
+
+void ScenarioReader::host_config_errors(const YAML::Node& v, const std::string& field,
+                                        const std::vector<std::string>& config_errors) {
+  for (const std::string& e : config_errors) error(v, field, e);
+}
 
 // Long: one block per host field, in the schema's order.
 void ScenarioReader::hosts(const YAML::Node& n, Scenario& s) {
@@ -71,6 +77,14 @@ void ScenarioReader::hosts(const YAML::Node& n, Scenario& s) {
     }
     read(m, f, "tunnel", h.tunnel, &ScenarioReader::file);
     read(m, f, "smtpd", h.smtpd, &ScenarioReader::file);
+    // Loaded now as the world will load them, so a broken config fails
+    // before anything runs, naming this field and the config's own line.
+    if (!h.tunnel.empty())
+      host_config_errors(m["tunnel"], f + ".tunnel",
+                         node::load_tunnel_file(h.tunnel.string(), h.tunnel.filename().string()).errors);
+    if (!h.smtpd.empty())
+      host_config_errors(m["smtpd"], f + ".smtpd",
+                         node::load_relay_file(h.smtpd.string(), node::config_root(h.smtpd), h.smtpd.filename().string()).errors);
     read(m, f, "interface", h.interface_name, &ScenarioReader::scalar);
     if (auto v = m["persistent_keepalive"]) {
       if (!m["tunnel"]) error(v, f + ".persistent_keepalive", "the host runs no tunnel");
@@ -108,7 +122,7 @@ void ScenarioReader::links(const YAML::Node& n, Scenario& s) {
   for (std::size_t i = 0; i < n.size(); ++i) {
     const YAML::Node m = n[i];
     const std::string f = "links." + std::to_string(i);
-    if (!keys(m, f, {"endpoints", "rate", "delay", "loss", "lte"})) continue;
+    if (!keys(m, f, {"endpoints", "rate", "delay", "jitter", "reorder", "loss", "lte"})) continue;
     LinkSpec l;
     l.line = m.Mark().line + 1;
     read(m, f, "lte", l.lte, &ScenarioReader::boolean);
@@ -140,13 +154,20 @@ void ScenarioReader::links(const YAML::Node& n, Scenario& s) {
     if (auto v = m["rate"]) {
       if (auto t = scalar(v, f + ".rate")) {
         l.rate = *t;
+        // A positive number, then its unit (ns-3's DataRate reads it).
         const auto digits = t->find_first_not_of("0123456789.");
+        const std::string number = t->substr(0, digits);
         const std::string unit = digits == std::string::npos ? "" : t->substr(digits);
-        if (digits == 0 || (unit != "bps" && unit != "kbps" && unit != "Kbps" && unit != "Mbps" && unit != "Gbps"))
-          error(v, f + ".rate", "'" + *t + "' is not a rate (e.g. 50Mbps)");
+        char* end = nullptr;
+        const double value = number.empty() ? 0 : std::strtod(number.c_str(), &end);
+        if (number.empty() || *end || !(value > 0) ||
+            (unit != "bps" && unit != "kbps" && unit != "Kbps" && unit != "Mbps" && unit != "Gbps"))
+          error(v, f + ".rate", "'" + *t + "' is not a rate above 0 (e.g. 50Mbps)");
       }
     }
     read(m, f, "delay", l.delay, &ScenarioReader::duration);
+    read(m, f, "jitter", l.jitter, &ScenarioReader::duration);
+    read(m, f, "reorder", l.reorder, &ScenarioReader::boolean);
     if (auto v = m["loss"]) {
       if (auto x = number(v, f + ".loss", 0.0, 1.0)) l.loss = *x;
     }

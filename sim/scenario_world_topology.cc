@@ -41,27 +41,33 @@ IpAddress first_of_24(const IpAddress& a) {
   return *IpAddress::parse(text.substr(0, text.rfind('.')) + ".1");
 }
 
-LinkConfig link_config(const LinkSpec& spec) {
-  LinkConfig c;
-  c.data_rate = spec.rate;
-  c.delay = spec.delay;
-  c.loss = spec.loss;
-  return c;
+// The world's default for the link `key` ("uplink", "lte", "lan", or a
+// public host's name): what a link the scenario does not give, or a field
+// it leaves out, gets.
+LinkConfig default_link(const std::string& key) {
+  if (key == "lte") return LinkConfig::lte();
+  LinkConfig d;
+  if (key == "lan") d.data_rate = "1Gbps", d.delay = Duration::milliseconds(1);
+  if (key == "uplink") d.data_rate = "50Mbps", d.delay = Duration::milliseconds(10);
+  return d;
 }
 
-// The scenario's link between `key` and the internet ("uplink", "lte",
-// "lan", or a public host's name), or the default one.
-LinkSpec link_spec(const Scenario& scenario, const std::string& key) {
+// The scenario's link between `key` and the internet (or the home and the
+// gateway), over the world's default for it.
+LinkConfig link_config(const Scenario& scenario, const std::string& key) {
+  LinkConfig c = default_link(key);
   for (const LinkSpec& l : scenario.links) {
-    if (key == "uplink" && l.a == "gateway" && l.b == "internet" && !l.lte) return l;
-    if (key == "lte" && l.lte) return l;
-    if (key == "lan" && l.b == "gateway" && l.a != "internet") return l;
-    if (l.a == key && l.b == "internet") return l;
+    const bool match = (key == "uplink" && l.a == "gateway" && l.b == "internet" && !l.lte) || (key == "lte" && l.lte) ||
+                       (key == "lan" && l.b == "gateway" && l.a != "internet") || (l.a == key && l.b == "internet");
+    if (!match) continue;
+    if (l.rate) c.data_rate = *l.rate;
+    if (l.delay) c.delay = *l.delay;
+    if (l.jitter) c.jitter = *l.jitter;
+    c.reorder = l.reorder;
+    c.loss = l.loss;
+    break;
   }
-  LinkSpec d;
-  if (key == "lan") d.rate = "1Gbps", d.delay = Duration::milliseconds(1);
-  if (key == "uplink") d.rate = "50Mbps", d.delay = Duration::milliseconds(10);
-  return d;
+  return c;
 }
 
 }  // namespace
@@ -116,18 +122,18 @@ void ScenarioWorld::build_links() {
   std::int64_t stream = 1000;
   for (auto& n : nodes_) {
     if (n->spec->role == HostRole::home) continue;
-    access_links_.push_back(build_point_to_point_link(n->node, internet_, link_config(link_spec(scenario_, n->spec->name)), stream += 2));
+    access_links_.push_back(build_point_to_point_link(n->node, internet_, link_config(scenario_, n->spec->name), stream += 4));
     n->link = access_links_.back().outage.get();
     if (n->spec->role == HostRole::sender) {
       n->submitter = ns3::CreateObject<ns3::Node>();
-      access_links_.push_back(build_point_to_point_link(n->submitter, n->node, LinkConfig{"1Gbps", Duration::microseconds(100)}, stream += 2));
+      access_links_.push_back(build_point_to_point_link(n->submitter, n->node, LinkConfig{"1Gbps", Duration::microseconds(100)}, stream += 4));
     }
   }
   if (home_) {
-    lan_ = build_point_to_point_link(home_->node, gateway_, link_config(link_spec(scenario_, "lan")), stream += 2);
+    lan_ = build_point_to_point_link(home_->node, gateway_, link_config(scenario_, "lan"), stream += 4);
     home_->link = lan_.outage.get();
-    uplink_ = build_point_to_point_link(gateway_, internet_, link_config(link_spec(scenario_, "uplink")), stream += 2);
-    if (with_lte_) lte_ = build_point_to_point_link(gateway_, internet_, link_config(link_spec(scenario_, "lte")), stream += 2);
+    uplink_ = build_point_to_point_link(gateway_, internet_, link_config(scenario_, "uplink"), stream += 4);
+    if (with_lte_) lte_ = build_point_to_point_link(gateway_, internet_, link_config(scenario_, "lte"), stream += 4);
   }
 }
 

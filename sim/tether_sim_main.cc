@@ -1,7 +1,9 @@
 // tether-sim SCENARIO.yaml [--seed N] [--out DIR] [--set path.to.key=value ...] [--pcap]
 // Runs a scenario (scenarios/README.md) and prints its summary table; the
 // results go to DIR (default: the scenario's outputs.dir). Exit status 2 on
-// bad usage or an invalid scenario (every error printed), 1 if the run fails.
+// bad usage, an invalid scenario (every error printed) or a results
+// directory that cannot be written, all found before the run; 1 if the run
+// fails.
 
 #include <cstdio>
 #include <string>
@@ -10,6 +12,7 @@
 
 #include "cli/command_line.h"
 #include "cli/scenario_run_options.h"
+#include "scenario/results_writer.h"
 #include "scenario/scenario_parser.h"
 #include "sim/scenario_runner.h"
 
@@ -33,6 +36,14 @@ int main(int argc, char** argv) {
   auto parsed = tether::scenario::load_scenario(arguments.scenario_file, arguments.overrides);
   if (!parsed.ok()) {
     std::fprintf(stderr, "tether-sim: invalid scenario\n%s", parsed.error_text().c_str());
+    return kUsageExit;
+  }
+  // The results' directory, checked before the run rather than at its end.
+  const std::filesystem::path out_dir = options.out_dir.empty() ? parsed.scenario.outputs.dir : options.out_dir;
+  if (auto writable = tether::scenario::check_results_dir(out_dir); !writable.ok()) {
+    const std::string where = !options.out_dir.empty() ? "--out " + options.out_dir.string()
+                                                        : parsed.scenario.outputs.dir_origin + " " + out_dir.string();
+    std::fprintf(stderr, "tether-sim: %s: %s\n", where.c_str(), writable.error().message.c_str());
     return kUsageExit;
   }
   auto run = tether::sim::run_scenario(parsed.scenario, options);

@@ -6,6 +6,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -159,6 +160,64 @@ BOOST_AUTO_TEST_CASE(the_results_writer_leaves_the_three_files) {
     BOOST_TEST(std::filesystem::is_regular_file(dir / name), name);
   BOOST_TEST(read(dir / "messages.csv").find("<sim-0.1@mail.example.org>") != std::string::npos);
   BOOST_TEST(format_summary(metrics).find("submitted 1") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+// Poisson arrivals: message 0 at start, then exponential gaps of mean
+// `interval` from the seed's own sequence: the same seed gives the same
+// times, another seed others; the gaps' mean and spread are the
+// exponential's (std-dev equal to the mean).
+BOOST_AUTO_TEST_CASE(poisson_arrivals_are_exponential_gaps_drawn_from_the_seed) {
+  WorkloadSpec spec;
+  spec.count = 4000;
+  spec.interval = Duration::minutes(10);
+  spec.start = Duration::minutes(5);
+  spec.arrivals = Arrivals::poisson;
+  const WorkloadPlan plan(spec, 1, "mail.example.org");
+  BOOST_TEST(plan.due(0) == Duration::minutes(5));
+  std::vector<double> gaps;
+  for (std::uint64_t i = 1; i < spec.count; ++i) {
+    BOOST_TEST_REQUIRE(plan.due(i) >= plan.due(i - 1));
+    gaps.push_back((plan.due(i) - plan.due(i - 1)).seconds_f());
+  }
+  double sum = 0, squares = 0;
+  for (double g : gaps) sum += g;
+  const double mean = sum / double(gaps.size());
+  for (double g : gaps) squares += (g - mean) * (g - mean);
+  const double spread = std::sqrt(squares / double(gaps.size() - 1));
+  // 4000 gaps: the mean's standard error is 1.6 % of it.
+  BOOST_TEST(std::abs(mean - 600.0) < 30.0, mean);
+  BOOST_TEST(std::abs(spread - 600.0) < 45.0, spread);
+
+  const WorkloadPlan again(spec, 1, "mail.example.org"), other(spec, 2, "mail.example.org");
+  bool all_same = true, any_differ = false;
+  for (std::uint64_t i = 0; i < spec.count; ++i) {
+    all_same &= again.due(i) == plan.due(i);
+    any_differ |= other.due(i) != plan.due(i);
+  }
+  BOOST_TEST(all_same);
+  BOOST_TEST(any_differ);
+
+  // Fixed arrivals stay on the grid, whatever the seed.
+  spec.arrivals = Arrivals::fixed;
+  const WorkloadPlan grid(spec, 2, "mail.example.org");
+  BOOST_TEST(grid.due(3) == Duration::minutes(35));
+}
+
+BOOST_AUTO_TEST_CASE(a_results_directory_that_cannot_be_written_is_found_before_a_run) {
+  const auto dir = std::filesystem::temp_directory_path() / "tether-scenario-library-unwritable";
+  std::filesystem::remove_all(dir);
+  BOOST_TEST(check_results_dir(dir / "new" / "deep").ok());
+  BOOST_TEST(std::filesystem::is_directory(dir / "new" / "deep"));
+  BOOST_TEST(std::filesystem::is_empty(dir / "new" / "deep"));
+  // A result file that is a directory: root may write anywhere, yet not this.
+  std::filesystem::create_directories(dir / "taken" / "results.json");
+  auto taken = check_results_dir(dir / "taken");
+  BOOST_TEST_REQUIRE(!taken.ok());
+  BOOST_TEST(taken.error().message == "results.json there is not a file");
+  // Below a file, no directory can be made.
+  std::ofstream(dir / "file") << "x";
+  BOOST_TEST(!check_results_dir(dir / "file" / "out").ok());
   std::filesystem::remove_all(dir);
 }
 

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "scenario/scenario_parser.h"
 
@@ -190,6 +191,145 @@ BOOST_AUTO_TEST_CASE(ipv6_prefix_pool_address6_and_interface_id) {
   BOOST_TEST(has(without, "hosts.namorar.address6: IPv6 needs isp.prefix_pool"), without.error_text());
   auto no_id = load_scenario(kScenarios / "ip-change.yaml", {"isp.prefix_pool=[3fff:100::/56]"});
   BOOST_TEST(has(no_id, "hosts.carinho.interface_id: missing"), no_id.error_text());
+}
+
+// No duration in a scenario is negative: each one is refused where it is
+// written (a negative start was clamped, a negative delay sped delivery up).
+BOOST_AUTO_TEST_CASE(negative_durations_are_refused_in_every_field) {
+  const auto file = kScenarios / "backup-mx-fallback.yaml";
+  for (const char* field : {"workload.interval", "workload.start", "links.0.delay", "links.0.jitter", "isp.change_every",
+                            "isp.first_change", "dns.0.ttl", "nat.failover_detection", "nat.timeouts.udp", "events.0.at"}) {
+    const std::string set = std::string(field) + "=-5s";
+    auto p = load_scenario(file, {set});
+    BOOST_TEST(has(p, "--set " + set + ": " + field + ": '-5s' is negative"), p.error_text());
+  }
+  auto written = parse("workload:\n  count: 1\n  interval: -1m\n");
+  BOOST_TEST(has(written, "test.yaml:3: workload.interval: '-1m' is negative"), written.error_text());
+  auto bad_link_rate = load_scenario(file, {"links.0.rate=0Mbps"});
+  BOOST_TEST(has(bad_link_rate, "links.0.rate: '0Mbps' is not a rate above 0"), bad_link_rate.error_text());
+}
+
+BOOST_AUTO_TEST_CASE(a_rate_per_several_units_is_read_as_written) {
+  std::ifstream in(kScenarios / "backup-mx-fallback.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string yaml = text.str();
+  yaml.replace(yaml.find("interval: 10m"), 13, "rate: 5/2h");
+  auto p = parse_scenario(yaml, kScenarios / "backup-mx-fallback.yaml");
+  BOOST_TEST_REQUIRE(p.ok(), p.error_text());
+  BOOST_TEST(p.scenario.workload.interval == Duration::minutes(24));
+}
+
+// yaml-cpp keeps the first of two equal keys: the second would be ignored
+// without a word. Each repeat is an error naming both lines.
+BOOST_AUTO_TEST_CASE(a_duplicated_key_anywhere_names_both_lines) {
+  const std::string text =
+      "seed: 1\n"                         // 1
+      "hosts:\n"                          // 2
+      "  relay:\n"                        // 3
+      "    role: relay\n"                 // 4
+      "    address: 203.0.113.10\n"       // 5
+      "    role: backup\n"                // 6
+      "links:\n"                          // 7
+      "  - {endpoints: [relay, internet], delay: 5ms, delay: 1ms}\n"  // 8
+      "seed: 2\n";                        // 9
+  auto p = parse(text);
+  BOOST_TEST(has(p, "test.yaml:6: hosts.relay.role: duplicated key (first at line 4)"), p.error_text());
+  BOOST_TEST(has(p, "test.yaml:8: links.0.delay: duplicated key (first at line 8)"), p.error_text());
+  BOOST_TEST(has(p, "test.yaml:9: seed: duplicated key (first at line 1)"), p.error_text());
+}
+
+// A file cut at a line boundary must not parse into a valid run that does
+// less. Every shipped scenario, cut after each of its lines: the cut file
+// is refused, unless all it lost is inside the last section, `outputs`,
+// after its dir (which the parser requires, so a cut before it shows).
+BOOST_AUTO_TEST_CASE(every_shipped_scenario_cut_at_any_line_is_refused) {
+  for (const auto& entry : std::filesystem::directory_iterator(kScenarios)) {
+    if (entry.path().extension() != ".yaml") continue;
+    std::ifstream in(entry.path());
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    std::size_t outputs_dir = lines.size();
+    for (std::size_t i = 0; i < lines.size(); ++i)
+      if (lines[i].rfind("  dir:", 0) == 0 || lines[i].rfind("outputs: {", 0) == 0) outputs_dir = i;
+    BOOST_TEST_REQUIRE(outputs_dir < lines.size(), entry.path().filename() << " has an outputs.dir");
+    std::string text;
+    for (std::size_t kept = 0; kept < lines.size(); ++kept) {
+      // Cutting after blank and comment lines loses nothing more.
+      bool loses_content = false;
+      for (std::size_t j = kept; j < lines.size(); ++j)
+        loses_content |= lines[j].find_first_not_of(' ') != std::string::npos && lines[j][lines[j].find_first_not_of(' ')] != '#';
+      if (loses_content && kept <= outputs_dir) {
+        auto p = parse_scenario(text, entry.path());
+        BOOST_TEST(!p.ok(), entry.path().filename().string() << " cut after line " << kept);
+      }
+      text += lines[kept] + "\n";
+    }
+    BOOST_TEST(parse_scenario(text, entry.path()).ok(), entry.path().filename());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_workload_says_how_much_it_sends_and_how_fast) {
+  auto none = parse("hosts: {}\nworkload: {count: 0}\noutputs: {dir: results/x}\n");
+  BOOST_TEST(none.ok(), none.error_text());
+  auto missing = parse("hosts: {}\noutputs: {dir: results/x}\n");
+  BOOST_TEST(has(missing, "test.yaml:2: workload: missing"), missing.error_text());
+  auto uncounted = parse("hosts: {}\nworkload: {}\noutputs: {dir: results/x}\n");
+  BOOST_TEST(has(uncounted, "test.yaml:2: workload.count: missing"), uncounted.error_text());
+  auto no_outputs = parse("hosts: {}\nworkload: {count: 0}\n");
+  BOOST_TEST(has(no_outputs, "test.yaml:2: outputs: missing"), no_outputs.error_text());
+  auto unpaced = load_scenario(kScenarios / "backup-mx-fallback.yaml", {"workload={sender: sender, count: 3, recipients: [a@example.org]}"});
+  BOOST_TEST(has(unpaced, "workload.interval: missing"), unpaced.error_text());
+}
+
+BOOST_AUTO_TEST_CASE(arrivals_jitter_and_reorder_are_read) {
+  auto p = load_scenario(kScenarios / "backup-mx-fallback.yaml",
+                         {"workload.arrivals=poisson", "links.3.jitter=17ms", "links.3.reorder=true"});
+  BOOST_TEST_REQUIRE(p.ok(), p.error_text());
+  BOOST_TEST((p.scenario.workload.arrivals == Arrivals::poisson));
+  BOOST_TEST((p.scenario.links[3].jitter == std::optional<Duration>(Duration::milliseconds(17))));
+  BOOST_TEST(p.scenario.links[3].reorder);
+  BOOST_TEST(!p.scenario.links[2].jitter.has_value());
+  auto fixed = load_scenario(kScenarios / "backup-mx-fallback.yaml");
+  BOOST_TEST((fixed.scenario.workload.arrivals == Arrivals::fixed));
+  auto bad = load_scenario(kScenarios / "backup-mx-fallback.yaml", {"workload.arrivals=gaussian", "links.0.reorder=maybe"});
+  BOOST_TEST(has(bad, "workload.arrivals: 'gaussian' is not fixed or poisson"), bad.error_text());
+  BOOST_TEST(has(bad, "links.0.reorder: 'maybe' is not a boolean"), bad.error_text());
+}
+
+BOOST_AUTO_TEST_CASE(set_through_a_key_the_file_lacks_names_it_and_the_closest) {
+  const auto file = kScenarios / "backup-mx-fallback.yaml";
+  auto host = load_scenario(file, {"hosts.mx9.role=relay"});
+  BOOST_TEST(has(host, "--set hosts.mx9.role=relay: hosts.mx9 does not exist in the file (the closest is hosts.mx2)"),
+             host.error_text());
+  auto section = load_scenario(file, {"nat.timeout.udp=2m"});
+  BOOST_TEST(has(section, "nat.timeout does not exist in the file (the closest is nat.timeouts)"), section.error_text());
+  // A new last key is the parser's to judge, with the key it resembles.
+  auto leaf = load_scenario(file, {"workload.cont=3"});
+  BOOST_TEST(has(leaf, "--set workload.cont=3: workload.cont: unknown key (did you mean 'count'?"), leaf.error_text());
+}
+
+// A host's own configs are loaded with the scenario, as change-config's
+// are: a broken one is an error naming the YAML line and field and the
+// config's own file:line, before anything runs.
+BOOST_AUTO_TEST_CASE(a_host_config_that_does_not_load_names_the_yaml_line_and_its_own) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "tether-parser-host-configs";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "smtpd.conf") << "listen on 0.0.0.0\nmatch frm any action x\n";
+  std::ofstream(dir / "wg0.conf") << "[Interface]\nPrivateKey = nope\n";
+  const std::string text =
+      "hosts:\n"                    // 1
+      "  mx2:\n"                    // 2
+      "    role: backup\n"          // 3
+      "    address: 198.18.1.10\n"  // 4
+      "    smtpd: smtpd.conf\n"     // 5
+      "    tunnel: wg0.conf\n"      // 6
+      "workload: {count: 0}\n"
+      "outputs: {dir: results/x}\n";
+  auto p = parse_scenario(text, dir / "x.yaml");
+  std::filesystem::remove_all(dir);
+  BOOST_TEST(has(p, "x.yaml:5: hosts.mx2.smtpd: smtpd.conf:2: unknown keyword 'frm'"), p.error_text());
+  BOOST_TEST(has(p, "x.yaml:6: hosts.mx2.tunnel: wg0.conf:2: PrivateKey"), p.error_text());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
