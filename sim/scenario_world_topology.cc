@@ -241,8 +241,8 @@ Result<void> ScenarioWorld::enable_captures() {
   if (options_.pcap_dir.empty()) return {};
   if (kLastPcapTime < scenario_.epoch + scenario_.duration)
     return Error(ErrorCode::invalid_argument,
-                 "--pcap: a classic pcap file cannot stamp times after 2106-02-07T06:28:15Z, and this scenario's "
-                 "epoch + duration is later");
+                 "epoch: pcap captures (--pcap, outputs.pcap) cannot stamp times after 2106-02-07T06:28:15Z "
+                 "(classic pcap's 32-bit seconds), and epoch + duration is later");
   std::filesystem::create_directories(options_.pcap_dir);
   auto capture = [&](const PointToPointLink& link, const std::string& name) -> Result<void> {
     for (std::size_t end = 0; end < 2; ++end) {
