@@ -13,6 +13,7 @@
 #include "scenario/results_writer.h"
 #include "scenario/workload.h"
 #include "sim/host/node_loop.h"
+#include "sim/node_storage.h"
 #include "sim/scenario_world.h"
 #include "sim/world_metrics.h"
 
@@ -49,7 +50,6 @@ Result<RunResult> run_scenario(const Scenario& scenario, const RunOptions& optio
   RunResult result;
   result.out_dir = options.out_dir.empty() ? scenario.outputs.dir : options.out_dir;
   std::error_code ec;
-  std::filesystem::remove_all(result.out_dir / "nodes", ec);
   std::filesystem::remove_all(result.out_dir / "pcap", ec);
   std::filesystem::create_directories(result.out_dir, ec);
   if (ec) return Error(ErrorCode::io, result.out_dir.string() + ": " + ec.message());
@@ -58,8 +58,11 @@ Result<RunResult> run_scenario(const Scenario& scenario, const RunOptions& optio
   result.metrics = std::make_unique<Metrics>(scenario);
   Metrics& metrics = *result.metrics;
 
+  // On tmpfs while the run goes, moved to OUT/nodes at its end (node_storage.h).
+  auto storage = NodeStorage::prepare(result.out_dir / "nodes");
+  if (!storage.ok()) return storage.error();
   WorldOptions world_options;
-  world_options.storage_root = std::filesystem::absolute(result.out_dir / "nodes");
+  world_options.storage_root = storage->root();
   if (options.pcap || scenario.outputs.pcap) world_options.pcap_dir = result.out_dir / "pcap";
   world_options.hooks.relay_event = [&](WorldNode& n, const node::MailRelayEvent& e) {
     metrics.on_relay_event(*n.spec, e, n.relay.get());
@@ -125,6 +128,7 @@ Result<RunResult> run_scenario(const Scenario& scenario, const RunOptions& optio
   world.reset();
   ns3::Simulator::Destroy();
   ns3::Names::Clear();
+  if (auto moved = storage->finish(); !moved.ok()) return moved.error();
 
   result.summary = format_summary(metrics);
   if (options.write)

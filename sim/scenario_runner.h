@@ -2,8 +2,9 @@
 // One run of a scenario: a fresh ns-3 simulation seeded from the scenario,
 // the world built (scenario_world.h), the workload and the timed events
 // scheduled, the simulation run for the scenario's duration, and the
-// results written (results_writer.h). Node storage goes below
-// OUT/nodes/<host> and is emptied first; pcaps to OUT/pcap when asked for.
+// results written (results_writer.h). Node storage ends up below
+// OUT/nodes/<host>, emptied first (while the run goes it may be on tmpfs:
+// node_storage.h); pcaps to OUT/pcap when asked for.
 
 #include <filesystem>
 #include <memory>

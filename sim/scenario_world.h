@@ -144,7 +144,8 @@ class ScenarioWorld {
   UplinkInterfaces assign_home_addresses();
   // The NAT, the ISP line(s) and, with 4G, the failover between them.
   Result<void> build_home_uplinks(const UplinkInterfaces& uplinks);
-  void enable_captures();
+  // Every link to OUT/pcap, stamped with the scenario's wall clock.
+  Result<void> enable_captures();
   Result<void> create_hosts();
   // With isp.prefix_pool: IPv6 on the public hosts' links and the home's
   // delegated prefix through the gateway (scenario_world_ipv6.cc).

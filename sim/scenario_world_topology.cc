@@ -13,11 +13,11 @@
 #include <ns3/ipv6-list-routing-helper.h>
 #include <ns3/ipv6-static-routing-helper.h>
 #include <ns3/node-container.h>
-#include <ns3/point-to-point-helper.h>
 
 #include "sim/host/ns3_address.h"
 #include "sim/scenario_world.h"
 #include "sim/world/static_routes.h"
+#include "sim/world/wall_clock_pcap.h"
 
 namespace tether::sim {
 namespace {
@@ -82,8 +82,7 @@ Result<void> ScenarioWorld::build_topology() {
     if (auto r = build_home_uplinks(assign_home_addresses()); !r.ok()) return r;
   if (!scenario_.isp.prefix_pool.empty())
     if (auto r = build_ipv6(); !r.ok()) return r;
-  enable_captures();
-  return {};
+  return enable_captures();
 }
 
 void ScenarioWorld::build_dns() {
@@ -244,26 +243,34 @@ Result<void> ScenarioWorld::build_home_uplinks(const UplinkInterfaces& uplinks) 
   return {};
 }
 
-void ScenarioWorld::enable_captures() {
-  if (options_.pcap_dir.empty()) return;
+Result<void> ScenarioWorld::enable_captures() {
+  if (options_.pcap_dir.empty()) return {};
+  if (kLastPcapTime < scenario_.epoch + scenario_.duration)
+    return Error(ErrorCode::invalid_argument,
+                 "epoch: pcap captures (--pcap, outputs.pcap) cannot stamp times after 2106-02-07T06:28:15Z "
+                 "(classic pcap's 32-bit seconds), and epoch + duration is later");
   std::filesystem::create_directories(options_.pcap_dir);
-  ns3::PointToPointHelper p2p;
-  auto capture = [&](const PointToPointLink& link, const std::string& name) {
-    for (std::size_t end = 0; end < 2; ++end)
-      p2p.EnablePcap((options_.pcap_dir / (name + "-" + std::to_string(end) + ".pcap")).string(), link.device(end),
-                     false, true);
+  auto capture = [&](const PointToPointLink& link, const std::string& name) -> Result<void> {
+    for (std::size_t end = 0; end < 2; ++end) {
+      const auto file = options_.pcap_dir / (name + "-" + std::to_string(end) + ".pcap");
+      if (auto r = capture_at_wall_clock(link.device(end), file, scenario_.epoch); !r.ok()) return r;
+    }
+    return {};
   };
   std::size_t i = 0;
   for (auto& n : nodes_) {
     if (n->spec->role == HostRole::home) continue;
-    capture(access_links_[i++], n->spec->name);
-    if (n->submitter) capture(access_links_[i++], n->spec->name + "-submission");
+    if (auto r = capture(access_links_[i++], n->spec->name); !r.ok()) return r;
+    if (n->submitter)
+      if (auto r = capture(access_links_[i++], n->spec->name + "-submission"); !r.ok()) return r;
   }
   if (home_) {
-    capture(lan_, "lan");
-    capture(uplink_, "uplink");
-    if (with_lte_) capture(lte_, "lte");
+    if (auto r = capture(lan_, "lan"); !r.ok()) return r;
+    if (auto r = capture(uplink_, "uplink"); !r.ok()) return r;
+    if (with_lte_)
+      if (auto r = capture(lte_, "lte"); !r.ok()) return r;
   }
+  return {};
 }
 
 }  // namespace tether::sim

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/bytes.h"
+#include "core/durability.h"
 #include "core/endpoint.h"
 #include "core/error.h"
 #include "core/logger.h"
@@ -199,6 +200,11 @@ class Host {
   // A directory that belongs to this node (queue, maildirs, keys). Apps use
   // ordinary file calls under it: files are real in both worlds.
   virtual const std::filesystem::path& storage_root() const = 0;
+  // How writes under it are made to last: every fsync of the queue and of
+  // local delivery goes through it (core/durability.h). fsync(2) on Linux;
+  // in simulation the host machine's disk is not the node's, so syncs are
+  // recorded and skipped (the simulated disk's model plugs in there).
+  virtual const Durability& durability() const = 0;
 
   // --- DNS ---
   // Errors: dns_nxdomain (the name does not exist; for ptr, no name for the

@@ -72,6 +72,7 @@ LocalDeliveryResult deliver_to_user(const LocalDeliveryContext& context, const s
       if (!dir) return fail(Status::permanent, "550 5.3.0 bad maildir path: " + dir.error().message);
       smtp::MaildirDeliveryOptions options;
       if (context.give_to_recipient) options.owner = smtp::FileOwner{user->uid, user->gid};
+      options.durability = context.durability;
       auto path = smtp::deliver_to_maildir(*dir, message, now, smtp::format_envelope_id(envelope.id),
                                            context.hostname, options);
       if (!path) return fail(Status::temporary, "451 4.3.0 maildir delivery failed: " + path.error().message);
@@ -84,6 +85,7 @@ LocalDeliveryResult deliver_to_user(const LocalDeliveryContext& context, const s
       if (!path) return fail(Status::permanent, "550 5.3.0 bad mbox path: " + path.error().message);
       smtp::MboxDeliveryOptions options;
       if (context.give_to_recipient) options.owner = smtp::FileOwner{user->uid, user->gid};
+      options.durability = context.durability;
       auto done = smtp::deliver_to_mbox(*path, envelope.sender, now, message, options);
       if (!done)
         return fail(done.error().code == ErrorCode::invalid_argument ? Status::permanent : Status::temporary,

@@ -21,6 +21,7 @@
 #include "core/time.h"
 #include "smtp/alias_expansion.h"
 #include "smtp/config.h"
+#include "smtp/durable_file.h"
 #include "smtp/envelope.h"
 #include "smtp/user_database.h"
 
@@ -36,6 +37,9 @@ struct LocalDeliveryContext {
   // the user. Only a root daemon can; the simulated world's users are not
   // system users, so it leaves this off.
   bool give_to_recipient = false;
+  // Every sync of the delivery goes through it: the Host's (the relay sets
+  // it), so the simulated world does not wait for the machine's disk.
+  const Durability* durability = &smtp::fsync_durability();
 };
 
 struct LocalDeliveryResult {

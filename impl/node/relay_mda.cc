@@ -107,6 +107,7 @@ bool RelayMda::deliver(EnvelopeId id) {
   job->context.mbox_spool = context_.options.mbox_spool;
   job->context.give_to_recipient = context_.options.give_files_to_recipient;
   job->context.hostname = context_.host.hostname();
+  job->context.durability = &context_.host.durability();
   job->now = context_.host.wall_now();
   ++in_flight_;
   mbox_in_flight_ = mbox_in_flight_ || mbox;

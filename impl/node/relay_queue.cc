@@ -7,6 +7,7 @@ RelayQueue::RelayQueue(Host& host, Logger log) : host_(host), log_(std::move(log
 Result<void> RelayQueue::open(const std::filesystem::path& root, bool sync) {
   smtp::QueueStoreOptions store_options;
   store_options.sync = sync;
+  store_options.durability = &host_.durability();
   auto opened = smtp::QueueStore::open(root, [this] { return host_.random_u64(); }, log_.child("queue"), store_options);
   if (!opened) return Error(opened.error().code, "queue " + root.string() + ": " + opened.error().message);
   store_ = std::move(*opened);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "host/host.h"
+#include "smtp/durable_file.h"
 
 namespace tether::posix {
 
@@ -74,6 +75,8 @@ class PosixHost final : public Host {
                                          const TcpConnectOptions& options = {}) override;
   Result<std::unique_ptr<TunnelDevice>> open_tunnel(const TunnelDeviceConfig& config) override;
   const std::filesystem::path& storage_root() const override { return storage_root_; }
+  // fsync(2): tetherd's queue and deliveries are as durable as the disk.
+  const Durability& durability() const override { return smtp::fsync_durability(); }
   std::unique_ptr<DnsLookup> dns_lookup(const std::string& name, DnsRecordType type,
                                         std::function<void(Result<DnsAnswer>)> on_answer) override;
   void random_bytes(MutableByteView out) override;

@@ -29,17 +29,28 @@ Result<void> write_all(int fd, ByteView bytes, const std::filesystem::path& path
   return {};
 }
 
-Result<void> fsync_fd(int fd, const std::filesystem::path& path) {
-  if (::fsync(fd) != 0) return errno_error("cannot fsync", path, errno);
-  return {};
-}
+namespace {
 
-Result<void> fsync_directory(const std::filesystem::path& directory) {
-  int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return errno_error("cannot open directory", directory, errno);
-  Result<void> synced = fsync_fd(fd, directory);
-  ::close(fd);
-  return synced;
+class FsyncDurability final : public Durability {
+ public:
+  Result<void> sync_file(int fd, const std::filesystem::path& path) const override {
+    if (::fsync(fd) != 0) return errno_error("cannot fsync", path, errno);
+    return {};
+  }
+  Result<void> sync_directory(const std::filesystem::path& directory) const override {
+    int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return errno_error("cannot open directory", directory, errno);
+    Result<void> synced = sync_file(fd, directory);
+    ::close(fd);
+    return synced;
+  }
+};
+
+}  // namespace
+
+const Durability& fsync_durability() {
+  static const FsyncDurability instance;
+  return instance;
 }
 
 Result<void> give_to(int fd, const FileOwner& owner, const std::filesystem::path& path) {
@@ -47,7 +58,7 @@ Result<void> give_to(int fd, const FileOwner& owner, const std::filesystem::path
   return {};
 }
 
-Result<void> make_directories(const std::filesystem::path& directory, unsigned mode,
+Result<void> make_directories(const std::filesystem::path& directory, unsigned mode, const Durability& durability,
                               const std::optional<FileOwner>& owner) {
   // Nearly every call finds the directory there (a maildir's tmp, new and
   // cur at each delivery): one stat, not a mkdir and a stat per component.
@@ -71,7 +82,7 @@ Result<void> make_directories(const std::filesystem::path& directory, unsigned m
       if (owner && ::chown(so_far.c_str(), owner->uid, owner->gid) != 0)
         return errno_error("cannot give to uid " + std::to_string(owner->uid), so_far, errno);
       std::filesystem::path parent = so_far.parent_path();
-      Result<void> synced = fsync_directory(parent.empty() ? std::filesystem::path(".") : parent);
+      Result<void> synced = durability.sync_directory(parent.empty() ? std::filesystem::path(".") : parent);
       if (!synced) return synced;
       continue;
     }

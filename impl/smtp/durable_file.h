@@ -1,6 +1,7 @@
 #pragma once
-// The POSIX file steps local delivery (maildir, mbox) shares: errno turned
-// into tether errors, complete writes, fsync of files and directories.
+// The POSIX file steps the queue and local delivery (maildir, mbox) share:
+// errno turned into tether errors, complete writes, and fsync(2) as a
+// Durability (core/durability.h), the one a real machine's Host gives.
 
 #include <cstdint>
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "core/bytes.h"
+#include "core/durability.h"
 #include "core/error.h"
 
 namespace tether::smtp {
@@ -18,9 +20,11 @@ Error errno_error(const std::string& what, const std::filesystem::path& path, in
 // Writes all of `bytes` (retrying short writes and EINTR).
 Result<void> write_all(int fd, ByteView bytes, const std::filesystem::path& path);
 
-Result<void> fsync_fd(int fd, const std::filesystem::path& path);
-// Opens the directory read-only and fsyncs it, so entries added to it last.
-Result<void> fsync_directory(const std::filesystem::path& directory);
+// fsync(2) of the file; a directory is opened read-only and fsynced, so the
+// entries added to it last. What tetherd's PosixHost gives, and the default
+// of QueueStoreOptions and the delivery options, so code that runs without
+// a Host (tools, tests of the file formats) is as durable as a relay.
+const Durability& fsync_durability();
 
 // Whom a delivered file belongs to: the recipient, as OpenSMTPD's mda runs
 // as the user, so that a daemon running as root does not leave a user's
@@ -30,9 +34,10 @@ struct FileOwner {
   std::uint32_t gid = 0;
 };
 
-// mkdir -p, each directory it creates made durable in its parent and, with
-// an owner, given to that owner (directories that exist are left as they are).
-Result<void> make_directories(const std::filesystem::path& directory, unsigned mode,
+// mkdir -p, each directory it creates made durable in its parent (through
+// `durability`) and, with an owner, given to that owner (directories that
+// exist are left as they are).
+Result<void> make_directories(const std::filesystem::path& directory, unsigned mode, const Durability& durability,
                               const std::optional<FileOwner>& owner = std::nullopt);
 // fchown, with an error that names the file.
 Result<void> give_to(int fd, const FileOwner& owner, const std::filesystem::path& path);

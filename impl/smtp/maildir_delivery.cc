@@ -41,7 +41,7 @@ Result<std::filesystem::path> deliver_to_maildir(const std::filesystem::path& ma
   Result<std::string> name = maildir_unique_name(when, unique_token, hostname);
   if (!name) return name.error();
   for (const char* sub : {"tmp", "new", "cur"}) {
-    Result<void> made = make_directories(maildir / sub, options.directory_mode, options.owner);
+    Result<void> made = make_directories(maildir / sub, options.directory_mode, *options.durability, options.owner);
     if (!made) return made.error();
   }
   const std::filesystem::path tmp_path = maildir / "tmp" / *name;
@@ -62,14 +62,14 @@ Result<std::filesystem::path> deliver_to_maildir(const std::filesystem::path& ma
   }
   Result<void> written = options.owner ? give_to(fd, *options.owner, tmp_path) : Result<void>();
   if (written) written = write_all(fd, bytes, tmp_path);
-  if (written) written = fsync_fd(fd, tmp_path);
+  if (written) written = options.durability->sync_file(fd, tmp_path);
   // close() can report a deferred write error (NFS); it counts.
   if (::close(fd) != 0 && written) written = errno_error("cannot close", tmp_path, errno);
   if (!written) return abandon(written.error());
 
   // link, not rename: a name already in new/ is an error, never overwritten.
   if (::link(tmp_path.c_str(), new_path.c_str()) != 0) return abandon(errno_error("cannot link into", new_path, errno));
-  Result<void> synced = fsync_directory(maildir / "new");
+  Result<void> synced = options.durability->sync_directory(maildir / "new");
   if (!synced) {
     // Not known to be durable, so not delivered: the caller will try again,
     // and a second copy beats a lost one.

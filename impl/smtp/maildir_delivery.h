@@ -33,6 +33,8 @@ struct MaildirDeliveryOptions {
   // The recipient: the new file and the directories created on the way are
   // theirs (needs root). Unset: they stay the writer's.
   std::optional<FileOwner> owner;
+  // Every sync of the steps above goes through it (the Host's).
+  const Durability* durability = &fsync_durability();
 };
 
 // "1700000000.M123456T<token>.<host>": seconds, microseconds and the

@@ -86,7 +86,7 @@ Bytes mbox_entry(std::string_view sender, WallTime when, ByteView message) {
 Result<void> deliver_to_mbox(const std::filesystem::path& path, std::string_view sender, WallTime when,
                              ByteView message, const MboxDeliveryOptions& options) {
   if (path.has_parent_path()) {
-    Result<void> made = make_directories(path.parent_path(), options.directory_mode);
+    Result<void> made = make_directories(path.parent_path(), options.directory_mode, *options.durability);
     if (!made) return made;
   }
   // O_EXCL first, to know whether the file is ours to give to the recipient.
@@ -131,9 +131,9 @@ Result<void> deliver_to_mbox(const std::filesystem::path& path, std::string_view
   append(entry, mbox_entry(sender, when, message));
 
   Result<void> written = write_all(fd, entry, path);
-  if (written) written = fsync_fd(fd, path);
+  if (written) written = options.durability->sync_file(fd, path);
   if (!written) {
-    if (::ftruncate(fd, original) == 0) ::fsync(fd);
+    if (::ftruncate(fd, original) == 0) (void)options.durability->sync_file(fd, path);
     return written;
   }
   return {};

@@ -41,6 +41,8 @@ struct MboxDeliveryOptions {
   // The recipient: an mbox file we create is theirs (needs root); the spool
   // directory and an existing mbox are left as they are.
   std::optional<FileOwner> owner;
+  // The append's syncs, and the spool directory's if made (the Host's).
+  const Durability* durability = &fsync_durability();
 };
 
 // "From jay@example.org Thu Nov 21 10:42:00 2026\n"; the null sender is

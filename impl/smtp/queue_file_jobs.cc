@@ -21,8 +21,8 @@ ByteView bytes_of(std::string_view text) {
 
 // An fsync of a directory that a concurrent removal of the same message has
 // already deleted has nothing left to make durable.
-Result<void> fsync_directory_if_present(const fs::path& dir) {
-  Result<void> synced = fsync_directory(dir);
+Result<void> sync_directory_if_present(const Durability& durability, const fs::path& dir) {
+  Result<void> synced = durability.sync_directory(dir);
   std::error_code ec;
   if (!synced && !fs::exists(dir, ec) && !ec) return {};
   return synced;
@@ -57,7 +57,7 @@ Result<void> CommitJob::write_and_rename() {
   const fs::path message = incoming_dir_ / "message";
   Result<void> written = write_all(fd_, bytes_of(unflushed_), message);
   unflushed_.clear();
-  if (written && sync_) written = fsync_fd(fd_, message);
+  if (written && durability_) written = durability_->sync_file(fd_, message);
   const int closed = ::close(fd_);
   fd_ = -1;
   if (!written) return written;
@@ -69,26 +69,26 @@ Result<void> CommitJob::write_and_rename() {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return errno_error("cannot create", path, errno);
     Result<void> r = write_all(fd, bytes_of(envelope_texts_[i]), path);
-    if (r && sync_) r = fsync_fd(fd, path);
+    if (r && durability_) r = durability_->sync_file(fd, path);
     ::close(fd);
     if (!r) return r;
   }
-  if (sync_) {
-    if (auto r = fsync_directory(incoming_dir_); !r) return r;
+  if (durability_) {
+    if (auto r = durability_->sync_directory(incoming_dir_); !r) return r;
   }
 
   if (::mkdir(bucket_.c_str(), 0700) == 0 || (errno == EEXIST && !bucket_known_durable_)) {
-    if (sync_) {
-      if (auto r = fsync_directory(bucket_.parent_path()); !r) return r;
+    if (durability_) {
+      if (auto r = durability_->sync_directory(bucket_.parent_path()); !r) return r;
     }
   } else if (errno != EEXIST) {
     return errno_error("cannot create directory", bucket_, errno);
   }
   if (::rename(incoming_dir_.c_str(), target_.c_str()) != 0) return errno_error("cannot rename", incoming_dir_, errno);
   renamed_ = true;
-  if (!sync_) return {};
-  if (auto r = fsync_directory(bucket_); !r) return r;
-  return fsync_directory(incoming_dir_.parent_path());
+  if (!durability_) return {};
+  if (auto r = durability_->sync_directory(bucket_); !r) return r;
+  return durability_->sync_directory(incoming_dir_.parent_path());
 }
 
 // ---- RemovalJob ----
@@ -100,7 +100,7 @@ void RemovalJob::run() {
 
 Result<void> RemovalJob::unlink_files() {
   if (auto r = unlink_if_present(dir_ / format_envelope_id(id_)); !r) return r;
-  if (!last_) return sync_ ? fsync_directory_if_present(dir_) : Result<void>();
+  if (!last_) return durability_ ? sync_directory_if_present(*durability_, dir_) : Result<void>();
 
   // Envelope files first (those of removals still to run, and updates a
   // crash left behind), then the message: a crash in between must never
@@ -115,7 +115,7 @@ Result<void> RemovalJob::unlink_files() {
     return Error(ErrorCode::io, "cannot list '" + dir_.string() + "': " + ec.message());
   if (auto r = unlink_if_present(dir_ / "message"); !r) return r;
   if (::rmdir(dir_.c_str()) != 0 && errno != ENOENT) return errno_error("cannot remove directory", dir_, errno);
-  return sync_ ? fsync_directory(dir_.parent_path()) : Result<void>();
+  return durability_ ? durability_->sync_directory(dir_.parent_path()) : Result<void>();
 }
 
 }  // namespace tether::smtp

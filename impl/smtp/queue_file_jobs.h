@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/durability.h"
 #include "core/error.h"
 #include "smtp/envelope.h"
 
@@ -47,7 +48,7 @@ class CommitJob {
   MessageId msgid_ = 0;
   int fd_ = -1;            // the message file, still open for writing
   std::string unflushed_;  // the message's bytes not yet written to fd_
-  bool sync_ = true;
+  const Durability* durability_ = nullptr;  // null: no syncs (QueueStoreOptions::sync off)
   std::filesystem::path incoming_dir_;  // incoming/<msgid>
   std::filesystem::path bucket_;        // queue/XX
   std::filesystem::path target_;        // queue/XX/<msgid>
@@ -83,7 +84,7 @@ class RemovalJob {
   // Set by QueueStore::prepare_remove.
   EnvelopeId id_ = 0;
   bool last_ = false;
-  bool sync_ = true;
+  const Durability* durability_ = nullptr;  // null: no syncs (QueueStoreOptions::sync off)
   std::filesystem::path dir_;  // queue/XX/<msgid>
 
   // Set by run().

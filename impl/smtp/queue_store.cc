@@ -153,19 +153,12 @@ std::string QueueStore::relative(const fs::path& p) const { return p.lexically_r
 
 Result<void> QueueStore::sync_fd(int fd, const fs::path& what) const {
   if (!options_.sync) return {};
-  if (::fsync(fd) != 0) return io_error("fsync " + what.string(), errno);
-  return {};
+  return options_.durability->sync_file(fd, what);
 }
 
 Result<void> QueueStore::sync_dir(const fs::path& dir) const {
   if (!options_.sync) return {};
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return io_error("open " + dir.string(), errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return io_error("fsync " + dir.string(), err);
-  return {};
+  return options_.durability->sync_directory(dir);
 }
 
 bool QueueStore::msgid_in_use(MessageId msgid) const {
@@ -263,7 +256,7 @@ Result<std::shared_ptr<CommitJob>> QueueStore::prepare_commit(IncomingMessage& m
     job->envelope_texts_.push_back(serialize_envelope(e));
   }
   job->msgid_ = msgid;
-  job->sync_ = options_.sync;
+  job->durability_ = options_.sync ? options_.durability : nullptr;
   job->incoming_dir_ = incoming_dir(msgid);
   job->bucket_ = root_ / "queue" / bucket_name(msgid);
   job->target_ = queue_dir(msgid);
@@ -372,7 +365,7 @@ Result<std::shared_ptr<RemovalJob>> QueueStore::prepare_remove(EnvelopeId id) {
   const MessageId msgid = message_of(id);
   std::shared_ptr<RemovalJob> job(new RemovalJob);
   job->id_ = id;
-  job->sync_ = options_.sync;
+  job->durability_ = options_.sync ? options_.durability : nullptr;
   job->dir_ = queue_dir(msgid);
   envelopes_.erase(it);
   auto& set = messages_[msgid];

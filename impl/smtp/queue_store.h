@@ -46,6 +46,7 @@
 
 #include "core/error.h"
 #include "core/logger.h"
+#include "smtp/durable_file.h"
 #include "smtp/envelope.h"
 #include "smtp/queue_file_jobs.h"
 
@@ -73,6 +74,9 @@ struct QueueStoreOptions {
   // fsync as described above. Off only for benchmarks that want to see what
   // durability costs; a relay must never run with it off.
   bool sync = true;
+  // What each of those syncs is: fsync(2) on a real machine; the relay
+  // passes its Host's (core/durability.h). Must outlive the store and its jobs.
+  const Durability* durability = &fsync_durability();
 };
 
 // A message being written into incoming/. Commit or abort it through the

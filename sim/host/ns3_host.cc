@@ -9,6 +9,7 @@
 #include "sim/host/ns3_timer.h"
 #include "sim/host/ns3_tunnel_device.h"
 #include "sim/host/ns3_udp_socket.h"
+#include "sim/host/simulated_durability.h"
 #include "sim/host/zone_resolver.h"
 
 namespace tether::sim {
@@ -28,6 +29,7 @@ Result<std::unique_ptr<Ns3Host>> Ns3Host::create(ns3::Ptr<ns3::Node> node, Ns3Ho
     return Error(ErrorCode::invalid_argument,
                  "Ns3Host " + options.hostname + ": node " + std::to_string(node->GetId()) +
                      " is not initialised yet (run the simulation's time-0 events before creating hosts)");
+  if (!options.durability) options.durability = std::make_shared<SimulatedDurability>();
   if (options.storage_root.empty())
     return Error(ErrorCode::invalid_argument, "Ns3Host " + options.hostname + ": no storage root given");
   std::error_code ec;

@@ -42,6 +42,9 @@ struct Ns3HostOptions {
   std::shared_ptr<const DnsAnswerSource> dns_zone;
   Duration dns_delay = Duration::milliseconds(1);
   TcpSettings tcp;
+  // What the node's syncs do; unset: a SimulatedDurability of its own
+  // (counted and skipped). The simulated disk's model plugs in here.
+  std::shared_ptr<const Durability> durability;
 };
 
 class Ns3Host : public Host {
@@ -68,6 +71,7 @@ class Ns3Host : public Host {
   Result<std::unique_ptr<TunnelDevice>> open_tunnel(const TunnelDeviceConfig& config) override;
 
   const std::filesystem::path& storage_root() const override { return options_.storage_root; }
+  const Durability& durability() const override { return *options_.durability; }
 
   std::unique_ptr<DnsLookup> dns_lookup(const std::string& name, DnsRecordType type,
                                         std::function<void(Result<DnsAnswer>)> on_answer) override;

@@ -2,6 +2,9 @@
 // that an app written against Host behaves alike on the manual clock, on
 // Linux and in ns-3.
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/mpl/list.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -19,6 +22,8 @@
 #include "host/tunnel_round_trip.h"
 #include "posix/posix_host_fixture.h"
 #include "sim/host/sim_host_fixture.h"
+#include "sim/host/simulated_durability.h"
+#include "smtp/durable_file.h"
 #include "support/root_precondition.h"
 #include "support/ipv4_icmp.h"
 #include "support/manual_host_fixture.h"
@@ -282,6 +287,52 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(storage_root_is_a_writable_directory, F, Drivers) 
   { std::ofstream(probe) << "x"; }
   BOOST_TEST(std::filesystem::file_size(probe) == 1u);
   std::filesystem::remove(probe);
+}
+
+// What the queue and local delivery ask of durability() behaves alike in
+// every driver, whether it reaches the disk or not: syncs of an open file
+// and of an existing directory succeed, a missing directory is an io error
+// naming it (the queue's removal tells a concurrently removed directory by
+// it), and so is a bad descriptor.
+BOOST_AUTO_TEST_CASE_TEMPLATE(durability_syncs_files_and_directories_under_storage, F, Drivers) {
+  F f;
+  const Durability& durability = f.host().durability();
+  const auto root = f.host().storage_root();
+  const auto dir = root / "conformance-durability";
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "file";
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  BOOST_TEST_REQUIRE(fd >= 0);
+  BOOST_TEST(::write(fd, "x", 1) == 1);
+  auto synced = durability.sync_file(fd, file);
+  BOOST_TEST(synced.ok(), (synced.ok() ? "" : synced.error().to_string()));
+  ::close(fd);
+  auto closed = durability.sync_file(-1, file);  // not a closed fd: another thread may reuse its number
+  BOOST_TEST_REQUIRE(!closed.ok());
+  BOOST_TEST((closed.error().code == ErrorCode::io));
+  BOOST_TEST(closed.error().message.find(file.string()) != std::string::npos, closed.error().message);
+  auto directory = durability.sync_directory(dir);
+  BOOST_TEST(directory.ok(), (directory.ok() ? "" : directory.error().to_string()));
+  auto missing = durability.sync_directory(dir / "missing");
+  BOOST_TEST_REQUIRE(!missing.ok());
+  BOOST_TEST((missing.error().code == ErrorCode::io));
+  BOOST_TEST(missing.error().message.find("missing") != std::string::npos, missing.error().message);
+  std::filesystem::remove_all(dir);
+}
+
+// tetherd's syncs are fsync(2); the simulated world's are counted and
+// skipped, so a run does not wait for the machine's disk.
+BOOST_AUTO_TEST_CASE(posix_durability_is_fsync_and_the_simulations_skips) {
+  {
+    PosixHostFixture f;
+    BOOST_TEST(&f.host().durability() == &smtp::fsync_durability());
+  }
+  SimHostFixture f;
+  const auto* simulated = dynamic_cast<const sim::SimulatedDurability*>(&f.host().durability());
+  BOOST_TEST_REQUIRE(simulated != nullptr);
+  BOOST_TEST(simulated->sync_directory(f.host().storage_root()).ok());
+  BOOST_TEST(simulated->directories_synced() == 1u);
+  BOOST_TEST(simulated->files_synced() == 0u);
 }
 
 // On Linux the jobs run on worker threads, at the same time: that is the

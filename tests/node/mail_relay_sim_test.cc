@@ -32,6 +32,7 @@
 #include "sim/world/dns_zone.h"
 #include "sim/host/ns3_host.h"
 #include "sim/host/sim_host_fixture.h"
+#include "sim/host/simulated_durability.h"
 #include "smtp/config_parser.h"
 
 using namespace tether;
@@ -175,6 +176,30 @@ bool ends_with(const std::string& text, const std::string& tail) {
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(mail_relay_sim)
+
+// The relay's queue and its maildir deliveries sync through the Host's
+// durability(): in ns-3 the simulated one, which counts what it skips. The
+// primary's one message: its file and envelope when committed, the maildir
+// file when delivered, and the directories around each.
+BOOST_AUTO_TEST_CASE(queue_and_delivery_sync_through_the_hosts_durability) {
+  SimBackupMx w;
+  auto durability_of = [](const SimNode& n) {
+    return dynamic_cast<const sim::SimulatedDurability*>(&n.host->durability());
+  };
+  const sim::SimulatedDurability* primary = durability_of(w.primary);
+  BOOST_TEST_REQUIRE(primary != nullptr);
+  const std::uint64_t files_before = primary->files_synced(), directories_before = primary->directories_synced();
+  w.send("synced");
+  BOOST_TEST_REQUIRE(SimulationRun::run_until([&] { return w.primary.count(Kind::delivered) >= 1; }, Duration::seconds(10)));
+  // Message, envelope, maildir file; incoming/<msgid>, queue/XX, incoming/,
+  // maildir new/, and queue/XX again when the delivered envelope goes.
+  BOOST_TEST(primary->files_synced() - files_before >= 3u);
+  BOOST_TEST(primary->directories_synced() - directories_before >= 5u);
+  // The sender queued and relayed it: its commit synced too.
+  BOOST_TEST(durability_of(w.sender)->files_synced() >= 2u);
+  // mx2 saw nothing.
+  BOOST_TEST(durability_of(w.mx2)->files_synced() == 0u);
+}
 
 BOOST_AUTO_TEST_CASE(backup_mx_experiment_on_ns3) {
   SimBackupMx w;

@@ -65,6 +65,7 @@ class OsSideHost : public Host {
   }
   Result<std::unique_ptr<TunnelDevice>> open_tunnel(const TunnelDeviceConfig& config) override;
   const std::filesystem::path& storage_root() const override { return inner_.storage_root(); }
+  const Durability& durability() const override { return inner_.durability(); }
   std::unique_ptr<DnsLookup> dns_lookup(const std::string& name, DnsRecordType type,
                                         std::function<void(Result<DnsAnswer>)> on_answer) override {
     return inner_.dns_lookup(name, type, std::move(on_answer));

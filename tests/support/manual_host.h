@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "host/host.h"
+#include "smtp/durable_file.h"
 #include "support/manual_world.h"
 
 namespace tether::testing {
@@ -56,6 +57,8 @@ class ManualHost : public Host {
                                          const TcpConnectOptions& options) override;
   Result<std::unique_ptr<TunnelDevice>> open_tunnel(const TunnelDeviceConfig& config) override;
   const std::filesystem::path& storage_root() const override { return storage_root_; }
+  // fsync(2), as on Linux: the relay's tests run the file work tetherd does.
+  const Durability& durability() const override { return smtp::fsync_durability(); }
   std::unique_ptr<DnsLookup> dns_lookup(const std::string& name, DnsRecordType type,
                                         std::function<void(Result<DnsAnswer>)> on_answer) override;
   void random_bytes(MutableByteView out) override;

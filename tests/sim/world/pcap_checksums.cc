@@ -89,6 +89,11 @@ PcapChecksumReport check_pcap_checksums(const std::filesystem::path& file) {
         ++report.udp;
         if (total - header_length < 8) {
           report.problems.push_back(who + ": short UDP header");
+        } else if (be16(frame + header_length + 4) != total - header_length) {
+          // What the NAT's rewrite once got wrong (ns-3.37's UdpHeader wrote
+          // it 8 bytes short): tshark then reads the datagram as truncated.
+          report.problems.push_back(who + ": UDP length " + std::to_string(be16(frame + header_length + 4)) +
+                                    " in a " + std::to_string(total - header_length) + "-byte datagram");
         } else if (be16(frame + header_length + 6) == 0) {
           report.problems.push_back(who + ": UDP checksum absent");
         } else if (transport_sum(frame, header_length, total) != 0) {

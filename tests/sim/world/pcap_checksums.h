@@ -1,8 +1,8 @@
 #pragma once
 // Reads a classic pcap file as ns-3 writes it for a point-to-point device
 // (DLT_PPP) or an IP trace (DLT_RAW) and checks every IPv4 packet's header
-// checksum and its UDP, TCP or ICMP checksum, computed from scratch: what a
-// translated packet must pass in tshark.
+// checksum and its UDP, TCP or ICMP checksum, computed from scratch, and
+// each UDP header's length: what a translated packet must pass in tshark.
 
 #include <cstddef>
 #include <filesystem>
