@@ -116,7 +116,9 @@ const std::vector<std::pair<std::string, std::string>>& relay_commands() {
   static const std::vector<std::pair<std::string, std::string>> commands{
       {"show queue", "every queued envelope, as smtpctl show queue prints it"},
       {"monitor", "relay activity once a second, as smtpctl monitor (until interrupted)"},
-      {"pause", "pause smtp|mta|mda: turn new connections away (421, or stop accepting: `smtp pause-mode`), or hold relaying or local delivery"},
+      {"pause",
+       "pause smtp|mta|mda: turn new connections away (421, or stop accepting: `smtp pause-mode`), or hold "
+       "relaying or local delivery"},
       {"resume", "resume smtp|mta|mda"},
       {"schedule", "schedule all|ID: try queued mail now"},
       {"remove", "remove all|ID: delete queued mail"},

@@ -94,8 +94,9 @@ void RelayMta::start(RelayAttempt attempt) {
   if (behaviour.connect_timeout)
     delivery_context.connect_timeout =
         *behaviour.connect_timeout == Duration::zero() ? std::nullopt : behaviour.connect_timeout;
-  delivery_context.timeouts = behaviour.session_timeout ? smtp::ClientTimeouts::uniform(*behaviour.session_timeout)
-                                                        : context_.options.client_timeouts;
+  delivery_context.timeouts = behaviour.session_timeout
+                                  ? smtp::ClientTimeouts::uniform(*behaviour.session_timeout)
+                                  : context_.options.client_timeouts;
   delivery_context.route_delay = behaviour.route_delay;
   delivery_context.tls_context = tls_.client_for(attempt.action->name);
   delivery_context.source_cursor = &source_cursor_;

@@ -93,7 +93,8 @@ void Parser::smtp_statement() {
     Token mode = take();
     const std::string m = mode.kind == TokenKind::word ? mode.text : "";
     if (m == to_string(PauseMode::reply_421)) st_.config.knobs.pause_mode = PauseMode::reply_421;
-    else if (m == to_string(PauseMode::stop_accepting)) st_.config.knobs.pause_mode = PauseMode::stop_accepting;
+    else if (m == to_string(PauseMode::stop_accepting))
+      st_.config.knobs.pause_mode = PauseMode::stop_accepting;
     else fail_unknown(mode, " after 'smtp pause-mode'", "reply-421 or stop-accepting");
   } else if (w == "listen-backlog") {
     // tether-specific: listen(2)'s backlog, what a stop-accepting pause queues.

@@ -59,7 +59,9 @@ Ns3TcpListener::Ns3TcpListener(std::shared_ptr<NodeLoop> loop, ns3::Ptr<ns3::Soc
       // Refusing makes ns-3 drop the SYN, which is what Linux does with a
       // full accept queue, and only then.
       ns3::Callback<bool, ns3::Ptr<ns3::Socket>, const ns3::Address&>(
-          [self](ns3::Ptr<ns3::Socket>, const ns3::Address&) { return *self != nullptr && (*self)->on_connection_request(); }),
+          [self](ns3::Ptr<ns3::Socket>, const ns3::Address&) {
+            return *self != nullptr && (*self)->on_connection_request();
+          }),
       ns3::Callback<void, ns3::Ptr<ns3::Socket>, const ns3::Address&>(
           [self](ns3::Ptr<ns3::Socket> socket, const ns3::Address& from) {
             if (*self == nullptr) {

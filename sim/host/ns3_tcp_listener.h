@@ -22,8 +22,9 @@ class Ns3TcpListener : public TcpListener {
  public:
   using AcceptHandler = std::function<void(std::unique_ptr<TcpStream>)>;
 
-  static Result<std::unique_ptr<Ns3TcpListener>> listen(std::shared_ptr<NodeLoop> loop, const TcpSettings& settings,
-                                                        const Endpoint& local, const TcpListenOptions& options,
+  static Result<std::unique_ptr<Ns3TcpListener>> listen(std::shared_ptr<NodeLoop> loop,
+                                                        const TcpSettings& settings, const Endpoint& local,
+                                                        const TcpListenOptions& options,
                                                         AcceptHandler on_accept);
   ~Ns3TcpListener() override;
 

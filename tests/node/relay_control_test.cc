@@ -87,9 +87,11 @@ BOOST_AUTO_TEST_CASE(pause_smtp_turns_clients_away_until_resumed) {
 BOOST_AUTO_TEST_CASE(pause_smtp_on_the_opensmtpd_profile_leaves_clients_waiting_for_the_greeting) {
   ControlWorld w(std::string("profile opensmtpd\n") + kConf);
   BOOST_TEST_REQUIRE(w.relay.pause_smtp().ok());
-  SmtpTestClient client(w.client_host, Endpoint(kRelay, 25),
-                        SmtpTestClient::Mail{"alice@example.net", {"bob@example.org"},
-                                             make_test_message("alice@example.net", "bob@example.org", "ctl", "Hi.\n")});
+  SmtpTestClient client(
+      w.client_host, Endpoint(kRelay, 25),
+      SmtpTestClient::Mail{"alice@example.net",
+                           {"bob@example.org"},
+                           make_test_message("alice@example.net", "bob@example.org", "ctl", "Hi.\n")});
   w.world.run_until([] { return false; }, Duration::minutes(2));
   BOOST_TEST(!client.done(), client.describe());
   BOOST_TEST(w.relay.monitor_digest().clt_connect == 0u);  // the relay never saw it

@@ -13,7 +13,6 @@
 // tether sender goes on to mx2 at once.
 
 #include <boost/test/unit_test.hpp>
-
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -44,7 +43,9 @@ struct Handoff {
 };
 
 // The primary's failure: an event from 1 min (YAML flow syntax), or none.
-std::string from_1m(const std::string& action) { return "events=[{at: 1m, target: namorar, action: " + action + "}]"; }
+std::string from_1m(const std::string& action) {
+  return "events=[{at: 1m, target: namorar, action: " + action + "}]";
+}
 
 // One letter through backup-mx-fallback with the given profiles and the
 // primary's failure (`failure`: --set overrides).
@@ -65,8 +66,9 @@ Handoff run_case(const std::string& sender_profile, const std::string& primary_p
   for (Duration at : probes)
     options.probes.push_back(RunProbe{at, [&h](ScenarioWorld& world) {
                                         WorldNode* sender = world.node("sender");
-                                        h.sender_queue.push_back(sender && sender->relay ? node::show_queue(*sender->relay)
-                                                                                         : std::string());
+                                        h.sender_queue.push_back(sender && sender->relay
+                                                                     ? node::show_queue(*sender->relay)
+                                                                     : std::string());
                                       }});
   auto run = run_scenario(p.scenario, options);
   std::filesystem::remove_all(out);
@@ -81,9 +83,8 @@ Handoff run_case(const std::string& sender_profile, const std::string& primary_p
   BOOST_TEST_REQUIRE(h.at_mx2 != Time::never(), run->summary);
   BOOST_TEST(!h.primary_accepted);
   BOOST_TEST_MESSAGE(sender_profile << " sender, " << primary_profile << " primary, " << overrides.back()
-                                    << ": first try at "
-                                    << format_duration(h.first_try - Time::zero()) << ", at mx2 "
-                                    << format_duration(h.took()) << " later");
+                                    << ": first try at " << format_duration(h.first_try - Time::zero())
+                                    << ", at mx2 " << format_duration(h.took()) << " later");
   return h;
 }
 
@@ -99,7 +100,8 @@ std::optional<long> inflight_seconds(const std::string& queue) {
 
 BOOST_AUTO_TEST_SUITE(paused_primary)
 
-BOOST_AUTO_TEST_CASE(an_opensmtpd_primary_paused_keeps_an_opensmtpd_senders_letter_in_flight_for_its_session_timeout) {
+BOOST_AUTO_TEST_CASE(
+    an_opensmtpd_primary_paused_keeps_an_opensmtpd_senders_letter_in_flight_for_its_session_timeout) {
   // Looks at the sender's queue 30 s and 94 s after the letter, as the
   // article's two `smtpctl show queue` lines a minute apart.
   const Handoff h = run_case("opensmtpd", "opensmtpd", {from_1m("pause-smtp")},
@@ -125,7 +127,8 @@ BOOST_AUTO_TEST_CASE(a_421_or_a_refused_connection_costs_an_opensmtpd_sender_its
   BOOST_TEST(replied.took() < Duration::seconds(3), format_duration(replied.took()));
   // The primary's mail server listens elsewhere: the SYN to port 25 gets an RST.
   const std::string elsewhere = (kSource / "tests/sim/paused-primary/namorar-elsewhere.conf").string();
-  const Handoff refused = run_case("opensmtpd", "opensmtpd", {"events=[]", "hosts.namorar.smtpd=" + elsewhere});
+  const Handoff refused =
+      run_case("opensmtpd", "opensmtpd", {"events=[]", "hosts.namorar.smtpd=" + elsewhere});
   BOOST_TEST(refused.took() >= Duration::seconds(2), format_duration(refused.took()));
   BOOST_TEST(refused.took() < Duration::seconds(3), format_duration(refused.took()));
   // A tether sender goes on to mx2 at once; the rest of the time is the

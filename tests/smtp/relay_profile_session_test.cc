@@ -68,21 +68,31 @@ BOOST_AUTO_TEST_CASE(a_knob_written_on_its_own_wins_over_the_profile_in_either_o
       BOOST_TEST(b.route_delay == Duration::zero());
     }
   }
-  const RelayBehaviour tether = behaviour_of("smtp pause-mode stop-accepting\nmta connect-timeout kernel\nmta route-delay 2s\n");
+  const RelayBehaviour tether =
+      behaviour_of("smtp pause-mode stop-accepting\nmta connect-timeout kernel\nmta route-delay 2s\n");
   BOOST_TEST((tether.pause_mode == PauseMode::stop_accepting));
   BOOST_TEST(tether.connect_timeout.value_or(Duration::seconds(1)) == Duration::zero());
   BOOST_TEST(tether.route_delay == Duration::seconds(2));
 }
 
 BOOST_AUTO_TEST_CASE(bad_values_name_the_file_line_and_knob) {
-  BOOST_TEST(only_error("\nsmtp pause-mode later\n").find("smtpd.conf:2: unknown keyword 'later' after 'smtp pause-mode' "
-                                                          "(expected reply-421 or stop-accepting)") == 0);
-  BOOST_TEST(only_error("smtp listen-backlog 0\n").find("smtpd.conf:1: smtp listen-backlog must be at least 1") == 0);
-  BOOST_TEST(only_error("smtp listen-backlog many\n").find("smtpd.conf:1: expected a number for smtp listen-backlog") == 0);
-  BOOST_TEST(only_error("mta connect-timeout soon\n").find("smtpd.conf:1: invalid duration 'soon' for mta connect-timeout") == 0);
-  BOOST_TEST(only_error("mta connect-timeout 0s\n").find("smtpd.conf:1: invalid duration '0s' for mta connect-timeout: must be positive") == 0);
-  BOOST_TEST(only_error("\n\nmta session-timeout 5q\n").find("smtpd.conf:3: invalid duration '5q' for mta session-timeout") == 0);
-  BOOST_TEST(only_error("mta route-delay -2s\n").find("smtpd.conf:1: invalid duration '-2s' for mta route-delay") == 0);
+  BOOST_TEST(only_error("\nsmtp pause-mode later\n")
+                 .find("smtpd.conf:2: unknown keyword 'later' after 'smtp pause-mode' "
+                       "(expected reply-421 or stop-accepting)") == 0);
+  BOOST_TEST(
+      only_error("smtp listen-backlog 0\n").find("smtpd.conf:1: smtp listen-backlog must be at least 1") ==
+      0);
+  BOOST_TEST(only_error("smtp listen-backlog many\n")
+                 .find("smtpd.conf:1: expected a number for smtp listen-backlog") == 0);
+  BOOST_TEST(only_error("mta connect-timeout soon\n")
+                 .find("smtpd.conf:1: invalid duration 'soon' for mta connect-timeout") == 0);
+  BOOST_TEST(only_error("mta connect-timeout 0s\n")
+                 .find("smtpd.conf:1: invalid duration '0s' for mta connect-timeout: must be positive") == 0);
+  BOOST_TEST(only_error("\n\nmta session-timeout 5q\n")
+                 .find("smtpd.conf:3: invalid duration '5q' for mta session-timeout") == 0);
+  BOOST_TEST(
+      only_error("mta route-delay -2s\n").find("smtpd.conf:1: invalid duration '-2s' for mta route-delay") ==
+      0);
   BOOST_TEST(only_error("mta route-delay\n").find("smtpd.conf:1: ") == 0);
 }
 
