@@ -54,9 +54,11 @@ RelayBehaviour RelayBehaviour::of(RelayProfile profile) {
       b.session_timeout = Duration::seconds(300);
       // mta.c, mta_connect(): the next connection of a relay waits until
       // relay->lastconn + conndelay_relay (limit.c: 2 s), lastconn being
-      // when the last one started. After a refused connection or a 421
-      // greeting the failed route is disabled (mta_route_disable, "for
-      // 15s") and the next MX is tried 2 s after the first.
+      // when the last one started. A session that never became ready (a
+      // refused connection, a 421 greeting, a greeting that timed out)
+      // disables its route in mta_route_collect (mta_route_disable, "for
+      // 15s"), so the next MX is tried 2 s after the first started, or at
+      // once when the failure itself took longer.
       b.route_delay = Duration::seconds(2);
       break;
     case RelayProfile::postfix:

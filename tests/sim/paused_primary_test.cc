@@ -143,6 +143,18 @@ BOOST_AUTO_TEST_CASE(a_blackholed_primary_costs_an_opensmtpd_sender_the_kernels_
   // The simulated Linux's SYNs 1 s apart, doubling, 7 in all: ~127 s.
   BOOST_TEST(h.took() >= Duration::seconds(127), format_duration(h.took()));
   BOOST_TEST(h.took() < Duration::seconds(130), format_duration(h.took()));
+  // A Postfix sender gives up on the connect after smtp_connect_timeout.
+  const Handoff postfix = run_case("postfix", "opensmtpd", {from_1m("stop-node")});
+  BOOST_TEST(postfix.took() >= Duration::seconds(30), format_duration(postfix.took()));
+  BOOST_TEST(postfix.took() < Duration::seconds(31), format_duration(postfix.took()));
+}
+
+// A Postfix sender waits for a paused OpenSMTPD's greeting as long
+// (smtp_helo_timeout 300 s), then goes on to mx2 at once.
+BOOST_AUTO_TEST_CASE(a_postfix_sender_waits_for_the_greeting_its_helo_timeout) {
+  const Handoff h = run_case("postfix", "opensmtpd", {from_1m("pause-smtp")});
+  BOOST_TEST(h.took() >= Duration::seconds(300), format_duration(h.took()));
+  BOOST_TEST(h.took() < Duration::seconds(302), format_duration(h.took()));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
