@@ -23,10 +23,12 @@
 //      connection) penalises that route and falls through to the next
 //      server, no sooner than the profile's route delay after the failed
 //      one was started (OpenSMTPD's conndelay_relay, 2 s; Postfix and
-//      tether: at once); once a server has answered for a recipient (delivered, or
-//      refused it by itself), the attempt ends with its results. An
-//      opportunistic STARTTLS that fails is retried once in clear on the
-//      same server, as OpenSMTPD does, unless credentials are involved.
+//      tether: at once); once a server has answered for a recipient
+//      (delivered, or refused it by itself), the attempt ends with its
+//      results. An opportunistic STARTTLS that fails is retried once in
+//      clear on the same server, as OpenSMTPD does, unless credentials are
+//      involved. The connect timeout and the session's timeouts are the
+//      relay profile's where it sets them (relay_mta.cc).
 //
 // The outcome has one result per recipient. Everything runs on the Host's
 // loop; the outcome is reported from the loop, never from start().
