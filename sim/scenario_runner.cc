@@ -110,6 +110,9 @@ Result<RunResult> run_scenario(const Scenario& scenario, const RunOptions& optio
       world->apply(e);
     });
   }
+  for (const RunProbe& probe : options.probes)
+    ns3::Simulator::Schedule(to_ns3(probe.at - (start - Time::zero())),
+                             [&world, &probe] { probe.look(*world); });
   const Duration step = Duration::seconds(1);
   std::function<void()> sample = [&] {
     metrics.sample_availability(tunnel_available(*world, sim_now()));

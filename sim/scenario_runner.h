@@ -7,8 +7,10 @@
 // node_storage.h); pcaps to OUT/pcap when asked for.
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "scenario/metrics.h"
@@ -16,10 +18,21 @@
 
 namespace tether::sim {
 
+class ScenarioWorld;
+
+// A look into the running world at one moment of simulated time (tests: a
+// host's `show queue` while a letter is in flight). It must not change the
+// world, or the run is no longer the scenario's.
+struct RunProbe {
+  Duration at;
+  std::function<void(ScenarioWorld& world)> look;
+};
+
 struct RunOptions {
   std::filesystem::path out_dir;  // empty: the scenario's outputs.dir
   bool pcap = false;              // or the scenario's outputs.pcap
   bool write = true;              // results.json, messages.csv, events.csv
+  std::vector<RunProbe> probes;
 };
 
 struct RunResult {

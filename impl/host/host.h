@@ -95,6 +95,23 @@ class TcpListener {
  public:
   virtual ~TcpListener() = default;  // stops listening
   virtual Endpoint local_endpoint() const = 0;
+  // While false the app takes no new connection, but the socket keeps
+  // listening: the stack still completes handshakes into its accept queue
+  // (the listen backlog), and those connections reach on_accept, in order,
+  // once accepting again. A full queue drops new SYNs, as Linux does
+  // (tcp_conn_request), so a client beyond it sees neither a greeting nor a
+  // refusal and retries its SYN until its connect timeout. This is how a
+  // server that stops calling accept() looks from outside (OpenSMTPD's
+  // smtp_pause()); closing the listener instead would refuse connections.
+  // A new listener accepts.
+  virtual void set_accepting(bool accepting) = 0;
+};
+
+struct TcpListenOptions {
+  // listen(2)'s backlog: how many completed connections wait for the app
+  // while it is not accepting. Linux holds one more than this
+  // (sk_acceptq_is_full). Zero: the system's largest (SOMAXCONN).
+  int backlog = 0;
 };
 
 struct TcpConnectOptions {
@@ -188,7 +205,8 @@ class Host {
 
   // --- TCP ---
   virtual Result<std::unique_ptr<TcpListener>> tcp_listen(
-      const Endpoint& local, std::function<void(std::unique_ptr<TcpStream>)> on_accept) = 0;
+      const Endpoint& local, std::function<void(std::unique_ptr<TcpStream>)> on_accept,
+      const TcpListenOptions& options = {}) = 0;
   // Returns at once; the result comes through handlers.on_connected.
   virtual std::unique_ptr<TcpStream> tcp_connect(const Endpoint& remote, TcpStream::Handlers handlers,
                                                  const TcpConnectOptions& options = {}) = 0;

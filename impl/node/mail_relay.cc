@@ -132,10 +132,14 @@ Result<void> MailRelay::create_listeners() {
 }
 
 Result<void> MailRelay::open_listeners() {
+  // What a stop-accepting pause leaves the kernel to queue (relay_profile.h).
+  // A socket handed over by a reload keeps the backlog it was opened with.
+  TcpListenOptions listen_options;
+  listen_options.backlog = static_cast<int>(config_->knobs.resolve().listen_backlog);
   for (auto& l : listeners_) {
     for (auto& old : handed_over_)
       if (l->take_socket_of(*old)) break;
-    if (auto r = l->open(); !r) {
+    if (auto r = l->open(listen_options); !r) {
       // The loopback ::1 of `listen on socket`/`lo0` was implied, not asked
       // for: a host without IPv6 still listens on 127.0.0.1.
       if (!l->config().address && l->endpoint().address() == IpAddress::loopback(IpAddress::Family::v6)) {
@@ -149,6 +153,9 @@ Result<void> MailRelay::open_listeners() {
       return r;
     }
   }
+  // Started again while paused (stop-node, start-node): still not accepting.
+  if (smtp_paused_ && config_->knobs.resolve().pause_mode == smtp::PauseMode::stop_accepting)
+    for (auto& l : listeners_) l->set_accepting(false);
   return {};
 }
 

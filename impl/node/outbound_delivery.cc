@@ -211,6 +211,7 @@ void OutboundDelivery::try_next_target() {
     return;
   }
   current_ = &targets_[next_target_];
+  current_started_ = context_.host->now();
   clear_retry_done_ = false;
   ++outcome_.servers_tried;
   connect(hops_[current_->hop].tls);
@@ -325,6 +326,11 @@ void OutboundDelivery::on_closed(const Error& reason) {
 }
 
 void OutboundDelivery::on_timer() {
+  if (waiting_for_route_) {
+    waiting_for_route_ = false;
+    try_next_target();
+    return;
+  }
   if (!session_) return;
   const Time now = context_.host->now();
   if (session_->next_deadline() <= now) session_->on_timer(now);
@@ -396,6 +402,14 @@ void OutboundDelivery::server_failed(const std::string& why, bool from_session) 
   session_.reset();
   connected_ = false;
   ++next_target_;
+  const Time earliest = current_started_ + context_.route_delay;
+  if (next_target_ < targets_.size() && earliest > context_.host->now()) {
+    context_.log.info("next route for " + attempt_.destination + " in " +
+                      format_duration(earliest - context_.host->now()));
+    waiting_for_route_ = true;
+    timer_->arm_at(earliest);
+    return;
+  }
   try_next_target();
 }
 

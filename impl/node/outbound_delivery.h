@@ -21,10 +21,14 @@
 //      the URL's label, MAIL/RCPT/DATA). A failure of the session as a
 //      whole (refused connection, 421 greeting, TLS or AUTH failure, lost
 //      connection) penalises that route and falls through to the next
-//      server; once a server has answered for a recipient (delivered, or
-//      refused it by itself), the attempt ends with its results. An
-//      opportunistic STARTTLS that fails is retried once in clear on the
-//      same server, as OpenSMTPD does, unless credentials are involved.
+//      server, no sooner than the profile's route delay after the failed
+//      one was started (OpenSMTPD's conndelay_relay, 2 s; Postfix and
+//      tether: at once); once a server has answered for a recipient
+//      (delivered, or refused it by itself), the attempt ends with its
+//      results. An opportunistic STARTTLS that fails is retried once in
+//      clear on the same server, as OpenSMTPD does, unless credentials are
+//      involved. The connect timeout and the session's timeouts are the
+//      relay profile's where it sets them (relay_mta.cc).
 //
 // The outcome has one result per recipient. Everything runs on the Host's
 // loop; the outcome is reported from the loop, never from start().
@@ -72,6 +76,9 @@ struct OutboundDeliveryContext {
   std::string hostname;                    // EHLO name when the action gives none; own MX name for backup
   std::optional<Duration> connect_timeout; // per server
   smtp::ClientTimeouts timeouts;
+  // The least time between starting one server and starting the next
+  // (RelayBehaviour::route_delay).
+  Duration route_delay = Duration::zero();
   // The action's client TLS context (its `pki`, `ca`, `tls [no-verify]`).
   std::shared_ptr<const crypto::TlsContext> tls_context;
   // Round-robin position among an action's `src` addresses.
@@ -141,6 +148,8 @@ class OutboundDelivery {
   std::size_t next_target_ = 0;
   const Target* current_ = nullptr;
   bool clear_retry_done_ = false;
+  Time current_started_;            // when try_next_target() began current_
+  bool waiting_for_route_ = false;  // timer_ is the route delay, not a session's
 
   std::unique_ptr<DnsLookup> lookup_;
   std::unique_ptr<TcpStream> stream_;

@@ -24,7 +24,14 @@ Result<void> MailRelay::pause_smtp() {
   if (!running()) return Error(ErrorCode::closed, "the relay is not running");
   if (smtp_paused_) return {};
   smtp_paused_ = true;
-  log_.info("smtp paused: new connections are answered 421");
+  if (config_->knobs.resolve().pause_mode == smtp::PauseMode::stop_accepting) {
+    // OpenSMTPD's smtp_pause() (smtp.c): no more accept(); clients wait in
+    // the kernel's queue for a greeting, and beyond it for their SYNs.
+    for (auto& l : listeners_) l->set_accepting(false);
+    log_.info("smtp paused: new connections are no longer accepted");
+  } else {
+    log_.info("smtp paused: new connections are answered 421");
+  }
   emit(event(MailRelayEvent::Kind::smtp_paused));
   return {};
 }
@@ -33,6 +40,7 @@ Result<void> MailRelay::resume_smtp() {
   if (!running()) return Error(ErrorCode::closed, "the relay is not running");
   if (!smtp_paused_) return {};
   smtp_paused_ = false;
+  for (auto& l : listeners_) l->set_accepting(true);
   log_.info("smtp resumed");
   emit(event(MailRelayEvent::Kind::smtp_resumed));
   return {};
@@ -108,7 +116,9 @@ const std::vector<std::pair<std::string, std::string>>& relay_commands() {
   static const std::vector<std::pair<std::string, std::string>> commands{
       {"show queue", "every queued envelope, as smtpctl show queue prints it"},
       {"monitor", "relay activity once a second, as smtpctl monitor (until interrupted)"},
-      {"pause", "pause smtp|mta|mda: turn new connections away (421), or hold relaying or local delivery"},
+      {"pause",
+       "pause smtp|mta|mda: turn new connections away (421, or stop accepting: `smtp pause-mode`), or hold "
+       "relaying or local delivery"},
       {"resume", "resume smtp|mta|mda"},
       {"schedule", "schedule all|ID: try queued mail now"},
       {"remove", "remove all|ID: delete queued mail"},

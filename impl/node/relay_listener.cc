@@ -41,12 +41,15 @@ RelayListener::~RelayListener() {
   if (owner_) *owner_ = nullptr;
 }
 
-Result<void> RelayListener::open() {
+Result<void> RelayListener::open(const TcpListenOptions& options) {
   if (socket_) return {};
   owner_ = std::make_shared<RelayListener*>(this);
-  auto listening = host_.tcp_listen(endpoint_, [owner = owner_](std::unique_ptr<TcpStream> stream) {
-    if (RelayListener* listener = *owner) listener->accept_(*listener, std::move(stream));
-  });
+  auto listening = host_.tcp_listen(
+      endpoint_,
+      [owner = owner_](std::unique_ptr<TcpStream> stream) {
+        if (RelayListener* listener = *owner) listener->accept_(*listener, std::move(stream));
+      },
+      options);
   if (!listening)
     return Error(listening.error().code, config_.where.to_string() + ": cannot listen on " + endpoint_.to_string() +
                                              ": " + listening.error().message);
@@ -56,11 +59,16 @@ Result<void> RelayListener::open() {
 
 void RelayListener::close() { socket_.reset(); }
 
+void RelayListener::set_accepting(bool accepting) {
+  if (socket_) socket_->set_accepting(accepting);
+}
+
 bool RelayListener::take_socket_of(RelayListener& other) {
   if (socket_ || !other.socket_ || other.endpoint_ != endpoint_) return false;
   socket_ = std::move(other.socket_);
   owner_ = std::move(other.owner_);
   *owner_ = this;
+  socket_->set_accepting(true);
   return true;
 }
 

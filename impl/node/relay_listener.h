@@ -46,14 +46,18 @@ class RelayListener {
   ~RelayListener();
 
   // Binds and listens; open() on an open listener does nothing.
-  Result<void> open();
+  Result<void> open(const TcpListenOptions& options = {});
+  // A paused relay that stops accepting (PauseMode::stop_accepting): the
+  // socket keeps listening, connections wait in the kernel's queue.
+  void set_accepting(bool accepting);
   // Stops accepting; established sessions are not affected.
   void close();
   // A reload keeps the listening sockets whose address and port stay, as a
   // restarted daemon would with SO_REUSEADDR and without its window of
   // refused connections: this listener takes `other`'s open socket when
   // both have the same endpoint (and this one has none); accepted
-  // connections then come here. True if it did.
+  // connections then come here, and are accepted again (a reload ends a
+  // pause). True if it did.
   bool take_socket_of(RelayListener& other);
   bool is_open() const { return socket_ != nullptr; }
 

@@ -88,8 +88,16 @@ void RelayMta::start(RelayAttempt attempt) {
   delivery_context.penalties = &penalties_;
   delivery_context.log = context_.log.child("mta");
   delivery_context.hostname = context_.host.hostname();
+  // The profile's knobs (relay_profile.h) over what the app was started with.
+  const smtp::RelayBehaviour behaviour = context_.config->knobs.resolve();
   delivery_context.connect_timeout = context_.options.connect_timeout;
-  delivery_context.timeouts = context_.options.client_timeouts;
+  if (behaviour.connect_timeout)
+    delivery_context.connect_timeout =
+        *behaviour.connect_timeout == Duration::zero() ? std::nullopt : behaviour.connect_timeout;
+  delivery_context.timeouts = behaviour.session_timeout
+                                  ? smtp::ClientTimeouts::uniform(*behaviour.session_timeout)
+                                  : context_.options.client_timeouts;
+  delivery_context.route_delay = behaviour.route_delay;
   delivery_context.tls_context = tls_.client_for(attempt.action->name);
   delivery_context.source_cursor = &source_cursor_;
   auto delivery = std::make_unique<OutboundDelivery>(

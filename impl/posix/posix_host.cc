@@ -149,8 +149,9 @@ Result<std::unique_ptr<UdpSocket>> PosixHost::udp_bind(const Endpoint& local) {
 }
 
 Result<std::unique_ptr<TcpListener>> PosixHost::tcp_listen(
-    const Endpoint& local, std::function<void(std::unique_ptr<TcpStream>)> on_accept) {
-  return listen_tcp(io_, local, std::move(on_accept), host_log_);
+    const Endpoint& local, std::function<void(std::unique_ptr<TcpStream>)> on_accept,
+    const TcpListenOptions& options) {
+  return listen_tcp(io_, local, std::move(on_accept), options, host_log_);
 }
 
 std::unique_ptr<TcpStream> PosixHost::tcp_connect(const Endpoint& remote, TcpStream::Handlers handlers,

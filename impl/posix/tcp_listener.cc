@@ -2,8 +2,10 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <deque>
 
 #include "posix/asio_endpoint.h"
 #include "posix/socket_error.h"
@@ -20,35 +22,76 @@ constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 
 struct ListenerState : std::enable_shared_from_this<ListenerState> {
   ListenerState(boost::asio::io_context& io, Logger l, std::function<void(std::unique_ptr<TcpStream>)> fn)
-      : acceptor(io), backoff(io), log(std::move(l)), on_accept(std::move(fn)) {}
+      : io(io), acceptor(io), backoff(io), log(std::move(l)), on_accept(std::move(fn)) {}
 
+  boost::asio::io_context& io;
   tcp::acceptor acceptor;
   boost::asio::steady_timer backoff;
   Logger log;
   std::function<void(std::unique_ptr<TcpStream>)> on_accept;
   Endpoint local;
   bool closed = false;
+  // set_accepting(false): no accept() runs, so the kernel's accept queue
+  // holds what arrives. One async_accept at most is outstanding.
+  bool accepting = true;
+  bool accept_pending = false;
+  // Accepted by an accept that completed just as the app stopped accepting
+  // (cancel() cannot take it back): handed over when accepting again.
+  std::deque<tcp::socket> held;
 
   void accept() {
+    if (closed || !accepting || accept_pending) return;
+    accept_pending = true;
     acceptor.async_accept([self = shared_from_this()](const boost::system::error_code& ec, tcp::socket peer) {
-      if (self->closed || ec == boost::asio::error::operation_aborted) return;
+      self->accept_pending = false;
+      if (self->closed || ec == boost::asio::error::operation_aborted) {
+        self->accept();  // aborted by set_accepting(false), then accepting again already
+        return;
+      }
       if (!ec) {
+        if (!self->accepting) {
+          self->held.push_back(std::move(peer));
+          return;
+        }
         self->on_accept(adopt_accepted_tcp_stream(std::move(peer), self->log));
-        if (!self->closed) self->accept();
+        self->accept();
         return;
       }
       int err = ec.value();
       if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
         self->log.warning("accept on " + self->local.to_string() + ": " + ec.message() + "; pausing");
+        self->accept_pending = true;  // the backoff stands for the outstanding accept
         self->backoff.expires_after(kAcceptBackoff);
         self->backoff.async_wait([self](const boost::system::error_code& wait_ec) {
-          if (!wait_ec && !self->closed) self->accept();
+          self->accept_pending = false;
+          if (!wait_ec) self->accept();
         });
         return;
       }
       // A connection reset before we got to it (ECONNABORTED) and the like
       // concern that one client only.
       self->log.debug("accept on " + self->local.to_string() + ": " + ec.message());
+      self->accept();
+    });
+  }
+
+  void set_accepting(bool on) {
+    if (closed || on == accepting) return;
+    accepting = on;
+    if (!on) {
+      // The socket stays listening; only our accept() stops.
+      boost::system::error_code ignored;
+      acceptor.cancel(ignored);
+      return;
+    }
+    // From the loop, never inside set_accepting: the held connections
+    // first, in the order they came, then accepting from the kernel again.
+    boost::asio::post(io, [self = shared_from_this()] {
+      while (!self->held.empty() && self->accepting && !self->closed) {
+        tcp::socket peer = std::move(self->held.front());
+        self->held.pop_front();
+        self->on_accept(adopt_accepted_tcp_stream(std::move(peer), self->log));
+      }
       self->accept();
     });
   }
@@ -62,8 +105,10 @@ class PosixTcpListener final : public TcpListener {
     boost::system::error_code ignored;
     state_->backoff.cancel();
     state_->acceptor.close(ignored);
+    state_->held.clear();
   }
   Endpoint local_endpoint() const override { return state_->local; }
+  void set_accepting(bool accepting) override { state_->set_accepting(accepting); }
 
  private:
   std::shared_ptr<ListenerState> state_;
@@ -73,7 +118,7 @@ class PosixTcpListener final : public TcpListener {
 
 Result<std::unique_ptr<TcpListener>> listen_tcp(boost::asio::io_context& io, const Endpoint& local,
                                                 std::function<void(std::unique_ptr<TcpStream>)> on_accept,
-                                                const Logger& log) {
+                                                const TcpListenOptions& options, const Logger& log) {
   auto state = std::make_shared<ListenerState>(io, log, std::move(on_accept));
   auto& acceptor = state->acceptor;
   const std::string what = "cannot listen on TCP " + local.to_string();
@@ -86,7 +131,7 @@ Result<std::unique_ptr<TcpListener>> listen_tcp(boost::asio::io_context& io, con
   if (local.address().is_v6()) acceptor.set_option(boost::asio::ip::v6_only(true), ec);
   acceptor.bind(to_tcp(local), ec);
   if (ec) return asio_error(ec, what);
-  acceptor.listen(tcp::acceptor::max_listen_connections, ec);
+  acceptor.listen(options.backlog > 0 ? options.backlog : int(tcp::acceptor::max_listen_connections), ec);
   if (ec) return asio_error(ec, what);
   state->local = from_asio_endpoint(acceptor.local_endpoint(ec));
   state->accept();

@@ -11,6 +11,6 @@ namespace tether::posix {
 
 Result<std::unique_ptr<TcpListener>> listen_tcp(boost::asio::io_context& io, const Endpoint& local,
                                                 std::function<void(std::unique_ptr<TcpStream>)> on_accept,
-                                                const Logger& log);
+                                                const TcpListenOptions& options, const Logger& log);
 
 }  // namespace tether::posix

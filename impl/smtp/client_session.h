@@ -60,6 +60,11 @@ struct ClientTimeouts {
   // accepts no more data for this long is stuck.
   Duration data_block = Duration::minutes(3);
   Duration data_termination = Duration::minutes(10);
+
+  // One timeout for every wait (OpenSMTPD's session-wide I/O timeout).
+  static ClientTimeouts uniform(Duration timeout) {
+    return ClientTimeouts{timeout, timeout, timeout, timeout, timeout, timeout, timeout};
+  }
 };
 
 struct ClientCredentials {

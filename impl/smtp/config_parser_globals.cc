@@ -88,8 +88,22 @@ void Parser::smtp_statement() {
     if (d.text.size() != 1 || !std::isprint(c) || std::isspace(c) || c == '@')
       fail(d.line, "sub-addr-delim must be one printable character other than '@'");
     s.subaddress_delimiter = d.text[0];
+  } else if (w == "pause-mode") {
+    // tether-specific (relay_profile.h): what `pause smtp` does to new connections.
+    Token mode = take();
+    const std::string m = mode.kind == TokenKind::word ? mode.text : "";
+    if (m == to_string(PauseMode::reply_421)) st_.config.knobs.pause_mode = PauseMode::reply_421;
+    else if (m == to_string(PauseMode::stop_accepting))
+      st_.config.knobs.pause_mode = PauseMode::stop_accepting;
+    else fail_unknown(mode, " after 'smtp pause-mode'", "reply-421 or stop-accepting");
+  } else if (w == "listen-backlog") {
+    // tether-specific: listen(2)'s backlog, what a stop-accepting pause queues.
+    st_.config.knobs.listen_backlog = static_cast<std::size_t>(
+        parse_number(expect_value("a number after 'listen-backlog'"), 65535, "smtp listen-backlog"));
+    if (*st_.config.knobs.listen_backlog == 0) fail(what.line, "smtp listen-backlog must be at least 1");
   } else {
-    fail_unknown(what, " after 'smtp'", "limit, max-message-size, ciphers or sub-addr-delim");
+    fail_unknown(what, " after 'smtp'",
+                 "limit, max-message-size, ciphers, sub-addr-delim, pause-mode or listen-backlog");
   }
   end_statement("the smtp directive");
 }
@@ -101,8 +115,23 @@ void Parser::mta_statement() {
         static_cast<std::size_t>(parse_number(expect_value("a number after 'max-deferred'"), 1000000, "max-deferred"));
   } else if (what.kind == TokenKind::word && what.text == "limit") {
     fail(what.line, "'mta limit' is not supported by tether");
+  } else if (what.kind == TokenKind::word && what.text == "connect-timeout") {
+    // tether-specific, as the rest below (relay_profile.h): `kernel` is the
+    // stack's own SYN retries.
+    if (accept("kernel")) st_.config.knobs.connect_timeout = Duration::zero();
+    else st_.config.knobs.connect_timeout = parse_positive_duration(
+             expect_value("a duration or 'kernel' after 'connect-timeout'"), "mta connect-timeout");
+  } else if (what.kind == TokenKind::word && what.text == "session-timeout") {
+    st_.config.knobs.session_timeout =
+        parse_positive_duration(expect_value("a duration after 'session-timeout'"), "mta session-timeout");
+  } else if (what.kind == TokenKind::word && what.text == "route-delay") {
+    Token t = expect_value("a duration after 'route-delay'");
+    auto d = parse_duration(t.text);
+    if (!d) fail(t.line, "invalid duration '" + t.text + "' for mta route-delay: " + d.error().message);
+    if (*d < Duration::zero()) fail(t.line, "invalid duration '" + t.text + "' for mta route-delay: must not be negative");
+    st_.config.knobs.route_delay = *d;
   } else {
-    fail_unknown(what, " after 'mta'", "max-deferred");
+    fail_unknown(what, " after 'mta'", "max-deferred, connect-timeout, session-timeout or route-delay");
   }
   end_statement("the mta directive");
 }

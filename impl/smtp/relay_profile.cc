@@ -42,13 +42,43 @@ RelayBehaviour RelayBehaviour::of(RelayProfile profile) {
     case RelayProfile::opensmtpd:
       b.early_retry = EarlyRetry::hoststat;
       b.tunnel_route_up = false;
+      // smtp.c, smtp_pause(): the listeners' read events are deleted, so
+      // accept() is no longer called; smtp_setup_events() listens with
+      // SMTPD_BACKLOG (smtpd.h: 5).
       b.pause_mode = PauseMode::stop_accepting;
+      b.listen_backlog = 5;
+      // mta_session.c, mta_connect(): io_set_timeout(s->io, 300000) before
+      // io_connect(), one I/O timeout for the whole session; the connect
+      // itself ends when the kernel gives up (ETIMEDOUT) first.
+      b.connect_timeout = Duration::zero();
+      b.session_timeout = Duration::seconds(300);
+      // mta.c, mta_connect(): the next connection of a relay waits until
+      // relay->lastconn + conndelay_relay (limit.c: 2 s), lastconn being
+      // when the last one started. A session that never became ready (a
+      // refused connection, a 421 greeting, a greeting that timed out)
+      // disables its route in mta_route_collect (mta_route_disable, "for
+      // 15s"), so the next MX is tried 2 s after the first started, or at
+      // once when the failure itself took longer.
+      b.route_delay = Duration::seconds(2);
       break;
     case RelayProfile::postfix:
       b.early_retry = EarlyRetry::none;
       b.queue_scan = Duration::seconds(300);  // queue_run_delay
       b.tunnel_route_up = false;
+      // Postfix has no `pause smtp`. The closest is its master with every
+      // smtpd busy (master_avail.c, master_avail_listen(): the listener's
+      // read events are disabled until a process is free): connections
+      // wait in the kernel's queue, whose backlog master_listen.c sets to
+      // the larger of the service's process limit and
+      // default_process_limit (100).
       b.pause_mode = PauseMode::stop_accepting;
+      b.listen_backlog = 100;
+      // mail_params.h: smtp_connect_timeout 30s. Its per-phase timeouts
+      // (smtp_helo_timeout 300s, mail and rcpt 300s, data_init 120s,
+      // data_xfer 180s, data_done 600s) are ClientTimeouts' defaults, so
+      // session_timeout stays unset. smtp_connect.c tries the next address
+      // or MX at once within the same delivery: no route delay.
+      b.connect_timeout = Duration::seconds(30);
       break;
   }
   return b;
@@ -61,6 +91,10 @@ RelayBehaviour RelayKnobs::resolve() const {
   if (queue_scan) b.queue_scan = *queue_scan;
   if (tunnel_route_up) b.tunnel_route_up = *tunnel_route_up;
   if (pause_mode) b.pause_mode = *pause_mode;
+  if (listen_backlog) b.listen_backlog = *listen_backlog;
+  if (connect_timeout) b.connect_timeout = *connect_timeout;
+  if (session_timeout) b.session_timeout = *session_timeout;
+  if (route_delay) b.route_delay = *route_delay;
   return b;
 }
 

@@ -47,6 +47,21 @@ struct RelayBehaviour {
   Duration queue_scan = Duration::zero();  // zero: due envelopes go at once; else on this grid
   bool tunnel_route_up = true;      // the tunnel's route coming back retries the queue
   PauseMode pause_mode = PauseMode::reply_421;
+  // listen(2)'s backlog: the connections the kernel completes and holds
+  // while a paused (stop_accepting) relay takes none. Zero: the system's
+  // largest.
+  std::size_t listen_backlog = 0;
+  // Outbound sessions. How long a connect may take: unset, what the app
+  // was started with (tetherd 30 s; in the simulated world the stack's);
+  // zero, the stack's own SYN retries (Linux's ~127 s).
+  std::optional<Duration> connect_timeout;
+  // One timeout for every wait of a session after the connect (greeting,
+  // each reply, each block of data); unset: the app's ClientTimeouts, one
+  // per phase.
+  std::optional<Duration> session_timeout;
+  // The least time between the starts of two connections of one delivery
+  // attempt: a server that failed is followed by the next one no sooner.
+  Duration route_delay = Duration::zero();
 
   static RelayBehaviour of(RelayProfile profile);
 };
@@ -58,6 +73,10 @@ struct RelayKnobs {
   std::optional<Duration> queue_scan;
   std::optional<bool> tunnel_route_up;
   std::optional<PauseMode> pause_mode;
+  std::optional<std::size_t> listen_backlog;
+  std::optional<Duration> connect_timeout;  // zero: the stack's own
+  std::optional<Duration> session_timeout;
+  std::optional<Duration> route_delay;
 
   // The profile's defaults (tether when none), then each knob set here.
   RelayBehaviour resolve() const;

@@ -83,9 +83,10 @@ Result<std::unique_ptr<UdpSocket>> Ns3Host::udp_bind(const Endpoint& local) {
   return std::unique_ptr<UdpSocket>(std::move(*socket));
 }
 
-Result<std::unique_ptr<TcpListener>> Ns3Host::tcp_listen(const Endpoint& local,
-                                                         std::function<void(std::unique_ptr<TcpStream>)> on_accept) {
-  auto listener = Ns3TcpListener::listen(loop_, options_.tcp, local, std::move(on_accept));
+Result<std::unique_ptr<TcpListener>> Ns3Host::tcp_listen(
+    const Endpoint& local, std::function<void(std::unique_ptr<TcpStream>)> on_accept,
+    const TcpListenOptions& listen_options) {
+  auto listener = Ns3TcpListener::listen(loop_, options_.tcp, local, listen_options, std::move(on_accept));
   if (!listener) return listener.error();
   return std::unique_ptr<TcpListener>(std::move(*listener));
 }

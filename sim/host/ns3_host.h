@@ -64,7 +64,8 @@ class Ns3Host : public Host {
 
   Result<std::unique_ptr<UdpSocket>> udp_bind(const Endpoint& local) override;
   Result<std::unique_ptr<TcpListener>> tcp_listen(const Endpoint& local,
-                                                  std::function<void(std::unique_ptr<TcpStream>)> on_accept) override;
+                                                  std::function<void(std::unique_ptr<TcpStream>)> on_accept,
+                                                  const TcpListenOptions& options = {}) override;
   std::unique_ptr<TcpStream> tcp_connect(const Endpoint& remote, TcpStream::Handlers handlers,
                                          const TcpConnectOptions& options = {}) override;
 

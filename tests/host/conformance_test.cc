@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <string>
 #include <vector>
@@ -255,6 +256,88 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(tcp_peer_closing, F, Drivers) {
   BOOST_TEST_REQUIRE(f.run_until([&] { return closed_reason.has_value(); }, kLimit), f.driver_name());
   BOOST_TEST(received == "221 bye\r\n");
   BOOST_TEST(closed_reason->code == ErrorCode::closed, closed_reason->to_string());
+}
+
+// A listener that stops accepting keeps listening (OpenSMTPD's smtp_pause()):
+// clients complete their handshake into the accept queue and wait, silent,
+// up to the backlog (Linux holds backlog + 1); the next client's SYN is
+// dropped, so it neither connects nor is refused. Accepting again hands the
+// queued connections over with what their clients sent meanwhile.
+BOOST_AUTO_TEST_CASE_TEMPLATE(tcp_listener_not_accepting_queues_up_to_its_backlog, F, Drivers) {
+  F f;
+  Host& host = f.host();
+  std::vector<std::unique_ptr<TcpStream>> accepted;
+  std::vector<std::string> received(3);
+  TcpListenOptions listen_options;
+  listen_options.backlog = 2;
+  auto listener = host.tcp_listen(
+      Endpoint(f.loopback(), 0),
+      [&](std::unique_ptr<TcpStream> stream) {
+        TcpStream* s = stream.get();
+        const std::size_t n = accepted.size();
+        accepted.push_back(std::move(stream));
+        TcpStream::Handlers h;
+        h.on_data = [&, n](ByteView data) {
+          if (n < received.size()) received[n] += std::string(data.as_string());
+        };
+        s->set_handlers(std::move(h));
+      },
+      listen_options);
+  BOOST_TEST_REQUIRE(listener.ok(), (listener.ok() ? "" : listener.error().to_string()));
+  (*listener)->set_accepting(false);
+
+  struct Client {
+    std::unique_ptr<TcpStream> stream;
+    std::optional<Result<void>> outcome;
+  };
+  std::vector<std::unique_ptr<Client>> clients;
+  auto connect = [&](const std::string& greeting, std::optional<Duration> timeout) {
+    auto c = std::make_unique<Client>();
+    Client* raw = c.get();
+    TcpStream::Handlers h;
+    h.on_connected = [raw, greeting](Result<void> r) {
+      raw->outcome = r;
+      if (r.ok()) raw->stream->write(ByteView(std::string_view(greeting)));
+    };
+    TcpConnectOptions options;
+    options.timeout = timeout;
+    raw->stream = host.tcp_connect((*listener)->local_endpoint(), std::move(h), options);
+    clients.push_back(std::move(c));
+    return raw;
+  };
+  for (const char* greeting : {"one", "two", "three"}) connect(greeting, std::nullopt);
+  auto all_connected = [&] {
+    return std::all_of(clients.begin(), clients.end(), [](const auto& c) { return c->outcome.has_value(); });
+  };
+  BOOST_TEST_REQUIRE(f.run_until(all_connected, kLimit), f.driver_name());
+  for (const auto& c : clients)
+    BOOST_TEST(c->outcome->ok(), (c->outcome->ok() ? "" : c->outcome->error().to_string()));
+
+  // The queue is full: a fourth client hears nothing, not even a refusal.
+  Client* late = connect("four", Duration::milliseconds(2500));
+  f.run_for(Duration::seconds(2));
+  BOOST_TEST(accepted.empty(), f.driver_name());
+  BOOST_TEST(!late->outcome.has_value(), f.driver_name());
+  late->stream.reset();
+  clients.pop_back();
+
+  (*listener)->set_accepting(true);
+  BOOST_TEST(accepted.empty());  // handed over from the loop, not inside set_accepting
+  auto all_read = [&] {
+    return accepted.size() == 3 && std::all_of(received.begin(), received.end(), [](const std::string& r) {
+             return !r.empty();
+           });
+  };
+  BOOST_TEST_REQUIRE(f.run_until(all_read, kLimit), f.driver_name());
+  std::vector<std::string> sorted = received;
+  std::sort(sorted.begin(), sorted.end());
+  BOOST_TEST((sorted == std::vector<std::string>{"one", "three", "two"}));
+
+  // Accepting again means new clients are taken at once.
+  Client* next = connect("five", std::nullopt);
+  BOOST_TEST_REQUIRE(f.run_until([&] { return accepted.size() == 4 && next->outcome.has_value(); }, kLimit),
+                     f.driver_name());
+  BOOST_TEST(next->outcome->ok());
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(tunnel_device_round_trip, F, UnprivilegedTunnelDrivers) {

@@ -56,8 +56,9 @@ class OsSideHost : public Host {
   }
   Result<std::unique_ptr<UdpSocket>> udp_bind(const Endpoint& local) override { return inner_.udp_bind(local); }
   Result<std::unique_ptr<TcpListener>> tcp_listen(
-      const Endpoint& local, std::function<void(std::unique_ptr<TcpStream>)> on_accept) override {
-    return inner_.tcp_listen(local, std::move(on_accept));
+      const Endpoint& local, std::function<void(std::unique_ptr<TcpStream>)> on_accept,
+      const TcpListenOptions& options = {}) override {
+    return inner_.tcp_listen(local, std::move(on_accept), options);
   }
   std::unique_ptr<TcpStream> tcp_connect(const Endpoint& remote, TcpStream::Handlers handlers,
                                          const TcpConnectOptions& options) override {

@@ -42,15 +42,17 @@ DnsAnswer mx(std::vector<MxRecord> records) {
 // 354 to DATA, 250 after the final dot.
 class AcceptingServer {
  public:
-  AcceptingServer(ManualHost& host, const IpAddress& address) {
+  AcceptingServer(ManualHost& host, const IpAddress& address) : host_(host) {
     auto listening = host.tcp_listen(Endpoint(address, 25), [this](std::unique_ptr<TcpStream> s) { accept(std::move(s)); });
     BOOST_TEST_REQUIRE(listening.ok());
     listener_ = std::move(*listening);
   }
   int messages = 0;
+  std::vector<Time> accepted_at;
 
  private:
   void accept(std::unique_ptr<TcpStream> stream) {
+    accepted_at.push_back(host_.now());
     TcpStream* s = stream.get();
     TcpStream::Handlers handlers;
     handlers.on_data = [this, s](ByteView data) { receive(*s, std::string(data.as_string())); };
@@ -78,6 +80,7 @@ class AcceptingServer {
       s.write(ByteView(std::string_view(reply)));
     }
   }
+  ManualHost& host_;
   std::unique_ptr<TcpListener> listener_;
   std::vector<std::unique_ptr<TcpStream>> streams_;
   std::string buffer_;
@@ -94,6 +97,8 @@ struct World {
   smtp::RoutePenalties penalties;
   std::optional<node::RelayAttemptOutcome> outcome;
   std::unique_ptr<node::OutboundDelivery> delivery;
+  Duration route_delay = Duration::zero();
+  Time started;
 
   World() {
     world.set_latency(Duration::milliseconds(5));
@@ -117,6 +122,7 @@ struct World {
     context.penalties = &penalties;
     context.log = relay.logger();
     context.hostname = "relay.example.net";
+    context.route_delay = route_delay;
     // Opportunistic STARTTLS needs a client context, even for servers (as
     // here) that do not offer STARTTLS.
     auto tls = crypto::TlsContext::create(crypto::TlsRole::client);
@@ -135,6 +141,7 @@ struct World {
     delivery = std::make_unique<node::OutboundDelivery>(
         context, std::move(attempt),
         [this](node::OutboundDelivery&, node::RelayAttemptOutcome o) { outcome = std::move(o); });
+    started = world.now();
     delivery->start();
     BOOST_TEST_REQUIRE(world.run_until([this] { return outcome.has_value(); }, Duration::minutes(10)));
     return *outcome;
@@ -203,6 +210,35 @@ BOOST_AUTO_TEST_CASE(the_next_address_takes_the_mail_when_the_first_refuses) {
   BOOST_TEST(outcome.route == "mx.example.org [192.0.2.11:25]");
   BOOST_TEST(!w.penalties.usable("192.0.2.10:25", w.world.now()));
   BOOST_TEST(w.penalties.usable("192.0.2.11:25", w.world.now()));
+}
+
+// OpenSMTPD's conndelay_relay (mta.c, mta_connect): the next server is
+// started no sooner than the route delay after the failed one was, however
+// fast that one failed; without a delay (Postfix, tether) at once.
+BOOST_AUTO_TEST_CASE(the_next_server_waits_for_the_route_delay_after_the_failed_one_started) {
+  for (const Duration delay : {Duration::seconds(2), Duration::zero()}) {
+    BOOST_TEST_CONTEXT("route delay " << format_duration(delay)) {
+      World w;
+      w.route_delay = delay;
+      w.relay.set_dns("example.org", DnsRecordType::mx,
+                      mx({MxRecord{10, "mx1.example.org"}, MxRecord{20, "mx2.example.org"}}));
+      w.relay.set_dns("mx1.example.org", DnsRecordType::a, addresses({kFirst}));
+      w.relay.set_dns("mx2.example.org", DnsRecordType::a, addresses({kSecond}));
+      AcceptingServer server(w.exchangers, kSecond);
+      const auto& outcome = w.deliver();
+      check_all(outcome, DeliveryStatus::delivered, "");
+      BOOST_TEST(outcome.servers_tried == 2);
+      BOOST_TEST_REQUIRE(server.accepted_at.size() == 1u);
+      // The lookups (MX, then A and AAAA of each exchanger: 10 ms each)
+      // come first; mx1's refusal takes 10 ms, mx2's SYN 5 ms.
+      const Duration lookups = Duration::milliseconds(50);
+      const Duration at = server.accepted_at.front() - w.started;
+      if (delay > Duration::zero())
+        BOOST_TEST(at == lookups + delay + Duration::milliseconds(5), format_duration(at));
+      else
+        BOOST_TEST(at == lookups + Duration::milliseconds(15), format_duration(at));
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(penalised_routes_are_tried_last_in_the_order_their_penalties_end) {

@@ -29,7 +29,7 @@ const char kConf[] =
     "match from any for domain \"example.org\" action \"out\"\n";
 
 struct ControlWorld {
-  ControlWorld() {
+  explicit ControlWorld(const std::string& conf = kConf) : relay{relay_host, parse_relay_config(conf)} {
     world.set_latency(Duration::milliseconds(5));
     relay.subscribe([this](const MailRelayEvent& e) { events.push_back(e); });
     BOOST_TEST_REQUIRE(relay.start().ok());
@@ -53,7 +53,7 @@ struct ControlWorld {
   ManualWorld world;
   ManualHost client_host{world, relay_host_options("client.example.net", {kClient})};
   ManualHost relay_host{world, relay_host_options("relay.example.org", {kRelay})};
-  MailRelay relay{relay_host, parse_relay_config(kConf)};
+  MailRelay relay;
   std::vector<MailRelayEvent> events;
   std::string last_error;
 };
@@ -79,6 +79,26 @@ BOOST_AUTO_TEST_CASE(pause_smtp_turns_clients_away_until_resumed) {
   // Both connections count for `monitor`, the one turned away too.
   const smtp::MonitorDigest digest = w.relay.monitor_digest();
   BOOST_TEST(digest.clt_connect == 2u);
+}
+
+// OpenSMTPD's smtp_pause() stops accepting: a client's connection completes
+// in the kernel's queue and it waits, with no greeting and no refusal, until
+// smtp resumes; then the relay takes the connection and the mail.
+BOOST_AUTO_TEST_CASE(pause_smtp_on_the_opensmtpd_profile_leaves_clients_waiting_for_the_greeting) {
+  ControlWorld w(std::string("profile opensmtpd\n") + kConf);
+  BOOST_TEST_REQUIRE(w.relay.pause_smtp().ok());
+  SmtpTestClient client(
+      w.client_host, Endpoint(kRelay, 25),
+      SmtpTestClient::Mail{"alice@example.net",
+                           {"bob@example.org"},
+                           make_test_message("alice@example.net", "bob@example.org", "ctl", "Hi.\n")});
+  w.world.run_until([] { return false; }, Duration::minutes(2));
+  BOOST_TEST(!client.done(), client.describe());
+  BOOST_TEST(w.relay.monitor_digest().clt_connect == 0u);  // the relay never saw it
+  BOOST_TEST_REQUIRE(w.relay.resume_smtp().ok());
+  BOOST_TEST_REQUIRE(w.world.run_until([&] { return client.done(); }, Duration::seconds(30)));
+  BOOST_TEST(client.all_delivered(), client.describe());
+  BOOST_TEST(w.relay.counters().messages_accepted == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(schedule_and_remove_count_envelopes_by_message_or_envelope_id) {

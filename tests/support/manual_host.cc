@@ -199,14 +199,51 @@ class ManualTcpListenerState {
  public:
   Endpoint local;
   std::function<void(std::unique_ptr<TcpStream>)> on_accept;
+  // Linux's accept queue (host.h): while not accepting, completed
+  // connections wait, at most backlog + 1; beyond that the SYN is dropped,
+  // and this world has no SYN retries, so such a client never hears back.
+  bool accepting = true;
+  std::size_t queue_limit = 4097;
+  std::deque<std::unique_ptr<TcpStream>> queued;
+
+  // A connection completed its handshake; false: dropped at the SYN.
+  bool arrive(std::unique_ptr<TcpStream> stream) {
+    if (accepting && queued.empty()) {
+      on_accept(std::move(stream));
+      return true;
+    }
+    if (queued.size() >= queue_limit) return false;
+    queued.push_back(std::move(stream));
+    return true;
+  }
 };
 
 class ManualTcpListener : public TcpListener {
  public:
   ManualTcpListener(ManualHost& host, std::shared_ptr<ManualTcpListenerState> state)
       : host_(host), state_(std::move(state)) {}
-  ~ManualTcpListener() override { host_.listeners_.erase(state_->local); }
+  ~ManualTcpListener() override {
+    host_.listeners_.erase(state_->local);
+    state_->accepting = false;
+    state_->queued.clear();
+  }
   Endpoint local_endpoint() const override { return state_->local; }
+  void set_accepting(bool accepting) override {
+    if (state_->accepting == accepting) return;
+    state_->accepting = accepting;
+    if (!accepting) return;
+    std::weak_ptr<ManualTcpListenerState> weak = state_;
+    host_.world().schedule(host_.world().now(), [weak] {
+      // The state outlives a handler that destroys the listener.
+      auto state = weak.lock();
+      while (state && state->accepting && !state->queued.empty()) {
+        std::unique_ptr<TcpStream> stream = std::move(state->queued.front());
+        state->queued.pop_front();
+        auto on_accept = state->on_accept;
+        on_accept(std::move(stream));
+      }
+    });
+  }
 
  private:
   ManualHost& host_;
@@ -364,7 +401,8 @@ std::shared_ptr<ManualUdpState> ManualHost::find_udp(const Endpoint& to) const {
 }
 
 Result<std::unique_ptr<TcpListener>> ManualHost::tcp_listen(
-    const Endpoint& requested, std::function<void(std::unique_ptr<TcpStream>)> on_accept) {
+    const Endpoint& requested, std::function<void(std::unique_ptr<TcpStream>)> on_accept,
+    const TcpListenOptions& options) {
   Endpoint local = requested;
   if (local.port() == 0) local = Endpoint(local.address(), allocate_port());
   auto existing = listeners_.find(local);
@@ -373,6 +411,7 @@ Result<std::unique_ptr<TcpListener>> ManualHost::tcp_listen(
   auto state = std::make_shared<ManualTcpListenerState>();
   state->local = local;
   state->on_accept = std::move(on_accept);
+  if (options.backlog > 0) state->queue_limit = std::size_t(options.backlog) + 1;
   listeners_[local] = state;
   return std::unique_ptr<TcpListener>(std::make_unique<ManualTcpListener>(*this, state));
 }
@@ -425,7 +464,10 @@ std::unique_ptr<TcpStream> ManualHost::tcp_connect(const Endpoint& remote, TcpSt
     server->handlers_set = false;  // reads wait for set_handlers
     server->peer = c;
     c->peer = server;
-    listener->on_accept(std::make_unique<ManualTcpStream>(server));
+    if (!listener->arrive(std::make_unique<ManualTcpStream>(server))) {
+      c->peer.reset();
+      return;  // a full accept queue drops the SYN
+    }
     report(Result<void>());
   });
   return stream;

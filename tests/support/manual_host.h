@@ -52,7 +52,8 @@ class ManualHost : public Host {
   void run_blocking(std::function<void()> work, std::function<void()> done) override;
   Result<std::unique_ptr<UdpSocket>> udp_bind(const Endpoint& local) override;
   Result<std::unique_ptr<TcpListener>> tcp_listen(
-      const Endpoint& local, std::function<void(std::unique_ptr<TcpStream>)> on_accept) override;
+      const Endpoint& local, std::function<void(std::unique_ptr<TcpStream>)> on_accept,
+      const TcpListenOptions& options = {}) override;
   std::unique_ptr<TcpStream> tcp_connect(const Endpoint& remote, TcpStream::Handlers handlers,
                                          const TcpConnectOptions& options) override;
   Result<std::unique_ptr<TunnelDevice>> open_tunnel(const TunnelDeviceConfig& config) override;

@@ -1,0 +1,99 @@
+// The knobs a relay profile sets for pausing and for outbound sessions
+// (relay_profile.h): each profile's defaults, each knob written on its own
+// in smtpd.conf winning over the profile in either order, and bad values
+// reported with file and line.
+
+#include <boost/test/unit_test.hpp>
+
+#include "smtp/config_parser.h"
+#include "smtp/relay_profile.h"
+
+using namespace tether;
+using namespace tether::smtp;
+
+namespace {
+
+constexpr const char* kRules = "\naction \"a\" mbox\nmatch from local for local action \"a\"\n";
+
+RelayBehaviour behaviour_of(const std::string& text) {
+  ConfigParseResult r = parse_config(text + kRules, "smtpd.conf", {});
+  BOOST_TEST_REQUIRE(r.ok(), r.error_text());
+  return r.config.knobs.resolve();
+}
+
+std::string only_error(const std::string& text) {
+  ConfigParseResult r = parse_config(text + kRules, "smtpd.conf", {});
+  BOOST_TEST_REQUIRE(r.errors.size() == 1u, r.error_text());
+  return r.errors.front().to_string();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(relay_profile_session)
+
+BOOST_AUTO_TEST_CASE(each_profile_pauses_and_falls_back_as_its_implementation) {
+  const RelayBehaviour tether = behaviour_of("");
+  BOOST_TEST((tether.pause_mode == PauseMode::reply_421));
+  BOOST_TEST(tether.listen_backlog == 0u);
+  BOOST_TEST(!tether.connect_timeout.has_value());  // as the app was started
+  BOOST_TEST(!tether.session_timeout.has_value());
+  BOOST_TEST(tether.route_delay == Duration::zero());
+
+  const RelayBehaviour opensmtpd = behaviour_of("profile opensmtpd");
+  BOOST_TEST((opensmtpd.pause_mode == PauseMode::stop_accepting));
+  BOOST_TEST(opensmtpd.listen_backlog == 5u);
+  BOOST_TEST(opensmtpd.connect_timeout.value_or(Duration::seconds(1)) == Duration::zero());  // the kernel's
+  BOOST_TEST(opensmtpd.session_timeout.value_or(Duration::zero()) == Duration::seconds(300));
+  BOOST_TEST(opensmtpd.route_delay == Duration::seconds(2));
+
+  const RelayBehaviour postfix = behaviour_of("profile postfix");
+  BOOST_TEST((postfix.pause_mode == PauseMode::stop_accepting));
+  BOOST_TEST(postfix.listen_backlog == 100u);
+  BOOST_TEST(postfix.connect_timeout.value_or(Duration::zero()) == Duration::seconds(30));
+  BOOST_TEST(!postfix.session_timeout.has_value());
+  BOOST_TEST(postfix.route_delay == Duration::zero());
+}
+
+BOOST_AUTO_TEST_CASE(a_knob_written_on_its_own_wins_over_the_profile_in_either_order) {
+  const std::string knobs =
+      "smtp pause-mode reply-421\nsmtp listen-backlog 64\nmta connect-timeout 45s\n"
+      "mta session-timeout 10m\nmta route-delay 0s\n";
+  for (const std::string& text : {knobs + "profile opensmtpd\n", "profile opensmtpd\n" + knobs}) {
+    BOOST_TEST_CONTEXT(text) {
+      const RelayBehaviour b = behaviour_of(text);
+      BOOST_TEST((b.pause_mode == PauseMode::reply_421));
+      BOOST_TEST(b.listen_backlog == 64u);
+      BOOST_TEST(b.connect_timeout.value_or(Duration::zero()) == Duration::seconds(45));
+      BOOST_TEST(b.session_timeout.value_or(Duration::zero()) == Duration::minutes(10));
+      BOOST_TEST(b.route_delay == Duration::zero());
+    }
+  }
+  const RelayBehaviour tether =
+      behaviour_of("smtp pause-mode stop-accepting\nmta connect-timeout kernel\nmta route-delay 2s\n");
+  BOOST_TEST((tether.pause_mode == PauseMode::stop_accepting));
+  BOOST_TEST(tether.connect_timeout.value_or(Duration::seconds(1)) == Duration::zero());
+  BOOST_TEST(tether.route_delay == Duration::seconds(2));
+}
+
+BOOST_AUTO_TEST_CASE(bad_values_name_the_file_line_and_knob) {
+  BOOST_TEST(only_error("\nsmtp pause-mode later\n")
+                 .find("smtpd.conf:2: unknown keyword 'later' after 'smtp pause-mode' "
+                       "(expected reply-421 or stop-accepting)") == 0);
+  BOOST_TEST(
+      only_error("smtp listen-backlog 0\n").find("smtpd.conf:1: smtp listen-backlog must be at least 1") ==
+      0);
+  BOOST_TEST(only_error("smtp listen-backlog many\n")
+                 .find("smtpd.conf:1: expected a number for smtp listen-backlog") == 0);
+  BOOST_TEST(only_error("mta connect-timeout soon\n")
+                 .find("smtpd.conf:1: invalid duration 'soon' for mta connect-timeout") == 0);
+  BOOST_TEST(only_error("mta connect-timeout 0s\n")
+                 .find("smtpd.conf:1: invalid duration '0s' for mta connect-timeout: must be positive") == 0);
+  BOOST_TEST(only_error("\n\nmta session-timeout 5q\n")
+                 .find("smtpd.conf:3: invalid duration '5q' for mta session-timeout") == 0);
+  BOOST_TEST(
+      only_error("mta route-delay -2s\n").find("smtpd.conf:1: invalid duration '-2s' for mta route-delay") ==
+      0);
+  BOOST_TEST(only_error("mta route-delay\n").find("smtpd.conf:1: ") == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
