@@ -12,10 +12,14 @@
 //    continuous in [0, 1/3 s). OpenBSD (sys/net/if_wg.c:
 //    wg_timers_event_handshake_initiated, wg_timers_event_data_sent) adds
 //    arc4random_uniform(REKEY_TIMEOUT_JITTER) whole milliseconds, 0..333,
-//    armed with timeout_add_msec.
+//    armed with timeout_add_msec. (wireguard-go, device/timers.go:
+//    timersHandshakeInitiated, timersDataSent, draws whole milliseconds
+//    below RekeyTimeoutJitterMaxMs = 334 too, on Go's timers.)
 //  - The responder's confirmation. When the first packet on a responder's
 //    new keypair arrives, Linux (receive.c: wg_packet_consume_data_done)
-//    calls wg_timers_handshake_complete and sends only what is staged.
+//    calls wg_timers_handshake_complete and sends only what is staged
+//    (wireguard-go's receive.go likewise: timersHandshakeComplete, then
+//    SendStagedPackets).
 //    OpenBSD's wg_decap takes noise_remote_decrypt's ECONNRESET to
 //    wg_timers_event_handshake_complete, which runs
 //    wg_timers_run_send_keepalive: the responder answers the confirmation
