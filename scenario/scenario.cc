@@ -12,6 +12,14 @@ const char* to_string(HostRole role) {
   return "?";
 }
 
+const char* to_string(HostOs os) {
+  switch (os) {
+    case HostOs::linux_family: return "linux";
+    case HostOs::openbsd: return "openbsd";
+  }
+  return "?";
+}
+
 const char* to_string(EventAction action) {
   switch (action) {
     case EventAction::link_down: return "link-down";

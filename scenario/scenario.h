@@ -27,6 +27,12 @@ namespace tether::scenario {
 enum class HostRole : std::uint8_t { sender, relay, home, backup };
 const char* to_string(HostRole role);
 
+// The operating system a host stands for: its kernel's timer tick and its
+// WireGuard's timer behaviour (sim/host/node_clock.h,
+// impl/tunnel/timer_profile.h).
+enum class HostOs : std::uint8_t { linux_family, openbsd };
+const char* to_string(HostOs os);
+
 struct HostSpec {
   std::string name;      // the scenario's key; also the node's directory name
   HostRole role = HostRole::sender;
@@ -46,7 +52,17 @@ struct HostSpec {
   // The mail server this host's relay behaves as (smtp/relay_profile.h):
   // as a `profile` line in its smtpd.conf, replacing the file's own.
   std::optional<smtp::RelayProfile> profile;
+  HostOs os = HostOs::linux_family;
+  // The clock's rate error in ppm, fixed; unset: drawn from clocks.ppm.
+  std::optional<double> clock_ppm;
   int line = 0;
+};
+
+// Every node's clock runs at 1 + e against true time, e drawn from the seed
+// uniformly in [-ppm, +ppm] parts per million (a host's clock_ppm fixes
+// its own). Default: 20 ppm, commodity quartz.
+struct ClockSpec {
+  double ppm = 20.0;
 };
 
 struct LinkSpec {
@@ -161,6 +177,7 @@ struct Scenario {
   NatSpec nat;
   IspSpec isp;
   std::vector<DnsRecordSpec> dns;
+  ClockSpec clocks;
   WorkloadSpec workload;
   HomeActivitySpec home_activity;
   std::vector<EventSpec> events;      // sorted by time, file order within a time

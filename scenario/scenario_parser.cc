@@ -34,7 +34,7 @@ Scenario ScenarioReader::parse(const YAML::Node& root) {
   Scenario s;
   s.source = path();
   s.name = path().stem().string();
-  if (!keys(root, "", {"seed", "duration", "epoch", "hosts", "links", "nat", "isp", "dns", "workload", "home_activity", "events", "outputs"}))
+  if (!keys(root, "", {"seed", "duration", "epoch", "hosts", "links", "nat", "isp", "dns", "clocks", "workload", "home_activity", "events", "outputs"}))
     return s;
   if (auto n = root["seed"]) {
     if (auto v = integer<std::uint64_t>(n, "seed", 0, UINT64_MAX)) s.seed = *v;
@@ -56,6 +56,7 @@ Scenario ScenarioReader::parse(const YAML::Node& root) {
   nat(root["nat"], s);
   isp(root["isp"], s);
   dns(root["dns"], s);
+  clocks(root["clocks"], s);
   workload(root["workload"], s);
   home_activity(root["home_activity"], s);
   events(root["events"], s);

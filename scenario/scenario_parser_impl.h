@@ -30,6 +30,7 @@ class ScenarioReader : public FieldReader {
   void isp(const YAML::Node& n, Scenario& s);
   std::optional<DnsRecordSpec::Type> record_type(const YAML::Node& v, const std::string& f);
   void dns(const YAML::Node& n, Scenario& s);
+  void clocks(const YAML::Node& n, Scenario& s);
   void workload(const YAML::Node& n, Scenario& s);
   void home_activity(const YAML::Node& n, Scenario& s);
   void events(const YAML::Node& n, Scenario& s);

@@ -32,7 +32,7 @@ void ScenarioReader::hosts(const YAML::Node& n, Scenario& s) {
     // A copy: it->second lives in the iterator's temporary proxy.
     const YAML::Node m = it->second;
     if (!keys(m, f, {"role", "hostname", "address", "address6", "interface_id", "tunnel", "smtpd", "interface",
-                     "persistent_keepalive", "profile"}))
+                     "persistent_keepalive", "profile", "os", "clock_ppm"}))
       continue;
     if (auto r = m["role"]) {
       auto text = scalar(r, f + ".role");
@@ -106,10 +106,28 @@ void ScenarioReader::hosts(const YAML::Node& n, Scenario& s) {
         else error(v, f + ".profile", "'" + *text + "' is not a relay profile (tether, opensmtpd, postfix)");
       }
     }
+    if (auto v = m["os"]) {
+      if (auto text = scalar(v, f + ".os")) {
+        if (*text == "linux") h.os = HostOs::linux_family;
+        else if (*text == "openbsd") h.os = HostOs::openbsd;
+        else error(v, f + ".os", "'" + *text + "' is not an operating system the world models (linux, openbsd)");
+      }
+    }
+    if (auto v = m["clock_ppm"]) {
+      if (auto x = number(v, f + ".clock_ppm", -1000.0, 1000.0)) h.clock_ppm = *x;
+    }
     s.hosts.push_back(std::move(h));
   }
   if (std::count_if(s.hosts.begin(), s.hosts.end(), [](const HostSpec& h) { return h.role == HostRole::home; }) > 1)
     error(n, "hosts", "at most one host may have role home");
+}
+
+void ScenarioReader::clocks(const YAML::Node& n, Scenario& s) {
+  if (!n) return;
+  if (!keys(n, "clocks", {"ppm"})) return;
+  if (auto v = n["ppm"]) {
+    if (auto x = number(v, "clocks.ppm", 0.0, 1000.0)) s.clocks.ppm = *x;
+  }
 }
 
 void ScenarioReader::links(const YAML::Node& n, Scenario& s) {

@@ -64,10 +64,19 @@ Result<RunResult> run_scenario(const Scenario& scenario, const RunOptions& optio
   WorldOptions world_options;
   world_options.storage_root = storage->root();
   if (options.pcap || scenario.outputs.pcap) world_options.pcap_dir = result.out_dir / "pcap";
+  // The apps stamp their events with their node's clock, which runs at its
+  // own rate and tick (node_clock.h); the measurement is the world's, on
+  // true time, so latencies compare one clock with itself.
   world_options.hooks.relay_event = [&](WorldNode& n, const node::MailRelayEvent& e) {
-    metrics.on_relay_event(*n.spec, e, n.relay.get());
+    node::MailRelayEvent observed = e;
+    observed.time = sim_now();
+    metrics.on_relay_event(*n.spec, observed, n.relay.get());
   };
-  world_options.hooks.tunnel_event = [&](WorldNode& n, const tunnel::Event& e) { metrics.on_tunnel_event(*n.spec, e); };
+  world_options.hooks.tunnel_event = [&](WorldNode& n, const tunnel::Event& e) {
+    tunnel::Event observed = e;
+    observed.time = sim_now();
+    metrics.on_tunnel_event(*n.spec, observed);
+  };
   world_options.hooks.nat_event = [&](const NatEvent& e) { metrics.on_nat(observe(e)); };
   world_options.hooks.world_event = [&](const std::string& what, const std::string& target, const std::string& detail) {
     metrics.on_world_event(sim_now(), what, target, detail);

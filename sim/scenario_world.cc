@@ -3,8 +3,34 @@
 #include <ns3/simulator.h>
 
 #include "sim/host/ns3_address.h"
+#include "sim/host/seeded_random.h"
 
 namespace tether::sim {
+namespace {
+
+// The clocks' own random streams, apart from the nodes' random_bytes
+// streams, so that drawing a clock moves no other draw.
+constexpr std::uint64_t kClockStreamBase = 0x636c6f636b000000;  // "clock"
+
+// A node's clock: its OS's tick, its rate error (fixed, or drawn from
+// the seed within clocks.ppm) and where in a tick it starts.
+ClockModel node_clock(const Scenario& scenario, const HostSpec& spec, std::uint64_t stream) {
+  ClockModel m = spec.os == HostOs::openbsd ? ClockModel::openbsd_ticks() : ClockModel::linux_jiffies();
+  SeededRandom random(scenario.seed, kClockStreamBase + stream);
+  std::uint8_t bytes[16];
+  random.fill(MutableByteView(bytes, sizeof bytes));
+  const std::uint64_t r1 = load_le64(bytes), r2 = load_le64(bytes + 8);
+  if (spec.clock_ppm) {
+    m.rate_error_ppb = std::int64_t(*spec.clock_ppm * 1000.0);
+  } else {
+    const auto range = std::uint64_t(scenario.clocks.ppm * 1000.0);  // ppb either side
+    m.rate_error_ppb = std::int64_t(r1 % (2 * range + 1)) - std::int64_t(range);
+  }
+  m.tick_offset = Duration::nanoseconds(std::int64_t(r2 % std::uint64_t(m.tick.ns())));
+  return m;
+}
+
+}  // namespace
 
 ScenarioWorld::ScenarioWorld(const Scenario& scenario, WorldOptions options)
     : scenario_(scenario), options_(std::move(options)) {}
@@ -38,9 +64,12 @@ Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::build(const Scenario& scen
 
 Result<void> ScenarioWorld::create_hosts() {
   std::uint64_t stream = 1;
-  auto make = [&](ns3::Ptr<ns3::Node> node, const std::string& dir, const std::string& hostname)
-      -> Result<std::unique_ptr<Ns3Host>> {
+  auto make = [&](ns3::Ptr<ns3::Node> node, const std::string& dir, const std::string& hostname,
+                  const HostSpec* spec) -> Result<std::unique_ptr<Ns3Host>> {
     Ns3HostOptions o;
+    // A sender's submission node is the world's own instrument (it stamps
+    // the submissions latency is measured from): its clock is true time.
+    if (spec) o.clock = node_clock(scenario_, *spec, stream);
     o.storage_root = options_.storage_root / dir;
     o.hostname = hostname;
     o.seed = scenario_.seed;
@@ -53,11 +82,11 @@ Result<void> ScenarioWorld::create_hosts() {
     return Ns3Host::create(node, o);
   };
   for (auto& n : nodes_) {
-    auto host = make(n->node, n->spec->name, n->spec->hostname);
+    auto host = make(n->node, n->spec->name, n->spec->hostname, n->spec);
     if (!host.ok()) return Error(ErrorCode::internal, "hosts." + n->spec->name + ": " + host.error().to_string());
     n->host = std::move(*host);
     if (n->submitter) {
-      auto s = make(n->submitter, n->spec->name + "-submission", "submission." + n->spec->hostname);
+      auto s = make(n->submitter, n->spec->name + "-submission", "submission." + n->spec->hostname, nullptr);
       if (!s.ok()) return s.error();
       n->submitter_host = std::move(*s);
     }

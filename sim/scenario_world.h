@@ -54,6 +54,7 @@ using scenario::DnsRecordSpec;
 using scenario::EventAction;
 using scenario::EventSpec;
 using scenario::HostRole;
+using scenario::HostOs;
 using scenario::HostSpec;
 using scenario::LinkSpec;
 using scenario::Scenario;

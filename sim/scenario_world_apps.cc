@@ -26,6 +26,8 @@ Result<void> ScenarioWorld::start_apps(WorldNode& n) {
     relay_options.interface_addresses[spec.interface_name] = inner;
     node::TunnelEndpointOptions options;
     options.interface_name = spec.interface_name;
+    options.timer_profile =
+        spec.os == HostOs::openbsd ? &tunnel::TimerProfile::openbsd() : &tunnel::TimerProfile::linux_kernel();
     // With captures on, each tunnel writes a Wireshark key log beside them
     // (tshark -o wg.keylog_file:F decrypts the tunnel in the pcaps).
     if (!options_.pcap_dir.empty())

@@ -73,6 +73,7 @@ Result<void> TunnelEndpoint::start_steps() {
   device_options.key_log = !options_.key_log_file.empty();
   device_options.drop_events = options_.drop_events;
   device_options.inner_filter = config_.interface.allow_inner;
+  device_options.timer_profile = options_.timer_profile;
   device_ = std::make_unique<tunnel::Device>(*config_.interface.private_key, *random_, device_options);
 
   if (auto r = open_key_log(); !r) return r;

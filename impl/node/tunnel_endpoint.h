@@ -65,6 +65,8 @@ struct TunnelEndpointOptions {
   // packet_dropped events for subscribers and the debug log (the device
   // counts drops either way).
   bool drop_events = true;
+  // Whose WireGuard timers the device follows (tunnel/timer_profile.h).
+  const tunnel::TimerProfile* timer_profile = &tunnel::TimerProfile::linux_kernel();
 };
 
 // One peer as `tetherctl show tunnel` reports it.

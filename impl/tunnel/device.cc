@@ -48,7 +48,7 @@ Device::~Device() = default;
 PeerStep Device::step(Time now, WallTime wall, Output& out) {
   return PeerStep{now,          wall,         random_,          indices_,
                   out,          drops_,       *identity_,       options_.mtu,
-                  options_.max_staged_packets, options_.key_log, options_.drop_events};
+                  options_.max_staged_packets, options_.key_log, options_.drop_events, options_.timer_profile};
 }
 
 Peer* Device::find(const crypto::PublicKey& key) const {

@@ -46,6 +46,7 @@
 #include "tunnel/peer.h"
 #include "tunnel/random_source.h"
 #include "tunnel/ratelimiter.h"
+#include "tunnel/timer_profile.h"
 
 namespace tether::tunnel {
 
@@ -68,6 +69,8 @@ struct DeviceOptions {
   bool drop_events = true;
   // Inner allow-list; allows everything by default.
   InnerFilter inner_filter;
+  // Whose timer behaviour the device follows (timer_profile.h).
+  const TimerProfile* timer_profile = &TimerProfile::linux_kernel();
 };
 
 // Work the device did or refused, beyond the drop counters.

@@ -82,7 +82,7 @@ void Peer::send_staged(PeerStep& step) {
     }
     staged_.pop_front();
   }
-  if (data_sent) timers_.data_sent(step.now, step.random);
+  if (data_sent) timers_.data_sent(step.now, step.random, *step.timer_profile);
   keep_key_fresh_on_send(step);
 }
 
@@ -116,7 +116,7 @@ void Peer::send_handshake_initiation(bool is_retry, PeerStep& step) {
   e.endpoint = endpoint_;
   e.attempt = timers_.attempts() + 1;
   send_handshake_message(std::move(initiation).value(), step);
-  timers_.handshake_initiated(step.now, step.random);
+  timers_.handshake_initiated(step.now, step.random, *step.timer_profile);
 }
 
 void Peer::send_handshake_message(Bytes datagram, PeerStep& step) {
@@ -231,7 +231,10 @@ TransportOutcome<Session::Received> Peer::receive_transport(const Transport& mes
     timers_.handshake_complete();
     latest_handshake_ = step.wall;
     step.emit(EventKind::handshake_completed, public_key_);
-    send_staged(step);
+    // OpenBSD answers the confirmation with a keepalive when nothing is
+    // staged; Linux sends only what is staged (timer_profile.h).
+    if (step.timer_profile->keepalive_on_confirmation) send_keepalive(step);
+    else send_staged(step);
   }
   keep_key_fresh_on_receive(step);
   timers_.any_authenticated_packet_received();

@@ -80,6 +80,7 @@ struct PeerStep {
   std::size_t max_staged = kMaxStagedPackets;
   bool key_log = false;
   bool drop_events = true;
+  const TimerProfile* timer_profile = &TimerProfile::linux_kernel();
 
   Event& emit(EventKind kind, const std::optional<crypto::PublicKey>& peer);
   void drop(PacketDropReason reason, const std::optional<crypto::PublicKey>& peer, const char* detail = nullptr,

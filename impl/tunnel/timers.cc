@@ -18,16 +18,32 @@ const char* to_string(PeerTimers::Timer timer) {
 
 std::ostream& operator<<(std::ostream& os, PeerTimers::Timer timer) { return os << to_string(timer); }
 
-Duration PeerTimers::jitter(RandomSource& random) {
-  std::array<std::uint8_t, 4> bytes{};
-  random.fill(MutableByteView(bytes));
-  // Scaling rather than modulo: uniform over [0, max) up to 2^-32.
-  const std::uint64_t r = load_le32(bytes.data());
-  return Duration::nanoseconds(std::int64_t((r * std::uint64_t(kRekeyTimeoutJitterMax.ns())) >> 32));
+const TimerProfile& TimerProfile::linux_kernel() {
+  static const TimerProfile profile{"linux", kRekeyTimeoutJitterMax, Duration::zero(), false};
+  return profile;
 }
 
-void PeerTimers::data_sent(Time now, RandomSource& random) {
-  if (!pending(Timer::new_handshake)) arm(Timer::new_handshake, now + kKeepaliveTimeout + kRekeyTimeout + jitter(random));
+const TimerProfile& TimerProfile::openbsd() {
+  // if_wg.c: REKEY_TIMEOUT_JITTER 334, arc4random_uniform -> 0..333 ms.
+  static const TimerProfile profile{"openbsd", Duration::milliseconds(334), Duration::milliseconds(1), true};
+  return profile;
+}
+
+Duration PeerTimers::jitter(RandomSource& random, const TimerProfile& profile) {
+  std::array<std::uint8_t, 4> bytes{};
+  random.fill(MutableByteView(bytes));
+  // Scaling rather than modulo: uniform over [0, steps) up to 2^-32.
+  const std::uint64_t r = load_le32(bytes.data());
+  if (profile.jitter_step > Duration::zero()) {
+    const std::uint64_t steps = std::uint64_t(profile.jitter_max.ns() / profile.jitter_step.ns());
+    return Duration::nanoseconds(std::int64_t((r * steps) >> 32) * profile.jitter_step.ns());
+  }
+  return Duration::nanoseconds(std::int64_t((r * std::uint64_t(profile.jitter_max.ns())) >> 32));
+}
+
+void PeerTimers::data_sent(Time now, RandomSource& random, const TimerProfile& profile) {
+  if (!pending(Timer::new_handshake))
+    arm(Timer::new_handshake, now + kKeepaliveTimeout + kRekeyTimeout + jitter(random, profile));
 }
 
 void PeerTimers::data_received(Time now) {
@@ -43,8 +59,8 @@ void PeerTimers::any_authenticated_packet_traversal(Time now) {
   if (persistent_interval_ > Duration::zero()) arm(Timer::persistent_keepalive, now + persistent_interval_);
 }
 
-void PeerTimers::handshake_initiated(Time now, RandomSource& random) {
-  arm(Timer::retransmit_handshake, now + kRekeyTimeout + jitter(random));
+void PeerTimers::handshake_initiated(Time now, RandomSource& random, const TimerProfile& profile) {
+  arm(Timer::retransmit_handshake, now + kRekeyTimeout + jitter(random, profile));
 }
 
 void PeerTimers::handshake_complete() {

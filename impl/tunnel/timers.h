@@ -26,7 +26,8 @@
 //    next_deadline() so there is one source of truth for it.
 //
 // The jitter, 0 to 1/3 s as Linux's REKEY_TIMEOUT_JITTER_MAX_JIFFIES (HZ/3),
-// comes from the injected RandomSource.
+// comes from the injected RandomSource, in the steps of the implementation
+// the host stands for (timer_profile.h: OpenBSD draws whole milliseconds).
 //
 // Also kept here, because the timers' rules depend on them: the handshake
 // attempt counter, the "at most one initiation per REKEY_TIMEOUT" rate
@@ -42,6 +43,7 @@
 #include "core/time.h"
 #include "tunnel/protocol_constants.h"
 #include "tunnel/random_source.h"
+#include "tunnel/timer_profile.h"
 
 namespace tether::tunnel {
 
@@ -57,7 +59,7 @@ class PeerTimers {
 
   // --- hooks, named after Linux's wg_timers_* ---
   // An authenticated data packet (not a keepalive) was sent.
-  void data_sent(Time now, RandomSource& random);
+  void data_sent(Time now, RandomSource& random, const TimerProfile& profile = TimerProfile::linux_kernel());
   // An authenticated data packet (not a keepalive) was received.
   void data_received(Time now);
   // Any authenticated packet (data, keepalive, initiation, response) was sent.
@@ -67,7 +69,8 @@ class PeerTimers {
   // Any authenticated packet is about to be sent or was received.
   void any_authenticated_packet_traversal(Time now);
   // An initiation was sent.
-  void handshake_initiated(Time now, RandomSource& random);
+  void handshake_initiated(Time now, RandomSource& random,
+                           const TimerProfile& profile = TimerProfile::linux_kernel());
   // A response was received, or the first packet on a responder's keypair.
   void handshake_complete();
   // The retransmit timer found the attempts exhausted.
@@ -108,7 +111,7 @@ class PeerTimers {
  private:
   void arm(Timer timer, Time at) { deadlines_[std::size_t(timer)] = at; }
   void disarm(Timer timer) { deadlines_[std::size_t(timer)] = Time::never(); }
-  static Duration jitter(RandomSource& random);
+  static Duration jitter(RandomSource& random, const TimerProfile& profile);
 
   std::array<Time, kTimerCount> deadlines_{Time::never(), Time::never(), Time::never(), Time::never()};
   Duration persistent_interval_ = Duration::zero();

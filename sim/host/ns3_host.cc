@@ -43,10 +43,11 @@ Result<std::unique_ptr<Ns3Host>> Ns3Host::create(ns3::Ptr<ns3::Node> node, Ns3Ho
 Ns3Host::Ns3Host(ns3::Ptr<ns3::Node> node, Ns3HostOptions options)
     : options_(std::move(options)),
       loop_(std::make_shared<NodeLoop>(std::move(node))),
+      clock_(std::make_shared<const NodeClock>(options_.clock)),
       random_(options_.seed, options_.random_stream.value_or(loop_->node_id())) {
   Logger::Sink sink = options_.log_sink;
   if (!sink) sink = [](const LogRecord& record) { std::cerr << format_log_record(record) << '\n'; };
-  logger_ = Logger([] { return NodeLoop::now(); }, std::move(sink), options_.log_threshold).child(options_.hostname);
+  logger_ = Logger([clock = clock_] { return clock->now(NodeLoop::now()); }, std::move(sink), options_.log_threshold).child(options_.hostname);
 }
 
 Ns3Host::~Ns3Host() {
@@ -54,12 +55,14 @@ Ns3Host::~Ns3Host() {
   loop_->shut_down();
 }
 
-Time Ns3Host::now() const { return NodeLoop::now(); }
+Time Ns3Host::now() const { return clock_->now(NodeLoop::now()); }
 
-WallTime Ns3Host::wall_now() const { return options_.epoch + (now() - Time::zero()); }
+// The wall clock keeps the node's rate, not its tick (clock_gettime reads
+// the timecounter between ticks).
+WallTime Ns3Host::wall_now() const { return options_.epoch + (clock_->local(NodeLoop::now()) - Time::zero()); }
 
 std::unique_ptr<Timer> Ns3Host::create_timer(std::function<void()> on_fire) {
-  return std::make_unique<Ns3Timer>(loop_, std::move(on_fire));
+  return std::make_unique<Ns3Timer>(loop_, clock_, std::move(on_fire));
 }
 
 void Ns3Host::post(std::function<void()> fn) {

@@ -16,6 +16,7 @@
 #include <ns3/ptr.h>
 
 #include "host/host.h"
+#include "sim/host/node_clock.h"
 #include "sim/host/node_loop.h"
 #include "sim/host/ns3_tcp_stream.h"
 #include "sim/host/seeded_random.h"
@@ -45,6 +46,9 @@ struct Ns3HostOptions {
   // What the node's syncs do; unset: a SimulatedDurability of its own
   // (counted and skipped). The simulated disk's model plugs in here.
   std::shared_ptr<const Durability> durability;
+  // The node's clock: rate error and tick (node_clock.h). Default: exact,
+  // true time.
+  ClockModel clock;
 };
 
 class Ns3Host : public Host {
@@ -83,6 +87,7 @@ class Ns3Host : public Host {
   const Logger& logger() const override { return logger_; }
 
   const ns3::Ptr<ns3::Node>& node() const { return loop_->node(); }
+  const NodeClock& clock() const { return *clock_; }
   // The world may switch a node's DNS (a later resolver change, an outage).
   void set_dns_zone(std::shared_ptr<const DnsAnswerSource> zone) { options_.dns_zone = std::move(zone); }
 
@@ -91,6 +96,7 @@ class Ns3Host : public Host {
 
   Ns3HostOptions options_;
   std::shared_ptr<NodeLoop> loop_;
+  std::shared_ptr<const NodeClock> clock_;
   SeededRandom random_;
   Logger logger_;
   std::list<NodeLoop::Event> posted_;

@@ -330,6 +330,36 @@ BOOST_AUTO_TEST_CASE(a_host_config_that_does_not_load_names_the_yaml_line_and_it
   std::filesystem::remove_all(dir);
   BOOST_TEST(has(p, "x.yaml:5: hosts.mx2.smtpd: smtpd.conf:2: unknown keyword 'frm'"), p.error_text());
   BOOST_TEST(has(p, "x.yaml:6: hosts.mx2.tunnel: wg0.conf:2: PrivateKey"), p.error_text());
+
+// The seeds' hosts run OpenBSD (smtp-over-wireguard.txt: "two machines
+// both running OpenBSD 7.0"; backup-relay-mx.txt: "... on OpenBSD").
+BOOST_AUTO_TEST_CASE(hosts_say_their_os_and_clocks_their_rate_error) {
+  auto p = load_scenario(kScenarios / "seed-week.yaml");
+  BOOST_TEST_REQUIRE(p.ok(), p.error_text());
+  for (const char* name : {"namorar", "carinho", "mx2"})
+    BOOST_TEST(std::string(to_string(p.scenario.host(name)->os)) == "openbsd", name);
+  BOOST_TEST(std::string(to_string(p.scenario.host("sender")->os)) == "linux");
+  BOOST_TEST(p.scenario.clocks.ppm == 20.0);
+  BOOST_TEST(!p.scenario.host("carinho")->clock_ppm.has_value());
+
+  auto fixed = load_scenario(kScenarios / "seed-week.yaml", {"hosts.carinho.clock_ppm=-35.5"});
+  BOOST_TEST_REQUIRE(fixed.ok(), fixed.error_text());
+  BOOST_TEST((fixed.scenario.host("carinho")->clock_ppm == std::optional<double>(-35.5)));
+
+  const std::string text =
+      "hosts:\n"                        // 1
+      "  relay:\n"                      // 2
+      "    role: relay\n"               // 3
+      "    address: 203.0.113.10\n"     // 4
+      "    os: freebsd\n"               // 5
+      "    clock_ppm: 5000\n"           // 6
+      "clocks: {ppm: -3, drift: 1}\n";  // 7
+  auto bad = parse(text);
+  BOOST_TEST(!bad.ok());
+  BOOST_TEST(has(bad, "test.yaml:5: hosts.relay.os: 'freebsd' is not an operating system the world models (linux, openbsd)"),
+             bad.error_text());
+  BOOST_TEST(has(bad, "test.yaml:6: hosts.relay.clock_ppm"), bad.error_text());
+  BOOST_TEST(has(bad, "clocks.drift: unknown key"), bad.error_text());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -6,6 +6,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+
 #include "tunnel/print_optional.h"
 #include "tunnel/scripted_random.h"
 
@@ -34,6 +36,37 @@ BOOST_AUTO_TEST_CASE(retransmit_is_rekey_timeout_plus_jitter) {
     BOOST_TEST(wait >= kRekeyTimeout);
     BOOST_TEST(wait < kRekeyTimeout + Duration::milliseconds(334));
   }
+}
+
+// OpenBSD's if_wg.c: REKEY_TIMEOUT * 1000 + arc4random_uniform(334) ms,
+// for retries and for the new-handshake timer alike (timer_profile.h).
+BOOST_AUTO_TEST_CASE(openbsd_jitter_is_whole_milliseconds_below_334) {
+  testing::ScriptedRandom random(11);
+  Duration smallest = Duration::infinite(), largest = Duration::zero();
+  for (int i = 0; i < 400; ++i) {
+    PeerTimers timers;
+    timers.handshake_initiated(t0, random, TimerProfile::openbsd());
+    timers.data_sent(t0, random, TimerProfile::openbsd());
+    const Duration retry = timers.deadline(Timer::retransmit_handshake) - t0 - kRekeyTimeout;
+    const Duration fresh = timers.deadline(Timer::new_handshake) - t0 - kRekeyTimeout - kKeepaliveTimeout;
+    for (Duration j : {retry, fresh}) {
+      BOOST_TEST(j.ns() % 1000'000 == 0);
+      BOOST_TEST(j >= Duration::zero());
+      BOOST_TEST(j <= Duration::milliseconds(333));
+      smallest = std::min(smallest, j);
+      largest = std::max(largest, j);
+    }
+  }
+  BOOST_TEST(smallest < Duration::milliseconds(10));
+  BOOST_TEST(largest > Duration::milliseconds(320));
+  // Linux's draw is not in whole milliseconds (the host's jiffy quantizes it).
+  PeerTimers linux_timers;
+  std::size_t whole = 0;
+  for (int i = 0; i < 20; ++i) {
+    linux_timers.handshake_initiated(t0, random);
+    whole += (linux_timers.deadline(Timer::retransmit_handshake) - t0).ns() % 1000'000 == 0;
+  }
+  BOOST_TEST(whole < 20u);
 }
 
 BOOST_AUTO_TEST_CASE(new_handshake_after_data_sent_unanswered) {
