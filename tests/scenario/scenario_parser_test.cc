@@ -330,6 +330,7 @@ BOOST_AUTO_TEST_CASE(a_host_config_that_does_not_load_names_the_yaml_line_and_it
   std::filesystem::remove_all(dir);
   BOOST_TEST(has(p, "x.yaml:5: hosts.mx2.smtpd: smtpd.conf:2: unknown keyword 'frm'"), p.error_text());
   BOOST_TEST(has(p, "x.yaml:6: hosts.mx2.tunnel: wg0.conf:2: PrivateKey"), p.error_text());
+}
 
 // The seeds' hosts run OpenBSD (smtp-over-wireguard.txt: "two machines
 // both running OpenBSD 7.0"; backup-relay-mx.txt: "... on OpenBSD").
