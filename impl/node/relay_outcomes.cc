@@ -26,10 +26,10 @@ void RelayOutcomes::delivered(EnvelopeId id, const std::string& detail, const st
   context_.emit(std::move(e));
 }
 
-void RelayOutcomes::temporary_failure(EnvelopeId id, const std::string& error) {
+void RelayOutcomes::temporary_failure(EnvelopeId id, const std::string& error, smtp::DeferralCause cause) {
   const Time now = context_.host.now();
   const WallTime wall = context_.host.wall_now();
-  smtp::TemporaryFailureOutcome outcome = context_.scheduler.on_temporary_failure(id, error, now);
+  smtp::TemporaryFailureOutcome outcome = context_.scheduler.on_temporary_failure(id, error, now, cause);
   smtp::QueueStore& store = context_.queue.store();
   const Envelope* found = store.find(id);
   if (!found) return;
