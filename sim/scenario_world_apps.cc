@@ -50,7 +50,14 @@ Result<void> ScenarioWorld::start_apps(WorldNode& n) {
     if (auto r = n.relay->start(); !r.ok())
       return Error(ErrorCode::internal, "hosts." + spec.name + ": smtpd: " + r.error().to_string());
   }
-  if (n.tunnel && n.relay) n.route_link = std::make_unique<node::TunnelRelayLink>(*n.host, *n.tunnel, *n.relay);
+  if (n.tunnel && n.relay) {
+    // A "route-up" row in events.csv each time the tunnel's route coming
+    // back retried the relay's deferred mail (and how many were due).
+    const std::string name = spec.name;
+    n.route_link = std::make_unique<node::TunnelRelayLink>(
+        *n.host, *n.tunnel, *n.relay, std::make_unique<node::RouteReturnedPolicy>(),
+        [this, name](std::size_t due) { note("route-up", name, std::to_string(due) + " due"); });
+  }
   return {};
 }
 
