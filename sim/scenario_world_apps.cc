@@ -43,6 +43,7 @@ Result<void> ScenarioWorld::start_apps(WorldNode& n) {
     if (!loaded.ok()) return loaded.error();
     relay_options.config_root = loaded->root;
     n.relay = std::make_unique<node::MailRelay>(*n.host, loaded->config, relay_options);
+    n.relay_profile = loaded->config->knobs.profile.value_or(smtp::RelayProfile::tether);
     WorldNode* self = &n;
     n.relay->subscribe([this, self](const node::MailRelayEvent& e) {
       if (options_.hooks.relay_event) options_.hooks.relay_event(*self, e);
@@ -106,6 +107,7 @@ Result<void> ScenarioWorld::change_config(WorldNode& n, const EventSpec& e) {
         return Error(r.error().code, "smtpd: " + r.error().message);
     }
     n.smtpd_file = e.smtpd;
+    n.relay_profile = loaded->config->knobs.profile.value_or(smtp::RelayProfile::tether);
     changed += (changed.empty() ? "" : ", ") + e.smtpd.filename().string();
   }
   note("config-changed", name, changed);
