@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <vector>
 
@@ -116,6 +117,28 @@ BOOST_AUTO_TEST_CASE(route_up_still_fires_when_the_home_comes_back_after_a_nat_e
   BOOST_TEST(route_ups(*o.metrics, "namorar").empty());
   BOOST_TEST(route_ups(*o.metrics, "carinho").size() >= 1u);  // the home is still tether
   BOOST_TEST(o.metrics->latency().p50 > m.latency().p50);
+}
+
+// The link reads the relay's behaviour at each event: a relay reconfigured
+// with `queue route-up off` (a change-config event) is obeyed from then on.
+BOOST_AUTO_TEST_CASE(a_relay_reconfigured_with_route_up_off_is_no_longer_retried_by_the_tunnel) {
+  TempDir dir;
+  // namorar's config tree, copied so that the variant sits below its root.
+  const std::filesystem::path source = std::filesystem::path(TETHER_SOURCE_DIR) / "scenarios" / "backup-mx-fallback" / "namorar";
+  const std::filesystem::path tree = dir.path / "namorar";
+  std::filesystem::create_directories(dir.path);
+  std::filesystem::copy(source, tree, std::filesystem::copy_options::recursive);
+  std::filesystem::copy_file(tree / "etc/mail/smtpd.conf", tree / "etc/mail/smtpd-off.conf");
+  std::ofstream(tree / "etc/mail/smtpd-off.conf", std::ios::app) << "queue route-up off\n";
+  const Time change = Time::zero() + Duration::minutes(30);
+  RunResult r = run({"hosts.carinho.persistent_keepalive=0", "hosts.namorar.smtpd=" + (tree / "etc/mail/smtpd.conf").string(),
+                     "events=[{at: 30m, action: change-config, target: namorar, smtpd: " +
+                         (tree / "etc/mail/smtpd-off.conf").string() + "}]"},
+                    dir.path / "run");
+  const std::vector<Time> ups = route_ups(*r.metrics, "namorar");
+  BOOST_TEST(!ups.empty());  // the home's first poll, at 13 min
+  for (Time t : ups) BOOST_TEST(t < change, format_duration(t - Time::zero()));
+  BOOST_TEST(route_ups(*r.metrics, "carinho").size() >= 5u);  // the tunnel did come back, again and again
 }
 
 BOOST_AUTO_TEST_SUITE_END()
