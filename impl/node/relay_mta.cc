@@ -120,7 +120,7 @@ void RelayMta::on_done(OutboundDelivery* delivery, RelayAttemptOutcome outcome) 
         outcomes_.delivered(envelopes[i], outcome.route + ": " + r.reply);
         break;
       case smtp::DeliveryStatus::permanent:
-        outcomes_.permanent_failure(envelopes[i], r.reply);
+        outcomes_.permanent_failure(envelopes[i], r.reply, cause);
         break;
       case smtp::DeliveryStatus::temporary:
       case smtp::DeliveryStatus::pending:

@@ -59,14 +59,14 @@ void RelayOutcomes::temporary_failure(EnvelopeId id, const std::string& error, s
   context_.emit(std::move(e));
 }
 
-void RelayOutcomes::permanent_failure(EnvelopeId id, const std::string& error) {
+void RelayOutcomes::permanent_failure(EnvelopeId id, const std::string& error, smtp::DeferralCause cause) {
   const Envelope* found = context_.queue.store().find(id);
   if (!found) {
-    (void)context_.scheduler.on_permanent_failure(id, error, context_.host.now());
+    (void)context_.scheduler.on_permanent_failure(id, error, context_.host.now(), cause);
     return;
   }
   const Envelope env = *found;
-  smtp::PermanentFailureOutcome outcome = context_.scheduler.on_permanent_failure(id, error, context_.host.now());
+  smtp::PermanentFailureOutcome outcome = context_.scheduler.on_permanent_failure(id, error, context_.host.now(), cause);
   ++context_.counters.permanent_failures;
   context_.log.info("envelope " + smtp::format_envelope_id(id) + " to <" + env.rcpt + "> failed: " + error);
   MailRelayEvent e = context_.event(Kind::permanent_failure, id);

@@ -29,7 +29,8 @@ class RelayOutcomes {
                          smtp::DeferralCause cause = smtp::DeferralCause::other);
   // Failed for good: turned into a failure report, or dropped when none
   // may be made (the scheduler says why).
-  void permanent_failure(smtp::EnvelopeId id, const std::string& error);
+  void permanent_failure(smtp::EnvelopeId id, const std::string& error,
+                         smtp::DeferralCause cause = smtp::DeferralCause::other);
 
  private:
   RelayContext& context_;

@@ -272,7 +272,11 @@ PermanentFailureOutcome Scheduler::fail_permanently(EnvelopeId id, const std::st
   return out;
 }
 
-PermanentFailureOutcome Scheduler::on_permanent_failure(EnvelopeId id, const std::string& error, Time) {
+PermanentFailureOutcome Scheduler::on_permanent_failure(EnvelopeId id, const std::string& error, Time now,
+                                                       DeferralCause cause) {
+  auto it = entries_.find(id);
+  if (it != entries_.end() && it->second.state == State::inflight && cause == DeferralCause::transaction)
+    note_deferral(it->second, error, cause, now);
   return fail_permanently(id, error, false);
 }
 

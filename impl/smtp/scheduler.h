@@ -130,7 +130,10 @@ class Scheduler {
   std::size_t on_delivered(EnvelopeId id, Time now);
   TemporaryFailureOutcome on_temporary_failure(EnvelopeId id, const std::string& error, Time now,
                                                DeferralCause cause = DeferralCause::other);
-  PermanentFailureOutcome on_permanent_failure(EnvelopeId id, const std::string& error, Time now);
+  // `cause` as for a temporary failure: a 5xx inside a transaction also
+  // refreshes OpenSMTPD's host-status record (mta_flush_task, MTA_RCPT).
+  PermanentFailureOutcome on_permanent_failure(EnvelopeId id, const std::string& error, Time now,
+                                               DeferralCause cause = DeferralCause::other);
   // A mail loop (too many hops): a permanent failure counted apart.
   PermanentFailureOutcome on_loop(EnvelopeId id, Time now);
 

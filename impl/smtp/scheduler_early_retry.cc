@@ -91,8 +91,8 @@ void Scheduler::note_deferral(const Entry& e, const std::string& error, Deferral
     case DeferralCause::other:
       break;
     case DeferralCause::transaction:
-      // A server took the task and deferred it: mta_flush_task (or a 4xx
-      // to RCPT) uncaches and updates the record, and caches nothing
+      // A server took the task and deferred or refused it: mta_flush_task
+      // (or a 4xx/5xx to RCPT) uncaches and updates the record, caches nothing
       // (cache=0). tether has no `max_failures_per_session`, so OpenSMTPD's
       // "Too many consecutive errors" caching (cache=1) never happens here.
       host_status_.uncache(e.rcpt_domain, e.id, now);

@@ -113,6 +113,18 @@ BOOST_AUTO_TEST_CASE(hoststat_a_deferral_inside_a_transaction_updates_the_record
   BOOST_TEST(s.host_status().cached("example.org", T0) == 0u);
   BOOST_TEST(deliver_by_hand(s, 0, T0 + Duration::seconds(30)) == 0u);
 
+  // A 5xx inside a transaction refreshes the record too; one with no
+  // server behind it (a DNS failure) does not.
+  Scheduler refused(settings(EarlyRetry::hoststat));
+  refused.insert(queued(0), T0, kT0);
+  refused.insert(queued(1), T0, kT0);
+  auto tasks = refused.due(T0);
+  BOOST_TEST_REQUIRE(tasks.size() == 2u);
+  (void)refused.on_permanent_failure(tasks[0].id, "550 no such domain", T0, DeferralCause::other);
+  BOOST_TEST(!refused.host_status().has_record("example.org", T0));
+  (void)refused.on_permanent_failure(tasks[1].id, "550 5.1.1 no such user", T0, DeferralCause::transaction);
+  BOOST_TEST(refused.host_status().has_record("example.org", T0));
+
   // Local deliveries and DNS failures touch no record.
   Scheduler other(settings(EarlyRetry::hoststat));
   queue_and_defer(other, 0, 1, DeferralCause::other);
