@@ -8,7 +8,7 @@
 //   next_deadline()                   when due() has something to say
 //   due(now)                          tasks: attempt (marked in flight) or expire
 //   on_delivered / on_temporary_failure / on_permanent_failure / on_loop
-//   route_up(destination, now)        the tunnel's handshake: retry now
+//   route_up(destination, now)        the tunnel's route came back: retry now
 //   pause / resume, schedule, remove, suspend / resume_envelope   (control)
 //
 // Policies: the retry schedule is the config's (RetrySchedule); an envelope
