@@ -79,10 +79,10 @@ Result<void> Daemon::start_relay() {
   relay_ = std::make_unique<node::MailRelay>(host_, relay_file_.config, o);
   if (auto r = relay_->start(); !r) return Error(r.error().code, options_.relay_file + ": " + r.error().message);
   if (tunnel_)
-    link_ = std::make_unique<node::TunnelRelayLink>(host_, *tunnel_, *relay_, std::make_unique<node::HandshakeRouteUp>(),
+    link_ = std::make_unique<node::TunnelRelayLink>(host_, *tunnel_, *relay_, std::make_unique<node::RouteReturnedPolicy>(),
                                                     [this](std::size_t due) {
                                                       if (due)
-                                                        log_.info("tunnel handshake completed: " + std::to_string(due) +
+                                                        log_.info("tunnel route back: " + std::to_string(due) +
                                                                   " deferred envelopes due now");
                                                     });
   return {};

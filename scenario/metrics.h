@@ -65,6 +65,7 @@ struct LatencySummary {
 struct RelayTotals {
   std::string host;
   std::string role;
+  std::string profile;  // the implementation it stands for (smtp/relay_profile.h)
   std::uint64_t accepted = 0, attempts = 0, delivered = 0, temporary_failures = 0, permanent_failures = 0;
 };
 

@@ -100,6 +100,7 @@ Result<void> write_results(const Metrics& m, const std::filesystem::path& dir) {
     retries += r.temporary_failures;
     relays.push_back({{"host", r.host},
                       {"role", r.role},
+                      {"profile", r.profile},
                       {"accepted", r.accepted},
                       {"attempts", r.attempts},
                       {"delivered", r.delivered},
@@ -158,6 +159,9 @@ std::string format_summary(const Metrics& m) {
   for (const RelayTotals& r : m.relays)
     out += " " + r.host + " " + std::to_string(r.temporary_failures) + "/" + std::to_string(r.attempts);
   out += " (retries/attempts)\n";
+  out += "profiles  ";
+  for (const RelayTotals& r : m.relays) out += " " + r.host + " " + r.profile;
+  out += "\n";
   return out;
 }
 

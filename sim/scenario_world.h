@@ -66,6 +66,9 @@ struct WorldNode {
   std::unique_ptr<node::TunnelEndpoint> tunnel;
   std::unique_ptr<node::MailRelay> relay;
   std::unique_ptr<node::TunnelRelayLink> route_link;  // with both apps; destroyed first
+  // The implementation its relay last stood for (its smtpd.conf `profile`
+  // or hosts.NAME.profile), kept when the relay is stopped.
+  smtp::RelayProfile relay_profile = smtp::RelayProfile::tether;
   LinkOutage* link = nullptr;  // its access link (home: the LAN)
   std::vector<IpAddress> egress;
   std::optional<Endpoint> submission;  // senders: where the workload connects

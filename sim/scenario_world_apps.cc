@@ -45,6 +45,7 @@ Result<void> ScenarioWorld::start_apps(WorldNode& n) {
     if (!loaded.ok()) return loaded.error();
     relay_options.config_root = loaded->root;
     n.relay = std::make_unique<node::MailRelay>(*n.host, loaded->config, relay_options);
+    n.relay_profile = loaded->config->knobs.profile.value_or(smtp::RelayProfile::tether);
     WorldNode* self = &n;
     n.relay->subscribe([this, self](const node::MailRelayEvent& e) {
       if (options_.hooks.relay_event) options_.hooks.relay_event(*self, e);
@@ -52,7 +53,14 @@ Result<void> ScenarioWorld::start_apps(WorldNode& n) {
     if (auto r = n.relay->start(); !r.ok())
       return Error(ErrorCode::internal, "hosts." + spec.name + ": smtpd: " + r.error().to_string());
   }
-  if (n.tunnel && n.relay) n.route_link = std::make_unique<node::TunnelRelayLink>(*n.host, *n.tunnel, *n.relay);
+  if (n.tunnel && n.relay) {
+    // A "route-up" row in events.csv each time the tunnel's route coming
+    // back retried the relay's deferred mail (and how many were due).
+    const std::string name = spec.name;
+    n.route_link = std::make_unique<node::TunnelRelayLink>(
+        *n.host, *n.tunnel, *n.relay, std::make_unique<node::RouteReturnedPolicy>(),
+        [this, name](std::size_t due) { note("route-up", name, std::to_string(due) + " due"); });
+  }
   return {};
 }
 
@@ -101,6 +109,7 @@ Result<void> ScenarioWorld::change_config(WorldNode& n, const EventSpec& e) {
         return Error(r.error().code, "smtpd: " + r.error().message);
     }
     n.smtpd_file = e.smtpd;
+    n.relay_profile = loaded->config->knobs.profile.value_or(smtp::RelayProfile::tether);
     changed += (changed.empty() ? "" : ", ") + e.smtpd.filename().string();
   }
   note("config-changed", name, changed);

@@ -53,6 +53,8 @@ std::vector<scenario::RelayTotals> relay_totals(ScenarioWorld& world) {
     scenario::RelayTotals t;
     t.host = n->spec->name;
     t.role = to_string(n->spec->role);
+    t.profile = smtp::to_string(n->relay ? n->relay->config().knobs.profile.value_or(smtp::RelayProfile::tether)
+                                         : n->relay_profile);
     node::MailRelayCounters c = n->relay_before_stop;
     if (n->relay) {
       const auto& now = n->relay->counters();

@@ -40,7 +40,7 @@ MailRelay::MailRelay(Host& host, std::shared_ptr<const smtp::Config> config, Mai
       options_(with_defaults(std::move(options), host)),
       log_(host.logger().child("relay")),
       router_(config_, identity(host, *config_, options_)),
-      scheduler_(smtp::SchedulerSettings::from_config(*config_), log_.child("scheduler")),
+      scheduler_(smtp::SchedulerSettings::from_config(*config_, host_.now()), log_.child("scheduler")),
       queue_(host, log_),
       tls_(host, options_.config_root),
       context_{host_, options_, log_, config_, router_, scheduler_, queue_, counters_,
@@ -58,7 +58,7 @@ MailRelay::~MailRelay() {
 void MailRelay::adopt(std::shared_ptr<const smtp::Config> config) {
   config_ = std::move(config);
   router_ = smtp::Router(config_, identity(host_, *config_, options_));
-  scheduler_ = smtp::Scheduler(smtp::SchedulerSettings::from_config(*config_), log_.child("scheduler"));
+  scheduler_ = smtp::Scheduler(smtp::SchedulerSettings::from_config(*config_, host_.now()), log_.child("scheduler"));
   tls_.clear();
 }
 
@@ -96,7 +96,7 @@ void MailRelay::stop() {
   mda_.cancel_all();
   timer_.reset();
   queue_.close();
-  scheduler_ = smtp::Scheduler(smtp::SchedulerSettings::from_config(*config_), log_.child("scheduler"));
+  scheduler_ = smtp::Scheduler(smtp::SchedulerSettings::from_config(*config_, host_.now()), log_.child("scheduler"));
   if (was_running) log_.info("down");
 }
 

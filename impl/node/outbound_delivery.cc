@@ -368,6 +368,7 @@ void OutboundDelivery::session_over() {
   if (answered || error.empty()) {
     // The server spoke for the recipients: the route works.
     outcome_.results = results;
+    outcome_.transaction = true;
     context_.penalties->on_success(current_->route);
     stream_.reset();
     session_.reset();

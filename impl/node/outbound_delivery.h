@@ -65,6 +65,9 @@ struct RelayAttemptOutcome {
   std::vector<IpAddress> addresses;            // every address the destination resolved to
   std::vector<std::string> routes;             // every server (route penalty key) it could use
   int servers_tried = 0;
+  // A server spoke for the recipients (took the transaction), as opposed to
+  // every server failing before it (scheduler.h's DeferralCause).
+  bool transaction = false;
 };
 
 // What every attempt shares; owned by the relay.

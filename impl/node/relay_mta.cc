@@ -117,6 +117,9 @@ void RelayMta::on_done(OutboundDelivery* delivery, RelayAttemptOutcome outcome) 
 
   if (!outcome.addresses.empty()) destination_addresses_[destination] = outcome.addresses;
   if (!outcome.routes.empty()) destination_routes_[destination] = outcome.routes;
+  const smtp::DeferralCause cause = outcome.transaction      ? smtp::DeferralCause::transaction
+                                    : outcome.servers_tried ? smtp::DeferralCause::routes_down
+                                                            : smtp::DeferralCause::other;
   std::weak_ptr<bool> alive = context_.alive;
   for (std::size_t i = 0; i < envelopes.size() && i < outcome.results.size(); ++i) {
     const smtp::RecipientResult& r = outcome.results[i];
@@ -125,11 +128,12 @@ void RelayMta::on_done(OutboundDelivery* delivery, RelayAttemptOutcome outcome) 
         outcomes_.delivered(envelopes[i], outcome.route + ": " + r.reply);
         break;
       case smtp::DeliveryStatus::permanent:
-        outcomes_.permanent_failure(envelopes[i], r.reply);
+        outcomes_.permanent_failure(envelopes[i], r.reply, cause);
         break;
       case smtp::DeliveryStatus::temporary:
       case smtp::DeliveryStatus::pending:
-        outcomes_.temporary_failure(envelopes[i], r.reply.empty() ? std::string("451 4.4.0 delivery failed") : r.reply);
+        outcomes_.temporary_failure(envelopes[i], r.reply.empty() ? std::string("451 4.4.0 delivery failed") : r.reply,
+                                    cause);
         break;
     }
     if (alive.expired() || !context_.running()) return;

@@ -26,10 +26,10 @@ void RelayOutcomes::delivered(EnvelopeId id, const std::string& detail, const st
   context_.emit(std::move(e));
 }
 
-void RelayOutcomes::temporary_failure(EnvelopeId id, const std::string& error) {
+void RelayOutcomes::temporary_failure(EnvelopeId id, const std::string& error, smtp::DeferralCause cause) {
   const Time now = context_.host.now();
   const WallTime wall = context_.host.wall_now();
-  smtp::TemporaryFailureOutcome outcome = context_.scheduler.on_temporary_failure(id, error, now);
+  smtp::TemporaryFailureOutcome outcome = context_.scheduler.on_temporary_failure(id, error, now, cause);
   smtp::QueueStore& store = context_.queue.store();
   const Envelope* found = store.find(id);
   if (!found) return;
@@ -59,14 +59,14 @@ void RelayOutcomes::temporary_failure(EnvelopeId id, const std::string& error) {
   context_.emit(std::move(e));
 }
 
-void RelayOutcomes::permanent_failure(EnvelopeId id, const std::string& error) {
+void RelayOutcomes::permanent_failure(EnvelopeId id, const std::string& error, smtp::DeferralCause cause) {
   const Envelope* found = context_.queue.store().find(id);
   if (!found) {
-    (void)context_.scheduler.on_permanent_failure(id, error, context_.host.now());
+    (void)context_.scheduler.on_permanent_failure(id, error, context_.host.now(), cause);
     return;
   }
   const Envelope env = *found;
-  smtp::PermanentFailureOutcome outcome = context_.scheduler.on_permanent_failure(id, error, context_.host.now());
+  smtp::PermanentFailureOutcome outcome = context_.scheduler.on_permanent_failure(id, error, context_.host.now(), cause);
   ++context_.counters.permanent_failures;
   context_.log.info("envelope " + smtp::format_envelope_id(id) + " to <" + env.rcpt + "> failed: " + error);
   MailRelayEvent e = context_.event(Kind::permanent_failure, id);

@@ -24,10 +24,13 @@ class RelayOutcomes {
   // Deferred: the retry count and last error are kept in the envelope's
   // file; a delay warning is queued when the scheduler says one is due; an
   // envelope removed while its delivery ran goes now.
-  void temporary_failure(smtp::EnvelopeId id, const std::string& error);
+  // `cause` feeds OpenSMTPD's host-status records (scheduler.h).
+  void temporary_failure(smtp::EnvelopeId id, const std::string& error,
+                         smtp::DeferralCause cause = smtp::DeferralCause::other);
   // Failed for good: turned into a failure report, or dropped when none
   // may be made (the scheduler says why).
-  void permanent_failure(smtp::EnvelopeId id, const std::string& error);
+  void permanent_failure(smtp::EnvelopeId id, const std::string& error,
+                         smtp::DeferralCause cause = smtp::DeferralCause::other);
 
  private:
   RelayContext& context_;

@@ -1,9 +1,26 @@
 #include "node/tunnel_relay_link.h"
 
+#include <algorithm>
+
 namespace tether::node {
 
-bool HandshakeRouteUp::route_up(const tunnel::Event& event) const {
-  return event.kind == tunnel::EventKind::handshake_completed && event.peer.has_value();
+bool RouteReturnedPolicy::route_up(const tunnel::Event& event) {
+  if (!event.peer) return false;
+  const auto known = std::find(disturbed_.begin(), disturbed_.end(), *event.peer);
+  switch (event.kind) {
+    case tunnel::EventKind::endpoint_changed:
+    case tunnel::EventKind::session_expired:
+    case tunnel::EventKind::handshake_given_up:
+      if (known == disturbed_.end()) disturbed_.push_back(*event.peer);
+      return false;
+    case tunnel::EventKind::handshake_completed: {
+      const bool disturbed = known != disturbed_.end();
+      if (disturbed) disturbed_.erase(known);
+      return disturbed || !event.rekey;
+    }
+    default:
+      return false;
+  }
 }
 
 TunnelRelayLink::TunnelRelayLink(Host& host, TunnelEndpoint& tunnel, MailRelay& relay,
@@ -20,7 +37,10 @@ TunnelRelayLink::TunnelRelayLink(Host& host, TunnelEndpoint& tunnel, MailRelay& 
 TunnelRelayLink::~TunnelRelayLink() { tunnel_.unsubscribe(subscription_); }
 
 void TunnelRelayLink::on_tunnel_event(const tunnel::Event& event) {
-  if (!event.peer || !policy_->route_up(event)) return;
+  // The policy sees every event, so that its state holds when the relay's
+  // `queue route-up` is turned on again.
+  if (!policy_->route_up(event) || !event.peer) return;
+  if (!relay_.config().knobs.resolve().tunnel_route_up) return;
   // The peer's AllowedIPs as configured now (a reload may have changed them).
   std::vector<IpPrefix> allowed;
   for (const tunnel::PeerSection& peer : tunnel_.config().peers)

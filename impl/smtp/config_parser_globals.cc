@@ -40,10 +40,32 @@ void Parser::queue_statement() {
     } else {
       fail_unknown(kind, " after 'queue retry'", "opensmtpd, constant, exponential or postfix");
     }
+  } else if (w == "early-retry") {
+    // tether-specific (relay_profile.h): what a success does to the
+    // destination's other deferred envelopes.
+    Token mode = take();
+    const std::string m = mode.kind == TokenKind::word ? mode.text : "";
+    if (m == "on-success") st_.config.knobs.early_retry = EarlyRetry::on_success;
+    else if (m == "hoststat") st_.config.knobs.early_retry = EarlyRetry::hoststat;
+    else if (m == "none") st_.config.knobs.early_retry = EarlyRetry::none;
+    else fail_unknown(mode, " after 'queue early-retry'", "on-success, hoststat or none");
+  } else if (w == "scan-interval") {
+    // tether-specific: a retry waits for the next deferred-queue scan
+    // (Postfix's queue_run_delay); `off` tries each at its own time.
+    if (accept("off")) st_.config.knobs.queue_scan = Duration::zero();
+    else st_.config.knobs.queue_scan = parse_positive_duration(expect_value("a duration or 'off' after 'queue scan-interval'"), "queue scan-interval");
+  } else if (w == "route-up") {
+    // tether-specific: whether the tunnel's route coming back retries the
+    // deferred mail routed into it (tunnel_relay_link.h).
+    Token onoff = take();
+    const std::string o = onoff.kind == TokenKind::word ? onoff.text : "";
+    if (o == "on") st_.config.knobs.tunnel_route_up = true;
+    else if (o == "off") st_.config.knobs.tunnel_route_up = false;
+    else fail_unknown(onoff, " after 'queue route-up'", "on or off");
   } else if (w == "compression" || w == "encryption") {
     fail(what.line, "'queue " + w + "' is not supported by tether");
   } else {
-    fail_unknown(what, " after 'queue'", "ttl or retry");
+    fail_unknown(what, " after 'queue'", "ttl, retry, early-retry, scan-interval or route-up");
   }
   end_statement("the queue directive");
 }

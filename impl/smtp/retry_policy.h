@@ -20,9 +20,9 @@
 //                  near doubling (300, 300, 600, 1200, 2400, 4000, ...) when
 //                  tries fail fast. A deferred message is only picked up by
 //                  the next deferred-queue scan (queue_run_delay, 300 s), so
-//                  real Postfix retries up to that much later; tether's
-//                  scheduler wakes at the exact time and does not model the
-//                  scan.
+//                  real Postfix retries up to that much later: the
+//                  scheduler models that scan apart (`queue scan-interval`,
+//                  on in the postfix profile; scheduler_early_retry.cc).
 // Changing the schedule is a config line; the seeds had to patch
 // scheduler_ramqueue.c and rebuild for it.
 

@@ -2,15 +2,20 @@
 
 #include <algorithm>
 
+#include "core/ascii.h"
 #include "smtp/bounce.h"
 
 namespace tether::smtp {
 
-SchedulerSettings SchedulerSettings::from_config(const Config& config) {
+SchedulerSettings SchedulerSettings::from_config(const Config& config, Time scan_origin) {
   SchedulerSettings s;
   s.retry = config.queue.retry;
   s.warn_intervals = config.bounce_warn_intervals;
-  s.pull_on_success = config.knobs.resolve().max_deferred;
+  const RelayBehaviour behaviour = config.knobs.resolve();
+  s.early_retry = behaviour.early_retry;
+  s.max_deferred = behaviour.max_deferred;
+  s.queue_scan = behaviour.queue_scan;
+  s.scan_origin = scan_origin;
   return s;
 }
 
@@ -41,7 +46,10 @@ Time to_monotonic(WallTime t, Time now, WallTime wall_now) { return now + (t - w
 }  // namespace
 
 Scheduler::Scheduler(SchedulerSettings settings, Logger log)
-    : settings_(std::move(settings)), retry_(settings_.retry), log_(std::move(log)) {
+    : settings_(std::move(settings)),
+      retry_(settings_.retry),
+      log_(std::move(log)),
+      host_status_(settings_.max_deferred) {
   std::sort(settings_.warn_intervals.begin(), settings_.warn_intervals.end());
 }
 
@@ -121,6 +129,7 @@ void Scheduler::insert(const Envelope& env, Time now, WallTime wall_now) {
   e.id = env.id;
   e.type = env.type;
   e.destination = env.destination;
+  if (env.type == DeliveryType::mta) e.rcpt_domain = ascii_lower(address_domain(env.dest.empty() ? env.rcpt : env.dest));
   e.report_refusal = failure_report_refusal(env);
   e.delay_warnings = delay_report_wanted(env);
   e.creation = to_monotonic(env.creation, now, wall_now);
@@ -138,6 +147,7 @@ void Scheduler::insert(const Envelope& env, Time now, WallTime wall_now) {
   } else {
     e.state = State::pending;
     e.next_try = retry_.next_try(e.type, e.creation, e.retry, e.last_try);
+    if (e.retry > 0) e.next_try = picked_up_at(e.next_try);
   }
   auto [it, inserted] = entries_.emplace(e.id, std::move(e));
   (void)inserted;
@@ -202,28 +212,14 @@ std::size_t Scheduler::on_delivered(EnvelopeId id, Time now) {
   Entry* e = inflight_entry(id, "delivery");
   if (!e) return 0;
   ++counters_.dlv_ok;
-  const std::string destination = e->destination;
-  const bool pulls = e->type != DeliveryType::bounce && !destination.empty();
+  const Entry delivered = *e;
   forget(*e);
-  if (!pulls) return 0;
-
-  // The destination works: its deferred mail need not wait for its slot.
-  auto d = by_destination_.find(destination);
-  if (d == by_destination_.end()) return 0;
-  std::vector<Entry*> waiting;
-  for (EnvelopeId other : d->second) {
-    Entry& o = entries_.at(other);
-    if (o.state == State::pending && o.next_try > now && o.type != DeliveryType::bounce) waiting.push_back(&o);
-  }
-  const std::size_t n = std::min(waiting.size(), settings_.pull_on_success);
-  std::partial_sort(waiting.begin(), waiting.begin() + static_cast<std::ptrdiff_t>(n), waiting.end(),
-                    [](const Entry* a, const Entry* b) { return a->next_try < b->next_try; });
-  for (std::size_t i = 0; i < n; ++i) set_pending(*waiting[i], now);
-  if (n) log_.debug("scheduler: " + destination + " works: " + std::to_string(n) + " deferred envelopes due now");
-  return n;
+  if (delivered.type == DeliveryType::bounce || delivered.destination.empty()) return 0;
+  return early_retry_on_success(delivered, now);
 }
 
-TemporaryFailureOutcome Scheduler::on_temporary_failure(EnvelopeId id, const std::string& error, Time now) {
+TemporaryFailureOutcome Scheduler::on_temporary_failure(EnvelopeId id, const std::string& error, Time now,
+                                                       DeferralCause cause) {
   TemporaryFailureOutcome out;
   Entry* e = inflight_entry(id, "temporary failure");
   if (!e) return out;
@@ -234,8 +230,9 @@ TemporaryFailureOutcome Scheduler::on_temporary_failure(EnvelopeId id, const std
     out.removed = true;
     return out;
   }
+  note_deferral(*e, error, cause, now);
   ++e->retry;
-  const Time next = retry_.next_try(e->type, e->creation, e->retry, now);
+  const Time next = picked_up_at(retry_.next_try(e->type, e->creation, e->retry, now));
   if (e->delay_warnings) {
     // One warning per interval, for the longest one that has passed.
     std::size_t passed = e->warned;
@@ -275,7 +272,11 @@ PermanentFailureOutcome Scheduler::fail_permanently(EnvelopeId id, const std::st
   return out;
 }
 
-PermanentFailureOutcome Scheduler::on_permanent_failure(EnvelopeId id, const std::string& error, Time) {
+PermanentFailureOutcome Scheduler::on_permanent_failure(EnvelopeId id, const std::string& error, Time now,
+                                                       DeferralCause cause) {
+  auto it = entries_.find(id);
+  if (it != entries_.end() && it->second.state == State::inflight && cause == DeferralCause::transaction)
+    note_deferral(it->second, error, cause, now);
   return fail_permanently(id, error, false);
 }
 
@@ -369,7 +370,8 @@ std::size_t Scheduler::suspend(std::uint64_t id) {
 std::size_t Scheduler::resume_envelope(std::uint64_t id, Time now) {
   return for_ids(id, [&](Entry& e) {
     if (e.state != State::suspended) return false;
-    set_pending(e, std::max(now, retry_.next_try(e.type, e.creation, e.retry, e.last_try)));
+    const Time next = retry_.next_try(e.type, e.creation, e.retry, e.last_try);
+    set_pending(e, std::max(now, e.retry > 0 ? picked_up_at(next) : next));
     return true;
   });
 }

@@ -8,7 +8,7 @@
 //   next_deadline()                   when due() has something to say
 //   due(now)                          tasks: attempt (marked in flight) or expire
 //   on_delivered / on_temporary_failure / on_permanent_failure / on_loop
-//   route_up(destination, now)        the tunnel's handshake: retry now
+//   route_up(destination, now)        the tunnel's route came back: retry now
 //   pause / resume, schedule, remove, suspend / resume_envelope   (control)
 //
 // Policies: the retry schedule is the config's (RetrySchedule); an envelope
@@ -16,8 +16,14 @@
 // task, which the relay turns into a failure report or drops; a delivery
 // that fails temporarily after a `bounce warn-interval` has passed since
 // the envelope was queued asks for one delay warning per interval, never
-// for reports or mail from <>. A success to a destination makes up to 100
-// of its deferred envelopes due at once (the route works again).
+// for reports or mail from <>.
+//
+// What a success does to the destination's other deferred envelopes, and
+// when a retry is picked up, follow the relay's profile (relay_profile.h;
+// scheduler_early_retry.cc): up to `mta max-deferred` of them due at once
+// (tether), only those OpenSMTPD's host-status records cached
+// (host_status.h), or none (Postfix), whose deferred queue is scanned only
+// every `queue scan-interval`.
 //
 // Monotonic times only: an envelope's wall-clock creation and last try are
 // mapped onto the monotonic clock when it is inserted, so a wall clock that
@@ -35,6 +41,7 @@
 #include "core/time.h"
 #include "smtp/config.h"
 #include "smtp/envelope.h"
+#include "smtp/host_status.h"
 #include "smtp/queue_listing.h"
 #include "smtp/retry_policy.h"
 
@@ -43,10 +50,22 @@ namespace tether::smtp {
 struct SchedulerSettings {
   RetryPolicy retry;                                            // `queue retry`
   std::vector<Duration> warn_intervals{Duration::hours(4)};     // `bounce warn-interval`
-  std::size_t pull_on_success = 100;  // deferred envelopes a success to their destination makes due
+  EarlyRetry early_retry = EarlyRetry::on_success;              // `queue early-retry`
+  std::size_t max_deferred = 100;     // `mta max-deferred`: bounds an early retry
+  Duration queue_scan = Duration::zero();  // `queue scan-interval`; zero: no scan grid
+  Time scan_origin;                   // the first scan (the relay's start)
   std::size_t max_inflight = 5000;    // OpenSMTPD's scheduler max-inflight
 
-  static SchedulerSettings from_config(const Config& config);
+  // `scan_origin`: when the relay started, on the monotonic clock.
+  static SchedulerSettings from_config(const Config& config, Time scan_origin = Time());
+};
+
+// Where a relayed envelope's temporary failure came from: what OpenSMTPD's
+// host-status records learn of it (host_status.h).
+enum class DeferralCause {
+  other,        // no server was tried: local delivery, DNS, the queue
+  routes_down,  // every server failed before a transaction (refused, timed out, 421 greeting)
+  transaction,  // a server took the transaction and deferred it (4xx to MAIL/RCPT/DATA)
 };
 
 struct SchedulerTask {
@@ -107,10 +126,14 @@ class Scheduler {
   // ---- outcomes of attempts (the envelope must be in flight) ----
 
   // Delivered: forgotten. Returns how many deferred envelopes for the same
-  // destination were made due by the good news.
+  // destination were made due by the good news (settings().early_retry).
   std::size_t on_delivered(EnvelopeId id, Time now);
-  TemporaryFailureOutcome on_temporary_failure(EnvelopeId id, const std::string& error, Time now);
-  PermanentFailureOutcome on_permanent_failure(EnvelopeId id, const std::string& error, Time now);
+  TemporaryFailureOutcome on_temporary_failure(EnvelopeId id, const std::string& error, Time now,
+                                               DeferralCause cause = DeferralCause::other);
+  // `cause` as for a temporary failure: a 5xx inside a transaction also
+  // refreshes OpenSMTPD's host-status record (mta_flush_task, MTA_RCPT).
+  PermanentFailureOutcome on_permanent_failure(EnvelopeId id, const std::string& error, Time now,
+                                               DeferralCause cause = DeferralCause::other);
   // A mail loop (too many hops): a permanent failure counted apart.
   PermanentFailureOutcome on_loop(EnvelopeId id, Time now);
 
@@ -148,6 +171,8 @@ class Scheduler {
   // Envelope, delivery and misc counters for `monitor` (the client columns
   // are the SMTP server's to fill).
   const MonitorDigest& counters() const { return counters_; }
+  // OpenSMTPD's host-status records (early_retry hoststat), for tests.
+  HostStatus& host_status() { return host_status_; }
 
  private:
   enum class State { pending, held, inflight, suspended };
@@ -155,6 +180,7 @@ class Scheduler {
     EnvelopeId id = 0;
     DeliveryType type = DeliveryType::mta;
     std::string destination;
+    std::string rcpt_domain;     // relayed mail: its dest's domain, the host-status key
     std::string report_refusal;  // "" = a failure report may be made
     bool delay_warnings = false;
     Time creation;
@@ -174,6 +200,11 @@ class Scheduler {
   void set_pending(Entry& e, Time next_try);
   void start(Entry& e, Time now, std::vector<SchedulerTask>& out);
   void forget(Entry& e);
+  // scheduler_early_retry.cc
+  Time picked_up_at(Time eligible) const;
+  std::size_t early_retry_on_success(const Entry& delivered, Time now);
+  void note_deferral(const Entry& e, const std::string& error, DeferralCause cause, Time now);
+  std::size_t make_due(const std::vector<EnvelopeId>& ids, Time now);
   Entry* inflight_entry(EnvelopeId id, const char* what);
   PermanentFailureOutcome fail_permanently(EnvelopeId id, const std::string& error, bool loop);
   template <typename F>
@@ -190,6 +221,7 @@ class Scheduler {
   bool paused_[2] = {false, false};
   std::size_t inflight_ = 0;
   MonitorDigest counters_;
+  HostStatus host_status_;
 };
 
 }  // namespace tether::smtp

@@ -92,6 +92,10 @@ struct Event {
   // packet_dropped: the lower layer's refusal ("bad_static", ...), static text; may be null.
   const char* detail = nullptr;
   int attempt = 0;  // handshake_sent
+  // handshake_completed: the peer's current keypair was still usable (keys
+  // present, younger than REJECT_AFTER_TIME) when this one replaced it: a
+  // rekey of a working session, not a session coming back.
+  bool rekey = false;
 
   // One log line: "12.500000s handshake_sent peer vZmY+Mp5... to 192.0.2.1:51820 attempt 2".
   std::string to_string() const;

@@ -164,6 +164,11 @@ void Peer::update_endpoint(const Endpoint& from, PeerStep& step) {
   endpoint_ = from;
 }
 
+bool Peer::has_usable_session(Time now) const {
+  const Keypair* current = session_.current();
+  return current && current->usable(now);
+}
+
 void Peer::begin_session(PeerStep& step) {
   const std::uint32_t index = handshake_index_;
   auto keypair = handshake_.begin_session(step.now);
@@ -206,10 +211,11 @@ HandshakeOutcome<void> Peer::consume_response(const VerifiedHandshake& message, 
   auto consumed = handshake_.consume_response(message);
   if (!consumed) return consumed;
   update_endpoint(from, step);
+  const bool rekey = has_usable_session(step.now);
   begin_session(step);
   timers_.handshake_complete();
   latest_handshake_ = step.wall;
-  step.emit(EventKind::handshake_completed, public_key_);
+  step.emit(EventKind::handshake_completed, public_key_).rekey = rekey;
   // Staged packets go out now, or a keepalive confirms the session to the
   // responder at once (it sends nothing on a keypair until confirmed).
   send_keepalive(step);
@@ -223,6 +229,7 @@ HandshakeOutcome<void> Peer::consume_response(const VerifiedHandshake& message, 
 TransportOutcome<Session::Received> Peer::receive_transport(const Transport& message, const Endpoint& from,
                                                             std::size_t datagram_size, Bytes& plaintext,
                                                             PeerStep& step) {
+  const bool rekey = has_usable_session(step.now);  // before `next` can displace current
   auto received = session_.decrypt(message, step.now, plaintext);
   if (!received) return received;
   update_endpoint(from, step);
@@ -230,7 +237,7 @@ TransportOutcome<Session::Received> Peer::receive_transport(const Transport& mes
   if (received->confirmed_next) {
     timers_.handshake_complete();
     latest_handshake_ = step.wall;
-    step.emit(EventKind::handshake_completed, public_key_);
+    step.emit(EventKind::handshake_completed, public_key_).rekey = rekey;
     // OpenBSD answers the confirmation with a keepalive when nothing is
     // staged; Linux sends only what is staged (timer_profile.h).
     if (step.timer_profile->keepalive_on_confirmation) send_keepalive(step);

@@ -141,6 +141,8 @@ class Peer {
  private:
   void update_endpoint(const Endpoint& from, PeerStep& step);
   void begin_session(PeerStep& step);
+  // The current keypair can still carry data: a handshake now is a rekey.
+  bool has_usable_session(Time now) const;
   void keep_key_fresh_on_send(PeerStep& step);
   void keep_key_fresh_on_receive(PeerStep& step);
   void purge_staged(PacketDropReason reason, PeerStep& step);

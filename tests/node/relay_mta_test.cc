@@ -36,7 +36,9 @@ const char kServerConf[] =
     "match from any for domain \"example.org\" action \"local_mail\"\n";
 
 struct Mta {
-  Mta() : p(kSenderConf, "mail.websteading.net", {kSender}) { BOOST_TEST_REQUIRE(tls.load(*p.config).ok()); }
+  explicit Mta(const std::string& conf = kSenderConf) : p(conf, "mail.websteading.net", {kSender}) {
+    BOOST_TEST_REQUIRE(tls.load(*p.config).ok());
+  }
 
   // The server at kServer: a MailRelay that delivers example.org locally.
   void start_server() {
@@ -104,6 +106,44 @@ BOOST_AUTO_TEST_CASE(a_refused_connection_defers_and_the_route_coming_back_makes
   const std::vector<smtp::SchedulerTask> due = m.p.scheduler.due(m.p.host.now());
   BOOST_TEST_REQUIRE(due.size() == 1u);
   BOOST_TEST(due.front().id == id);
+}
+
+// On the opensmtpd profile the outcomes feed the scheduler's host-status
+// records (smtp/host_status.h): a refused connection makes none, a
+// delivery does, and with one in place a refused connection caches the
+// envelope until the next success to the domain.
+BOOST_AUTO_TEST_CASE(on_the_opensmtpd_profile_outcomes_feed_the_host_status_records) {
+  Mta m(std::string("profile opensmtpd\n") + kSenderConf);
+  smtp::HostStatus& hoststat = m.p.scheduler.host_status();
+  auto settle = [&](Kind kind, std::size_t n) {
+    BOOST_TEST_REQUIRE(m.p.world.run_until([&] { return m.p.count(kind) == n; }, Duration::seconds(30)), m.p.log());
+  };
+  const smtp::EnvelopeId early = m.p.queue_message("alice@example.net", {"bob@example.org"}, "out").front();
+  m.dispatch_due();
+  settle(Kind::temporary_failure, 1);
+  BOOST_TEST(!hoststat.has_record("example.org", m.p.host.now()));
+
+  m.start_server();
+  m.p.queue_message("alice@example.net", {"carol@example.org"}, "out");
+  m.dispatch_due();
+  settle(Kind::delivered, 1);
+  BOOST_TEST(hoststat.has_record("example.org", m.p.host.now()));
+  BOOST_TEST((m.p.scheduler.next_deadline() > m.p.host.now()));  // `early` was never cached: no flush
+
+  m.server.reset();  // the server goes away
+  const smtp::EnvelopeId late = m.p.queue_message("alice@example.net", {"dave@example.org"}, "out").front();
+  m.dispatch_due();
+  settle(Kind::temporary_failure, 2);
+  BOOST_TEST(hoststat.cached("example.org", m.p.host.now()) == 1u);
+
+  // Back: `early` is tried by hand and delivered; `late` is due at once.
+  m.start_server();
+  BOOST_TEST(m.p.scheduler.schedule(early, m.p.host.now()) == 1u);
+  m.dispatch_due();
+  settle(Kind::delivered, 2);
+  const std::vector<smtp::SchedulerTask> due = m.p.scheduler.due(m.p.host.now());
+  BOOST_TEST_REQUIRE(due.size() == 1u);
+  BOOST_TEST(due.front().id == late);
 }
 
 BOOST_AUTO_TEST_CASE(an_envelope_whose_action_does_not_relay_is_deferred) {

@@ -152,7 +152,7 @@ BOOST_AUTO_TEST_CASE(the_results_writer_leaves_the_three_files) {
   submitted.finished = at(61);
   submitted.accepted = true;
   metrics.on_submitted(submitted);
-  metrics.finish(at(7200), {RelayTotals{"sender", "sender", 1, 1, 1, 0, 0}});
+  metrics.finish(at(7200), {RelayTotals{"sender", "sender", "postfix", 1, 1, 1, 0, 0}});
   const auto dir = std::filesystem::temp_directory_path() / "tether-scenario-library-results";
   std::filesystem::remove_all(dir);
   BOOST_TEST_REQUIRE(write_results(metrics, dir).ok());
@@ -160,6 +160,9 @@ BOOST_AUTO_TEST_CASE(the_results_writer_leaves_the_three_files) {
     BOOST_TEST(std::filesystem::is_regular_file(dir / name), name);
   BOOST_TEST(read(dir / "messages.csv").find("<sim-0.1@mail.example.org>") != std::string::npos);
   BOOST_TEST(format_summary(metrics).find("submitted 1") != std::string::npos);
+  // Each relay's profile, in the summary and in results.json.
+  BOOST_TEST(format_summary(metrics).find("\nprofiles   sender postfix\n") != std::string::npos, format_summary(metrics));
+  BOOST_TEST(read(dir / "results.json").find("\"profile\": \"postfix\"") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
 

@@ -238,6 +238,41 @@ BOOST_AUTO_TEST_CASE(mx2_reloaded_with_a_constant_retry_delivers_within_a_minute
                      << " with the reload to 60 s, " << format_duration(kept) << " without");
 }
 
+// mx2 on the tether profile flushes its deferred mail at the first success
+// to the primary, up to `mta max-deferred`; 0 turns that off, and every held
+// message waits for its own retry.
+BOOST_AUTO_TEST_CASE(mx2_on_the_tether_profile_flushes_at_its_first_success_unless_max_deferred_is_0) {
+  TempDir dir;
+  const std::filesystem::path source = std::filesystem::path(TETHER_SOURCE_DIR) / "scenarios" / "backup-mx-fallback" / "mx2";
+  const std::filesystem::path tree = dir.path / "mx2";
+  std::filesystem::create_directories(dir.path);
+  std::filesystem::copy(source, tree, std::filesystem::copy_options::recursive);
+  std::filesystem::copy_file(tree / "etc/mail/smtpd.conf", tree / "etc/mail/smtpd-md0.conf");
+  std::ofstream(tree / "etc/mail/smtpd-md0.conf", std::ios::app) << "mta max-deferred 0\n";
+  auto spread = [&](const std::string& conf) {
+    auto p = load_scenario(kFile, {"duration=3h", "workload.count=12", "workload.interval=10m", "workload.start=5m",
+                                   "events.0.at=20m", "events.1.at=80m", "hosts.mx2.profile=tether",
+                                   "hosts.mx2.smtpd=" + (tree / "etc/mail" / conf).string()});
+    BOOST_TEST_REQUIRE(p.ok(), p.error_text());
+    RunOptions options;
+    options.out_dir = dir.path / conf;
+    auto run = run_scenario(p.scenario, options);
+    BOOST_TEST_REQUIRE(run.ok(), (run.ok() ? "" : run.error().to_string()));
+    BOOST_TEST(run->metrics->delivered() == 12u, run->summary);
+    Time first = Time::never(), last = Time::zero();
+    for (const MessageRecord& msg : run->metrics->messages())
+      if (msg.via_backup) {
+        first = std::min(first, msg.delivered);
+        last = std::max(last, msg.delivered);
+      }
+    return last - first;
+  };
+  const Duration flushed = spread("smtpd.conf");
+  const Duration each_on_its_own = spread("smtpd-md0.conf");
+  BOOST_TEST(flushed < Duration::seconds(5), format_duration(flushed));
+  BOOST_TEST(each_on_its_own > Duration::minutes(5), format_duration(each_on_its_own));
+}
+
 BOOST_AUTO_TEST_CASE(same_seed_same_bytes) {
   TempDir dir;
   const Scenario s = short_scenario("backup-mx-fallback/mx2/etc/mail/smtpd.conf");

@@ -2,6 +2,7 @@
 
 #include "smtp/config_files.h"
 #include "smtp/config_parser.h"
+#include "smtp/scheduler.h"
 #include "smtp/seed_configs.h"
 
 using namespace tether;
@@ -162,6 +163,49 @@ BOOST_AUTO_TEST_CASE(lan_collector_expands_its_macros) {
   Config client = load_seed("lan-client");
   BOOST_TEST(!client.find_action("relay_to_mx0")->relay.tls_verify);  // tls no-verify
   BOOST_TEST((client.rules[0].for_ == MatchRule::For::local));        // `match from local action ...`
+}
+
+BOOST_AUTO_TEST_CASE(a_profile_sets_the_scheduler_knobs_and_each_knob_wins_on_its_own) {
+  // The profiles' defaults (relay_profile.cc).
+  const RelayBehaviour tether = load(kMinimalRules).knobs.resolve();
+  BOOST_TEST((tether.early_retry == EarlyRetry::on_success));
+  BOOST_TEST(tether.max_deferred == 100u);
+  BOOST_TEST(tether.queue_scan == Duration::zero());
+  BOOST_TEST(tether.tunnel_route_up);
+  const RelayBehaviour opensmtpd = load(std::string("profile opensmtpd") + kMinimalRules).knobs.resolve();
+  BOOST_TEST((opensmtpd.early_retry == EarlyRetry::hoststat));
+  BOOST_TEST(opensmtpd.queue_scan == Duration::zero());
+  BOOST_TEST(!opensmtpd.tunnel_route_up);
+  const RelayBehaviour postfix = load(std::string("profile postfix") + kMinimalRules).knobs.resolve();
+  BOOST_TEST((postfix.early_retry == EarlyRetry::none));
+  BOOST_TEST(postfix.queue_scan == Duration::seconds(300));
+  BOOST_TEST(!postfix.tunnel_route_up);
+
+  // Each knob over a profile, whether written before or after it.
+  const RelayBehaviour mixed = load(std::string(R"(
+queue early-retry on-success
+queue scan-interval 2m
+profile postfix
+queue route-up on
+mta max-deferred 0
+)") + kMinimalRules).knobs.resolve();
+  BOOST_TEST((mixed.early_retry == EarlyRetry::on_success));
+  BOOST_TEST(mixed.queue_scan == Duration::minutes(2));
+  BOOST_TEST(mixed.tunnel_route_up);
+  BOOST_TEST(mixed.max_deferred == 0u);
+  const RelayBehaviour off = load(std::string("profile postfix\nqueue scan-interval off\nqueue early-retry hoststat\n"
+                                              "queue route-up off") + kMinimalRules).knobs.resolve();
+  BOOST_TEST(off.queue_scan == Duration::zero());
+  BOOST_TEST((off.early_retry == EarlyRetry::hoststat));
+  BOOST_TEST(!off.tunnel_route_up);
+
+  // And the scheduler takes them.
+  const SchedulerSettings s = SchedulerSettings::from_config(
+      load(std::string("profile postfix\nmta max-deferred 7") + kMinimalRules), Time::from_ns(0) + Duration::seconds(5));
+  BOOST_TEST((s.early_retry == EarlyRetry::none));
+  BOOST_TEST(s.max_deferred == 7u);
+  BOOST_TEST(s.queue_scan == Duration::seconds(300));
+  BOOST_TEST(s.scan_origin == Time::from_ns(0) + Duration::seconds(5));
 }
 
 BOOST_AUTO_TEST_CASE(global_settings_and_the_retry_policy) {

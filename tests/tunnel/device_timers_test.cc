@@ -282,4 +282,34 @@ BOOST_AUTO_TEST_CASE(keys_zeroed_540s_after_the_session) {
   BOOST_TEST(p.b.delivered.back() == echo_request(p.a4(), p.b4(), 9));
 }
 
+BOOST_AUTO_TEST_CASE(handshake_completed_says_whether_it_rekeyed_a_working_session) {
+  // What the relay's route-up policy reads (node/tunnel_relay_link.h): the
+  // first session and one after the old keys aged out are no rekey; the
+  // 120 s rekey of a session in use is, on both sides.
+  DevicePair p;
+  p.establish();
+  BOOST_TEST(!p.a.events_of(EventKind::handshake_completed)[0].rekey);
+  BOOST_TEST(!p.b.events_of(EventKind::handshake_completed)[0].rekey);
+
+  const Time made = p.a.events_of(EventKind::handshake_completed)[0].time;
+  p.run_until(made + Duration::seconds(130));
+  p.tun(p.a, echo_request(p.a4(), p.b4(), 2));
+  p.settle();
+  BOOST_REQUIRE(p.a.count(EventKind::handshake_completed) == 2u);
+  BOOST_REQUIRE(p.b.count(EventKind::handshake_completed) == 2u);
+  BOOST_TEST(p.a.events_of(EventKind::handshake_completed)[1].rekey);
+  BOOST_TEST(p.b.events_of(EventKind::handshake_completed)[1].rekey);
+
+  // Silence past REJECT_AFTER_TIME: the keys still exist but can carry
+  // nothing, so the next handshake brings the session back.
+  const Time second = p.a.events_of(EventKind::handshake_completed)[1].time;
+  p.run_until(second + Duration::seconds(200));
+  p.tun(p.a, echo_request(p.a4(), p.b4(), 3));
+  p.settle();
+  BOOST_REQUIRE(p.a.count(EventKind::handshake_completed) == 3u);
+  BOOST_REQUIRE(p.b.count(EventKind::handshake_completed) == 3u);
+  BOOST_TEST(!p.a.events_of(EventKind::handshake_completed)[2].rekey);
+  BOOST_TEST(!p.b.events_of(EventKind::handshake_completed)[2].rekey);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
