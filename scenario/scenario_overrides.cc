@@ -8,6 +8,20 @@
 
 namespace tether::scenario {
 
+namespace {
+
+// Sections of the schema whose keys are fixed (not names a file chooses,
+// as hosts' are): one the file lacks is made on the way, so that
+// `--set clocks.ppm=50` works on a file without `clocks:`; the parser then
+// judges the key set in it.
+bool schema_section(const std::string& path) {
+  for (const char* s : {"clocks", "nat", "nat.timeouts", "isp", "workload", "home_activity", "outputs"})
+    if (path == s) return true;
+  return false;
+}
+
+}  // namespace
+
 bool apply_override(YAML::Node& root, const std::string& text, std::string& error) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0) {
@@ -53,13 +67,15 @@ bool apply_override(YAML::Node& root, const std::string& text, std::string& erro
         cur[key] = value;
         return true;
       }
-      // Only the last key may be new (the parser then checks its name): a
-      // missing one on the way is a typo or a section the file lacks, and
-      // walking on would report something else entirely.
+      // Only the last key may be new (the parser then checks its name),
+      // and a fixed section of the schema: any other missing one on the way
+      // is a typo or a name the file does not have (hosts.mx9), and walking
+      // on would report something else entirely.
       const YAML::Node& existing = cur;
+      std::string where;
+      for (std::size_t j = 0; j < i; ++j) where += parts[j] + ".";
+      if ((!existing.IsMap() || !existing[key]) && schema_section(where + key)) cur[key] = YAML::Node(YAML::NodeType::Map);
       if (!existing.IsMap() || !existing[key]) {
-        std::string where;
-        for (std::size_t j = 0; j < i; ++j) where += parts[j] + ".";
         std::vector<std::string> siblings;
         if (existing.IsMap())
           for (auto it = existing.begin(); it != existing.end(); ++it)

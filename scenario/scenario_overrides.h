@@ -13,8 +13,9 @@ namespace tether::scenario {
 // False, with `error` naming the override, when `text` is not KEY=VALUE,
 // its value is not YAML, or its path runs into a list index that does not
 // exist, below a single value, or through a key the file does not have
-// (named, with the closest key that exists there). Only the last key may
-// be new.
+// (named, with the closest key that exists there). Only the last key, or
+// a fixed section of the schema the file lacks (clocks, nat, nat.timeouts,
+// isp, workload, home_activity, outputs), may be new.
 bool apply_override(YAML::Node& root, const std::string& text, std::string& error);
 
 }  // namespace tether::scenario

@@ -307,6 +307,13 @@ BOOST_AUTO_TEST_CASE(set_through_a_key_the_file_lacks_names_it_and_the_closest) 
   // A new last key is the parser's to judge, with the key it resembles.
   auto leaf = load_scenario(file, {"workload.cont=3"});
   BOOST_TEST(has(leaf, "--set workload.cont=3: workload.cont: unknown key (did you mean 'count'?"), leaf.error_text());
+  // A fixed section of the schema the file lacks is made on the way
+  // (backup-mx-fallback has no `clocks:`); its keys are still checked.
+  auto clocks = load_scenario(file, {"clocks.ppm=50"});
+  BOOST_TEST_REQUIRE(clocks.ok(), clocks.error_text());
+  BOOST_TEST(clocks.scenario.clocks.ppm == 50.0);
+  auto typo = load_scenario(file, {"clocks.pmm=50"});
+  BOOST_TEST(has(typo, "clocks.pmm: unknown key"), typo.error_text());
 }
 
 // A host's own configs are loaded with the scenario, as change-config's

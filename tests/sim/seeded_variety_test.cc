@@ -84,19 +84,23 @@ BOOST_AUTO_TEST_CASE(seeds_1_to_5_give_different_percentiles_and_one_seed_the_sa
   }
 }
 
-// Without the new inputs the seed still changes nothing in the latencies:
-// the variety above comes from arrivals and jitter, not from elsewhere.
-BOOST_AUTO_TEST_CASE(a_fixed_grid_without_jitter_gives_every_seed_the_same_percentiles) {
+// On a fixed grid without jitter only the nodes' clocks (each one's rate
+// error and where it starts within its kernel's tick) differ from seed to
+// seed: the percentiles still move, but by milliseconds, where arrivals and
+// jitter above move them by minutes.
+BOOST_AUTO_TEST_CASE(on_a_fixed_grid_without_jitter_only_the_clocks_move_the_percentiles) {
   TempDir dir;
   std::set<std::int64_t> p50s;
-  for (std::uint64_t seed : {1u, 2u}) {
+  for (std::uint64_t seed : {1u, 2u, 3u}) {
     RunOptions options;
     options.out_dir = dir.path / std::to_string(seed);
     auto run = run_scenario(varied(seed, false), options);
     BOOST_TEST_REQUIRE(run.ok());
     p50s.insert(run->metrics->latency().p50.ns());
   }
-  BOOST_TEST(p50s.size() == 1u);
+  BOOST_TEST(p50s.size() > 1u);
+  BOOST_TEST(*p50s.rbegin() - *p50s.begin() < Duration::milliseconds(100).ns(),
+             "p50 from " << *p50s.begin() << " to " << *p50s.rbegin() << " ns");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -56,7 +56,9 @@ std::string world_yaml(const std::string& os, Duration latency, const std::strin
     << "nat:\n  mapping: endpoint-independent\n  filtering: address-and-port-dependent\n  timeouts: {udp: 30s}\n"
     << "isp:\n  pool: [198.51.100.100]\n"
     << "dns:\n  - {name: mail.example.org, type: A, address: 203.0.113.10}\n"
-    << events;
+    << "workload: {count: 0}\n"
+    << events
+    << "outputs: {dir: out}\n";
   return y.str();
 }
 
