@@ -9,10 +9,7 @@
 
 namespace tether::scenario {
 
-// Edit distance (insertions, deletions, substitutions) between a and b.
-std::size_t edit_distance(const std::string& a, const std::string& b);
-
-// The candidate nearest `wanted` by edit distance (the first of equals), or
+// The candidate nearest `wanted` by edit distance (ascii_edit_distance) (the first of equals), or
 // nullopt when there are none or, with `max_distance`, none that near.
 std::optional<std::string> closest_key(const std::string& wanted, const std::vector<std::string>& candidates,
                                        std::optional<std::size_t> max_distance = std::nullopt);

@@ -4,6 +4,7 @@
 // std::tolower it never depends on the process's locale, so a Turkish or
 // any other locale cannot make "MAIL" and "mail" differ.
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -19,5 +20,9 @@ std::string ascii_upper(std::string_view text);
 bool ascii_iequals(std::string_view a, std::string_view b);
 // `text` begins with `prefix`, ignoring the case of ASCII letters.
 bool ascii_istarts_with(std::string_view text, std::string_view prefix);
+// Edits (insertions, deletions, substitutions) from a to b, ignoring the
+// case of ASCII letters: how near a mistyped keyword is to a real one, for
+// errors that suggest it.
+std::size_t ascii_edit_distance(std::string_view a, std::string_view b);
 
 }  // namespace tether

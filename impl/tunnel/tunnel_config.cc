@@ -53,22 +53,6 @@ std::vector<std::string> split_list(std::string_view s) {
   return out;
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t above = row[j];
-      const std::size_t substitution = ascii_lower(a[i - 1]) == ascii_lower(b[j - 1]) ? 0 : 1;
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + substitution});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 // Decimal, digits only, at most `max`.
 std::optional<std::uint64_t> parse_decimal(std::string_view s, std::uint64_t max) {
   if (s.empty() || s.size() > 20) return std::nullopt;
@@ -260,7 +244,7 @@ class Parser {
       std::optional<std::string_view> best;
       std::size_t best_distance = 3;  // suggest only near misses
       auto consider = [&](std::string_view k) {
-        std::size_t d = edit_distance(key, k);
+        std::size_t d = ascii_edit_distance(key, k);
         if (d < best_distance) {
           best_distance = d;
           best = k;

@@ -80,13 +80,6 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string write_pki(const TestDirectory& dir, const std::string& name) {
   crypto::SelfSignedCertificateOptions options;
   options.common_name = name;

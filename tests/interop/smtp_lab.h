@@ -29,7 +29,6 @@ namespace tether::testing::smtp_lab {
 boost::test_tools::assertion_result needs_smtp_peers(boost::unit_test::test_unit_id);
 
 bool contains(const std::string& text, const std::string& part);
-std::string read_file(const std::filesystem::path& path);
 
 // A self-signed EC certificate for `name` (the project's own
 // crypto::make_self_signed_certificate), written as DIR/NAME.crt and

@@ -10,19 +10,13 @@
 #include <sstream>
 #include <string>
 
+#include "support/run_process.h"
 #include "sim/node_storage.h"
 
 using namespace tether;
 using namespace tether::sim;
 
 namespace {
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 }  // namespace
 
@@ -48,7 +42,7 @@ BOOST_AUTO_TEST_CASE(files_made_during_the_run_end_up_in_the_destination) {
     BOOST_TEST_REQUIRE(storage->finish().ok());
     BOOST_TEST(storage->finish().ok());  // once only
   }
-  BOOST_TEST(slurp(destination / "carinho" / "home" / "a" / "Maildir" / "new" / "1.M0Tx.carinho") == "mail\n");
+  BOOST_TEST(testing::read_file(destination / "carinho" / "home" / "a" / "Maildir" / "new" / "1.M0Tx.carinho") == "mail\n");
   BOOST_TEST(std::filesystem::is_directory(destination / "carinho" / "queue" / "corrupt"));
   if (scratch_root != destination) BOOST_TEST(!std::filesystem::exists(scratch_root));
   std::filesystem::remove_all(out);
@@ -64,7 +58,7 @@ BOOST_AUTO_TEST_CASE(a_run_that_fails_still_leaves_its_files_in_the_destination)
     std::filesystem::create_directories(storage->root() / "mx2");
     std::ofstream(storage->root() / "mx2" / "left") << "x";
   }  // no finish(): an early return
-  BOOST_TEST(slurp(destination / "mx2" / "left") == "x");
+  BOOST_TEST(testing::read_file(destination / "mx2" / "left") == "x");
   if (scratch_root != destination) BOOST_TEST(!std::filesystem::exists(scratch_root));
   std::filesystem::remove_all(destination.parent_path());
 }

@@ -18,6 +18,7 @@
 #include <sstream>
 #include <vector>
 
+#include "support/run_process.h"
 #include "scenario/scenario_parser.h"
 #include "sim/scenario_runner.h"
 #include "sim/world/pcap_records.h"
@@ -30,13 +31,6 @@ using namespace tether::scenario;
 namespace {
 
 const std::filesystem::path kFile = std::filesystem::path(TETHER_SOURCE_DIR) / "scenarios" / "nat-expiry.yaml";
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string run_command(const std::string& command) {
   std::string out;
@@ -92,7 +86,7 @@ BOOST_AUTO_TEST_CASE(captures_decode_decrypt_and_repeat_byte_for_byte) {
   for (const auto& entry : std::filesystem::directory_iterator(runs.root / "a" / "pcap")) {
     const std::filesystem::path twin = runs.root / "b" / "pcap" / entry.path().filename();
     BOOST_TEST_REQUIRE(std::filesystem::exists(twin), twin);
-    BOOST_TEST((slurp(entry.path()) == slurp(twin)), entry.path().filename());
+    BOOST_TEST((testing::read_file(entry.path()) == testing::read_file(twin)), entry.path().filename());
     ++files;
   }
   for (const char* f : {"uplink-0.pcap", "uplink-1.pcap", "lan-0.pcap", "namorar-0.pcap", "sender-0.pcap",
@@ -100,10 +94,10 @@ BOOST_AUTO_TEST_CASE(captures_decode_decrypt_and_repeat_byte_for_byte) {
     BOOST_TEST(std::filesystem::exists(runs.pcap(f)), f);
   BOOST_TEST(files >= 10u);
   // STARTTLS happened (so the byte comparison above covered TLS sessions).
-  const std::string relay_link = slurp(runs.pcap("namorar-0.pcap"));
+  const std::string relay_link = testing::read_file(runs.pcap("namorar-0.pcap"));
   BOOST_TEST(relay_link.find("STARTTLS\r\n") != std::string::npos);
   BOOST_TEST(relay_link.find("220 2.0.0 Ready to start TLS") != std::string::npos);
-  BOOST_TEST(slurp(runs.pcap("carinho-wg-keys.log")).find("LOCAL_EPHEMERAL_PRIVATE_KEY = ") != std::string::npos);
+  BOOST_TEST(testing::read_file(runs.pcap("carinho-wg-keys.log")).find("LOCAL_EPHEMERAL_PRIVATE_KEY = ") != std::string::npos);
 
   if (!have_tshark()) {
     tether::testing::skip("tshark (Debian package tshark) is not installed: the decoding checks did not run");

@@ -14,6 +14,7 @@
 #include <map>
 #include <vector>
 
+#include "support/run_process.h"
 #include "scenario/scenario_parser.h"
 #include "sim/scenario_runner.h"
 
@@ -26,12 +27,6 @@ namespace {
 const std::filesystem::path kFile = std::filesystem::path(TETHER_SOURCE_DIR) / "scenarios" / "nat-expiry.yaml";
 const Time kPause = Time::zero() + Duration::hours(1);
 const Time kResume = Time::zero() + Duration::hours(2);
-
-struct TempDir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() / "tether-route-up-test";
-  TempDir() { std::filesystem::remove_all(path); }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 RunResult run(std::vector<std::string> sets, const std::filesystem::path& out) {
   sets.insert(sets.begin(), {"duration=3h", "workload.count=12", "workload.interval=10m", "workload.start=5m"});
@@ -69,8 +64,8 @@ std::vector<Time> route_ups(const Metrics& m, const std::string& host) {
 BOOST_AUTO_TEST_SUITE(route_up)
 
 BOOST_AUTO_TEST_CASE(a_paused_home_is_retried_on_the_relays_schedule_not_at_every_rekey) {
-  TempDir dir;
-  RunResult r = run({kPaused}, dir.path / "paused");
+  testing::TestDirectory dir("tether-route-up-test");
+  RunResult r = run({kPaused}, dir.path() / "paused");
   const Metrics& m = *r.metrics;
   BOOST_TEST(m.delivered() == 12u, r.summary);
   BOOST_TEST(m.handshakes > 40u);  // the tunnel rekeyed all along
@@ -96,10 +91,10 @@ BOOST_AUTO_TEST_CASE(a_paused_home_is_retried_on_the_relays_schedule_not_at_ever
 }
 
 BOOST_AUTO_TEST_CASE(route_up_still_fires_when_the_home_comes_back_after_a_nat_expiry) {
-  TempDir dir;
+  testing::TestDirectory dir("tether-route-up-test");
   // No keepalive: the NAT forgets the home between its 20-min polls; each
   // poll brings a new session and the relay's mail goes down it at once.
-  RunResult r = run({"hosts.carinho.persistent_keepalive=0"}, dir.path / "expiry");
+  RunResult r = run({"hosts.carinho.persistent_keepalive=0"}, dir.path() / "expiry");
   const Metrics& m = *r.metrics;
   BOOST_TEST(m.delivered() == 12u, r.summary);
   const std::vector<Time> ups = route_ups(m, "namorar");
@@ -112,7 +107,7 @@ BOOST_AUTO_TEST_CASE(route_up_still_fires_when_the_home_comes_back_after_a_nat_e
 
   // The same world with the relay standing for OpenSMTPD, which has no
   // tunnel to hear from: no route-up, the mail waits for its retry slots.
-  RunResult o = run({"hosts.carinho.persistent_keepalive=0", "hosts.namorar.profile=opensmtpd"}, dir.path / "opensmtpd");
+  RunResult o = run({"hosts.carinho.persistent_keepalive=0", "hosts.namorar.profile=opensmtpd"}, dir.path() / "opensmtpd");
   BOOST_TEST(o.metrics->delivered() >= 10u, o.summary);  // at 3 h one still waits for its slot (11 of 12)
   BOOST_TEST(route_ups(*o.metrics, "namorar").empty());
   BOOST_TEST(route_ups(*o.metrics, "carinho").size() >= 1u);  // the home is still tether
@@ -122,11 +117,11 @@ BOOST_AUTO_TEST_CASE(route_up_still_fires_when_the_home_comes_back_after_a_nat_e
 // The link reads the relay's behaviour at each event: a relay reconfigured
 // with `queue route-up off` (a change-config event) is obeyed from then on.
 BOOST_AUTO_TEST_CASE(a_relay_reconfigured_with_route_up_off_is_no_longer_retried_by_the_tunnel) {
-  TempDir dir;
+  testing::TestDirectory dir("tether-route-up-test");
   // namorar's config tree, copied so that the variant sits below its root.
   const std::filesystem::path source = std::filesystem::path(TETHER_SOURCE_DIR) / "scenarios" / "backup-mx-fallback" / "namorar";
-  const std::filesystem::path tree = dir.path / "namorar";
-  std::filesystem::create_directories(dir.path);
+  const std::filesystem::path tree = dir.path() / "namorar";
+  std::filesystem::create_directories(dir.path());
   std::filesystem::copy(source, tree, std::filesystem::copy_options::recursive);
   std::filesystem::copy_file(tree / "etc/mail/smtpd.conf", tree / "etc/mail/smtpd-off.conf");
   std::ofstream(tree / "etc/mail/smtpd-off.conf", std::ios::app) << "queue route-up off\n";
@@ -134,7 +129,7 @@ BOOST_AUTO_TEST_CASE(a_relay_reconfigured_with_route_up_off_is_no_longer_retried
   RunResult r = run({"hosts.carinho.persistent_keepalive=0", "hosts.namorar.smtpd=" + (tree / "etc/mail/smtpd.conf").string(),
                      "events=[{at: 30m, action: change-config, target: namorar, smtpd: " +
                          (tree / "etc/mail/smtpd-off.conf").string() + "}]"},
-                    dir.path / "run");
+                    dir.path() / "run");
   const std::vector<Time> ups = route_ups(*r.metrics, "namorar");
   BOOST_TEST(!ups.empty());  // the home's first poll, at 13 min
   for (Time t : ups) BOOST_TEST(t < change, format_duration(t - Time::zero()));

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <vector>
 
+#include "support/run_process.h"
 #include "scenario/scenario_parser.h"
 #include "sim/scenario_runner.h"
 
@@ -32,30 +33,17 @@ Scenario short_scenario(const std::string& mx2_conf) {
   return p.scenario;
 }
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct TempDir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() / "tether-scenario-test";
-  TempDir() { std::filesystem::remove_all(path); }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(scenario_run)
 
 BOOST_AUTO_TEST_CASE(relay_down_mail_goes_via_mx2_and_arrives_after_the_relay_returns) {
-  TempDir dir;
+  testing::TestDirectory dir("tether-scenario-test");
   for (const char* conf : {"backup-mx-fallback/mx2/etc/mail/smtpd-constant60.conf", "backup-mx-fallback/mx2/etc/mail/smtpd.conf"}) {
     BOOST_TEST_CONTEXT(conf) {
       Scenario s = short_scenario(conf);
       RunOptions options;
-      options.out_dir = dir.path / "run";
+      options.out_dir = dir.path() / "run";
       auto run = run_scenario(s, options);
       BOOST_TEST_REQUIRE(run.ok(), (run.ok() ? "" : run.error().to_string()));
       const Metrics& m = *run->metrics;
@@ -104,14 +92,14 @@ BOOST_AUTO_TEST_CASE(relay_down_mail_goes_via_mx2_and_arrives_after_the_relay_re
 // nobody bind for 4 min. Like Linux with SO_REUSEADDR, the new relay listens
 // at once and keeps taking the mail.
 BOOST_AUTO_TEST_CASE(a_relay_restarted_within_time_wait_listens_again) {
-  TempDir dir;
+  testing::TestDirectory dir("tether-scenario-test");
   // Mail every 10 min from 5 min: namorar's session for the message at 25 min
   // ends at about 25m01s; it is off from 25m02s to 25m10s.
   auto p = load_scenario(kFile, {"duration=2h", "workload.count=8", "workload.interval=10m", "workload.start=5m",
                                  "events.0.at=1502s", "events.1.at=1510s"});
   BOOST_TEST_REQUIRE(p.ok(), p.error_text());
   RunOptions options;
-  options.out_dir = dir.path / "run";
+  options.out_dir = dir.path() / "run";
   auto run = run_scenario(p.scenario, options);
   BOOST_TEST_REQUIRE(run.ok(), (run.ok() ? "" : run.error().to_string()));
   const Metrics& m = *run->metrics;
@@ -131,7 +119,7 @@ BOOST_AUTO_TEST_CASE(a_relay_restarted_within_time_wait_listens_again) {
 // creation + 400 s * n^2, Postfix's "wait as long as it has been queued,
 // within [300 s, 4000 s]".
 BOOST_AUTO_TEST_CASE(sender_retry_policy_opensmtpd_grid_versus_postfix_backoff_while_both_mxs_are_down) {
-  TempDir dir;
+  testing::TestDirectory dir("tether-scenario-test");
   const Duration outage_end = Duration::minutes(260);
   struct Tries {
     Time created;
@@ -147,7 +135,7 @@ BOOST_AUTO_TEST_CASE(sender_retry_policy_opensmtpd_grid_versus_postfix_backoff_w
                                    "hosts.sender.smtpd=backup-mx-fallback/sender/etc/mail/" + sender_conf});
     BOOST_TEST_REQUIRE(p.ok(), p.error_text());
     RunOptions options;
-    options.out_dir = dir.path / sender_conf;
+    options.out_dir = dir.path() / sender_conf;
     auto run = run_scenario(p.scenario, options);
     BOOST_TEST_REQUIRE(run.ok(), (run.ok() ? "" : run.error().to_string()));
     const Metrics& m = *run->metrics;
@@ -205,7 +193,7 @@ BOOST_AUTO_TEST_CASE(sender_retry_policy_opensmtpd_grid_versus_postfix_backoff_w
 // intact): once the VM is back, everything mx2 held arrives within a minute
 // or so, where OpenSMTPD's schedule leaves some of it for its next slot.
 BOOST_AUTO_TEST_CASE(mx2_reloaded_with_a_constant_retry_delivers_within_a_minute_of_the_relay_returning) {
-  TempDir dir;
+  testing::TestDirectory dir("tether-scenario-test");
   const std::string mx2 = "backup-mx-fallback/mx2/etc/mail/";
   auto run_with = [&](bool change) {
     std::string events = "events=[{at: 20m, action: stop-node, target: namorar}, {at: 80m, action: start-node, target: namorar}";
@@ -215,7 +203,7 @@ BOOST_AUTO_TEST_CASE(mx2_reloaded_with_a_constant_retry_delivers_within_a_minute
                                    "hosts.mx2.smtpd=" + mx2 + "smtpd.conf", events});
     BOOST_TEST_REQUIRE(p.ok(), p.error_text());
     RunOptions options;
-    options.out_dir = dir.path / (change ? "changed" : "kept");
+    options.out_dir = dir.path() / (change ? "changed" : "kept");
     auto run = run_scenario(p.scenario, options);
     BOOST_TEST_REQUIRE(run.ok(), (run.ok() ? "" : run.error().to_string()));
     const Metrics& m = *run->metrics;
@@ -242,10 +230,10 @@ BOOST_AUTO_TEST_CASE(mx2_reloaded_with_a_constant_retry_delivers_within_a_minute
 // to the primary, up to `mta max-deferred`; 0 turns that off, and every held
 // message waits for its own retry.
 BOOST_AUTO_TEST_CASE(mx2_on_the_tether_profile_flushes_at_its_first_success_unless_max_deferred_is_0) {
-  TempDir dir;
+  testing::TestDirectory dir("tether-scenario-test");
   const std::filesystem::path source = std::filesystem::path(TETHER_SOURCE_DIR) / "scenarios" / "backup-mx-fallback" / "mx2";
-  const std::filesystem::path tree = dir.path / "mx2";
-  std::filesystem::create_directories(dir.path);
+  const std::filesystem::path tree = dir.path() / "mx2";
+  std::filesystem::create_directories(dir.path());
   std::filesystem::copy(source, tree, std::filesystem::copy_options::recursive);
   std::filesystem::copy_file(tree / "etc/mail/smtpd.conf", tree / "etc/mail/smtpd-md0.conf");
   std::ofstream(tree / "etc/mail/smtpd-md0.conf", std::ios::app) << "mta max-deferred 0\n";
@@ -255,7 +243,7 @@ BOOST_AUTO_TEST_CASE(mx2_on_the_tether_profile_flushes_at_its_first_success_unle
                                    "hosts.mx2.smtpd=" + (tree / "etc/mail" / conf).string()});
     BOOST_TEST_REQUIRE(p.ok(), p.error_text());
     RunOptions options;
-    options.out_dir = dir.path / conf;
+    options.out_dir = dir.path() / conf;
     auto run = run_scenario(p.scenario, options);
     BOOST_TEST_REQUIRE(run.ok(), (run.ok() ? "" : run.error().to_string()));
     BOOST_TEST(run->metrics->delivered() == 12u, run->summary);
@@ -274,17 +262,17 @@ BOOST_AUTO_TEST_CASE(mx2_on_the_tether_profile_flushes_at_its_first_success_unle
 }
 
 BOOST_AUTO_TEST_CASE(same_seed_same_bytes) {
-  TempDir dir;
+  testing::TestDirectory dir("tether-scenario-test");
   const Scenario s = short_scenario("backup-mx-fallback/mx2/etc/mail/smtpd.conf");
   RunOptions a, b;
-  a.out_dir = dir.path / "a";
-  b.out_dir = dir.path / "b";
+  a.out_dir = dir.path() / "a";
+  b.out_dir = dir.path() / "b";
   BOOST_TEST_REQUIRE(run_scenario(s, a).ok());
   BOOST_TEST_REQUIRE(run_scenario(s, b).ok());
   for (const char* f : {"results.json", "messages.csv", "events.csv"}) {
-    const std::string first = slurp(a.out_dir / f);
+    const std::string first = testing::read_file(a.out_dir / f);
     BOOST_TEST(first.size() > 100u, f);
-    BOOST_TEST(first == slurp(b.out_dir / f), f);
+    BOOST_TEST(first == testing::read_file(b.out_dir / f), f);
   }
 }
 

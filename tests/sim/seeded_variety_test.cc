@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "support/run_process.h"
 #include "scenario/scenario_parser.h"
 #include "sim/scenario_runner.h"
 
@@ -35,30 +36,17 @@ Scenario varied(std::uint64_t seed, bool varied_inputs = true) {
   return p.scenario;
 }
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct TempDir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() / "tether-seeded-variety-test";
-  TempDir() { std::filesystem::remove_all(path); }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(seeded_variety)
 
 BOOST_AUTO_TEST_CASE(seeds_1_to_5_give_different_percentiles_and_one_seed_the_same_bytes) {
-  TempDir dir;
+  testing::TestDirectory dir("tether-seeded-variety-test");
   std::set<std::int64_t> p50s, p95s, means;
   std::string first_results;
   for (std::uint64_t seed = 1; seed <= 5; ++seed) {
     RunOptions options;
-    options.out_dir = dir.path / std::to_string(seed);
+    options.out_dir = dir.path() / std::to_string(seed);
     auto run = run_scenario(varied(seed), options);
     BOOST_TEST_REQUIRE(run.ok());
     const LatencySummary l = run->metrics->latency();
@@ -75,12 +63,12 @@ BOOST_AUTO_TEST_CASE(seeds_1_to_5_give_different_percentiles_and_one_seed_the_sa
 
   // Seed 3 again: every output file the same, byte for byte.
   RunOptions again;
-  again.out_dir = dir.path / "3-again";
+  again.out_dir = dir.path() / "3-again";
   BOOST_TEST_REQUIRE(run_scenario(varied(3), again).ok());
   for (const char* f : {"results.json", "messages.csv", "events.csv"}) {
-    const std::string first = slurp(dir.path / "3" / f);
+    const std::string first = testing::read_file(dir.path() / "3" / f);
     BOOST_TEST(first.size() > 100u, f);
-    BOOST_TEST(first == slurp(again.out_dir / f), f);
+    BOOST_TEST(first == testing::read_file(again.out_dir / f), f);
   }
 }
 
@@ -89,11 +77,11 @@ BOOST_AUTO_TEST_CASE(seeds_1_to_5_give_different_percentiles_and_one_seed_the_sa
 // seed: the percentiles still move, but by milliseconds, where arrivals and
 // jitter above move them by minutes.
 BOOST_AUTO_TEST_CASE(on_a_fixed_grid_without_jitter_only_the_clocks_move_the_percentiles) {
-  TempDir dir;
+  testing::TestDirectory dir("tether-seeded-variety-test");
   std::set<std::int64_t> p50s;
   for (std::uint64_t seed : {1u, 2u, 3u}) {
     RunOptions options;
-    options.out_dir = dir.path / std::to_string(seed);
+    options.out_dir = dir.path() / std::to_string(seed);
     auto run = run_scenario(varied(seed, false), options);
     BOOST_TEST_REQUIRE(run.ok());
     p50s.insert(run->metrics->latency().p50.ns());

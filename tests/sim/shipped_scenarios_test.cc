@@ -19,6 +19,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/run_process.h"
 #include "scenario/scenario_parser.h"
 #include "sim/scenario_runner.h"
 
@@ -36,27 +37,12 @@ Scenario load(const std::string& file, const std::vector<std::string>& sets) {
   return p.scenario;
 }
 
-struct TempDir {
-  std::filesystem::path path;
-  explicit TempDir(const std::string& name) : path(std::filesystem::temp_directory_path() / name) {
-    std::filesystem::remove_all(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
-
 RunResult run(const Scenario& s, const std::filesystem::path& out) {
   RunOptions options;
   options.out_dir = out;
   auto r = run_scenario(s, options);
   BOOST_TEST_REQUIRE(r.ok(), (r.ok() ? "" : r.error().to_string()));
   return std::move(*r);
-}
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 void all_delivered_once(const Metrics& m, std::size_t count, const std::string& summary) {
@@ -77,12 +63,12 @@ BOOST_AUTO_TEST_SUITE(shipped_scenarios)
 // latencies, where tether's success flush used to make them almost equal
 // (p50 7329 s and 7203 s, max 21729 s and 21603 s).
 BOOST_AUTO_TEST_CASE(backup_mx_fallback_the_two_mx2_retry_policies_differ) {
-  TempDir dir("tether-shipped-backup-mx-fallback");
+  testing::TestDirectory dir("tether-shipped-backup-mx-fallback");
   const Scenario grid_scenario = load("backup-mx-fallback.yaml", {});
-  RunResult grid = run(grid_scenario, dir.path / "opensmtpd");
+  RunResult grid = run(grid_scenario, dir.path() / "opensmtpd");
   const Scenario constant_scenario =
       load("backup-mx-fallback.yaml", {"hosts.mx2.smtpd=backup-mx-fallback/mx2/etc/mail/smtpd-constant60.conf"});
-  RunResult constant = run(constant_scenario, dir.path / "constant60");
+  RunResult constant = run(constant_scenario, dir.path() / "constant60");
   for (const RunResult* r : {&grid, &constant}) {
     all_delivered_once(*r->metrics, 48, r->summary);
     BOOST_TEST(r->metrics->via_backup() == 36u);
@@ -105,13 +91,13 @@ BOOST_AUTO_TEST_CASE(backup_mx_fallback_the_two_mx2_retry_policies_differ) {
 
 // 3 h: 20 messages 7 min apart from 10 min; the home polls every 20 min.
 BOOST_AUTO_TEST_CASE(nat_expiry_keepalive_25_delivers_within_a_second_and_0_waits_minutes) {
-  TempDir dir("tether-shipped-nat-expiry");
+  testing::TestDirectory dir("tether-shipped-nat-expiry");
   const std::vector<std::string> cut{"duration=3h", "workload.count=20"};
 
   auto with = cut;
   with.push_back("hosts.carinho.persistent_keepalive=25");
   const Scenario kept_scenario = load("nat-expiry.yaml", with);  // Metrics refers to it
-  RunResult kept = run(kept_scenario, dir.path / "25");
+  RunResult kept = run(kept_scenario, dir.path() / "25");
   all_delivered_once(*kept.metrics, 20, kept.summary);
   const LatencySummary k = kept.metrics->latency();
   BOOST_TEST(k.max < Duration::seconds(2), format_duration(k.max));
@@ -123,7 +109,7 @@ BOOST_AUTO_TEST_CASE(nat_expiry_keepalive_25_delivers_within_a_second_and_0_wait
   auto without = cut;
   without.push_back("hosts.carinho.persistent_keepalive=0");
   const Scenario idle_scenario = load("nat-expiry.yaml", without);
-  RunResult idle = run(idle_scenario, dir.path / "0");
+  RunResult idle = run(idle_scenario, dir.path() / "0");
   const Metrics& m = *idle.metrics;
   all_delivered_once(m, 20, idle.summary);
   std::size_t minutes_late = 0;
@@ -146,7 +132,7 @@ BOOST_AUTO_TEST_CASE(nat_expiry_keepalive_25_delivers_within_a_second_and_0_wait
 // and reloads (a change-config event, `wg syncconf` semantics): before it
 // mail waits for the home's poll or a retry; after it, about half a second.
 BOOST_AUTO_TEST_CASE(nat_expiry_keepalive_turned_on_by_a_config_change_delivers_at_once_after_it) {
-  TempDir dir("tether-shipped-nat-expiry-change");
+  testing::TestDirectory dir("tether-shipped-nat-expiry-change");
   const Duration change_at = Duration::minutes(75);
   const Scenario s = load("nat-expiry.yaml",
                           {"duration=3h", "workload.count=20", "hosts.carinho.persistent_keepalive=0",
@@ -154,7 +140,7 @@ BOOST_AUTO_TEST_CASE(nat_expiry_keepalive_turned_on_by_a_config_change_delivers_
                            " tunnel: backup-mx-fallback/carinho/etc/wireguard/wg0.conf}]"});
   BOOST_TEST_REQUIRE(s.events.size() == 1u);
   BOOST_TEST((s.events[0].action == EventAction::change_config));
-  RunResult r = run(s, dir.path);
+  RunResult r = run(s, dir.path());
   const Metrics& m = *r.metrics;
   all_delivered_once(m, 20, r.summary);
   std::size_t late_before = 0, after = 0;
@@ -187,9 +173,9 @@ BOOST_AUTO_TEST_CASE(nat_expiry_keepalive_turned_on_by_a_config_change_delivers_
 }
 
 BOOST_AUTO_TEST_CASE(ip_change_every_2h_relay_follows_within_a_keepalive_and_no_mail_is_lost) {
-  TempDir dir("tether-shipped-ip-change");
+  testing::TestDirectory dir("tether-shipped-ip-change");
   const Scenario s = load("ip-change.yaml", {"duration=6h", "isp.change_every=2h", "workload.count=68"});
-  RunResult r = run(s, dir.path);
+  RunResult r = run(s, dir.path());
   const Metrics& m = *r.metrics;
   all_delivered_once(m, 68, r.summary);
   std::vector<Time> changes;
@@ -212,10 +198,10 @@ BOOST_AUTO_TEST_CASE(ip_change_every_2h_relay_follows_within_a_keepalive_and_no_
 // each reconnect; the tunnel runs between carinho's address in it and
 // namorar's IPv6 address, with no NAT in the way.
 BOOST_AUTO_TEST_CASE(ip_change_v6_relay_follows_the_new_prefix_within_a_keepalive_and_no_mail_is_lost) {
-  TempDir dir("tether-shipped-ip-change-v6");
+  testing::TestDirectory dir("tether-shipped-ip-change-v6");
   const Scenario s = load("ip-change-v6.yaml", {"duration=6h", "isp.change_every=2h", "workload.count=68"});
   BOOST_TEST(s.isp.prefix_pool.size() == 4u);
-  RunResult r = run(s, dir.path);
+  RunResult r = run(s, dir.path());
   const Metrics& m = *r.metrics;
   all_delivered_once(m, 68, r.summary);
   std::vector<std::string> prefixes;  // "old -> new"
@@ -247,9 +233,9 @@ BOOST_AUTO_TEST_CASE(ip_change_v6_relay_follows_the_new_prefix_within_a_keepaliv
 }
 
 BOOST_AUTO_TEST_CASE(link_flap_4g_fails_over_and_back_and_delivers_everything) {
-  TempDir dir("tether-shipped-link-flap");
+  testing::TestDirectory dir("tether-shipped-link-flap");
   const Scenario s = load("link-flap-4g.yaml", {});
-  RunResult r = run(s, dir.path);
+  RunResult r = run(s, dir.path());
   const Metrics& m = *r.metrics;
   all_delivered_once(m, 70, r.summary);
   std::size_t to_4g = 0, back = 0;
@@ -257,7 +243,7 @@ BOOST_AUTO_TEST_CASE(link_flap_4g_fails_over_and_back_and_delivers_everything) {
     if (row.kind == "uplink-switch") (row.detail.find("to 4G") != std::string::npos ? to_4g : back)++;
   BOOST_TEST(to_4g == 6u);
   BOOST_TEST(back == 6u);
-  const std::string events = slurp(dir.path / "events.csv");
+  const std::string events = testing::read_file(dir.path() / "events.csv");
   BOOST_TEST(events.find(",world,uplink-switch,gateway to 4G") != std::string::npos);
   BOOST_TEST(events.find(",world,uplink-switch,gateway to the wired line") != std::string::npos);
   BOOST_TEST(m.latency().max < Duration::minutes(2), format_duration(m.latency().max));
@@ -266,10 +252,10 @@ BOOST_AUTO_TEST_CASE(link_flap_4g_fails_over_and_back_and_delivers_everything) {
 // seed-week is a week (bench/sim_throughput times it); here its first 2 h:
 // 300 mails a day from 2 min is 25 messages, each down the tunnel at once.
 BOOST_AUTO_TEST_CASE(seed_week_first_two_hours_deliver_everything_at_once) {
-  TempDir dir("tether-shipped-seed-week");
+  testing::TestDirectory dir("tether-shipped-seed-week");
   const Scenario s = load("seed-week.yaml", {"duration=2h"});
   BOOST_TEST(s.workload.count == 2100u);
-  RunResult r = run(s, dir.path);
+  RunResult r = run(s, dir.path());
   const Metrics& m = *r.metrics;
   all_delivered_once(m, 25, r.summary);
   BOOST_TEST(m.latency().max < Duration::seconds(2), format_duration(m.latency().max));

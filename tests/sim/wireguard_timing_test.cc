@@ -15,6 +15,7 @@
 
 #include <ns3/simulator.h>
 
+#include "support/run_process.h"
 #include "scenario/scenario_parser.h"
 #include "sim/scenario_world.h"
 
@@ -62,18 +63,9 @@ std::string world_yaml(const std::string& os, Duration latency, const std::strin
   return y.str();
 }
 
-struct TempDir {
-  std::filesystem::path path;
-  explicit TempDir(const std::string& name) : path(std::filesystem::temp_directory_path() / name) {
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
-
 std::vector<Sent> run_world(const std::string& yaml, Duration how_long, const std::string& name) {
-  TempDir dir("tether-wg-timing-" + name);
-  const std::filesystem::path file = dir.path / (name + ".yaml");
+  testing::TestDirectory dir("tether-wg-timing-" + name);
+  const std::filesystem::path file = dir.path() / (name + ".yaml");
   std::ofstream(file) << yaml;
   auto parsed = load_scenario(file, {});
   BOOST_TEST_REQUIRE(parsed.ok(), parsed.error_text());
@@ -82,7 +74,7 @@ std::vector<Sent> run_world(const std::string& yaml, Duration how_long, const st
   ns3::Simulator::Destroy();
   std::vector<Sent> sent;
   WorldOptions options;
-  options.storage_root = dir.path / "nodes";
+  options.storage_root = dir.path() / "nodes";
   options.hooks.tunnel_event = [&](WorldNode& n, const tunnel::Event& e) {
     using K = tunnel::EventKind;
     if (e.kind == K::handshake_sent || e.kind == K::handshake_responded || e.kind == K::keepalive_sent)

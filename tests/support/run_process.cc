@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 
 #include "support/child_process.h"
 
@@ -121,6 +122,13 @@ TestDirectory::TestDirectory(const std::string& prefix) {
 TestDirectory::~TestDirectory() {
   std::error_code ignored;
   std::filesystem::remove_all(path_, ignored);
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 void write_file(const std::filesystem::path& path, const std::string& text, unsigned mode) {

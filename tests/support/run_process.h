@@ -44,6 +44,8 @@ class TestDirectory {
 };
 
 void write_file(const std::filesystem::path& path, const std::string& text, unsigned mode = 0600);
+// The whole file, bytes as they are; "" when it cannot be read.
+std::string read_file(const std::filesystem::path& path);
 
 // A named network namespace (`ip netns add`), deleted on destruction on
 // every path out of a test; the calling thread stays where it is.
