@@ -13,7 +13,7 @@ void Parser::queue_statement() {
     st_.config.queue.ttl = parse_positive_duration(expect_value("a duration after 'queue ttl'"), "queue ttl");
   } else if (w == "retry") {
     // tether-specific, see RetryPolicy.
-    RetryPolicy& p = st_.config.queue.retry;
+    RetryPolicy& p = st_.config.knobs.retry.emplace();
     Token kind = take();
     const std::string k = kind.kind == TokenKind::word ? kind.text : "";
     if (k == "opensmtpd") {

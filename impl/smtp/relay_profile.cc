@@ -62,6 +62,12 @@ RelayBehaviour RelayBehaviour::of(RelayProfile profile) {
       b.route_delay = Duration::seconds(2);
       break;
     case RelayProfile::postfix:
+      // qmgr's backoff: a deferred message waits as long as it has been
+      // queued, within minimal_backoff_time and maximal_backoff_time
+      // (retry_policy.cc cites it).
+      b.retry.kind = RetryPolicy::Kind::postfix;
+      b.retry.interval = kPostfixMinimalBackoff;
+      b.retry.max = kPostfixMaximalBackoff;
       b.early_retry = EarlyRetry::none;
       b.queue_scan = Duration::seconds(300);  // queue_run_delay
       b.tunnel_route_up = false;
@@ -86,6 +92,7 @@ RelayBehaviour RelayBehaviour::of(RelayProfile profile) {
 
 RelayBehaviour RelayKnobs::resolve() const {
   RelayBehaviour b = RelayBehaviour::of(profile.value_or(RelayProfile::tether));
+  if (retry) b.retry = *retry;
   if (early_retry) b.early_retry = *early_retry;
   if (max_deferred) b.max_deferred = *max_deferred;
   if (queue_scan) b.queue_scan = *queue_scan;

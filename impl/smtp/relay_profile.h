@@ -39,9 +39,33 @@ enum class PauseMode {
 };
 const char* to_string(PauseMode mode);
 
+// How long a deferred envelope waits before its next try (`queue retry`,
+// tether-specific; the profile's default when the config does not say).
+// OpenSMTPD hard-codes its schedule; the seeds had to patch
+// scheduler_ramqueue.c to make an intermittent tunnel usable. Here it is
+//   queue retry opensmtpd                   next try at creation + 400 s * n^2
+//                                           (n = tries so far), the default
+//   queue retry constant 60s                every 60 s after the last try
+//   queue retry exponential 60s max 1h      60 s, 120 s, 240 s, ... capped at 1 h
+//   queue retry postfix [min 300s] [max 4000s]
+//                                           Postfix's qmgr: wait as long as the
+//                                           message has been queued, within [min, max]
+struct RetryPolicy {
+  enum class Kind { opensmtpd, constant, exponential, postfix };
+  Kind kind = Kind::opensmtpd;
+  Duration base = Duration::seconds(400);  // opensmtpd: the 400 s of 400 s * n^2
+  Duration interval;                       // constant / exponential: first delay; postfix: minimal_backoff_time
+  Duration max;                            // exponential: cap; postfix: maximal_backoff_time
+};
+
+// Postfix's defaults for `queue retry postfix`.
+constexpr Duration kPostfixMinimalBackoff = Duration::seconds(300);
+constexpr Duration kPostfixMaximalBackoff = Duration::seconds(4000);
+
 // The knobs, each resolved. RelayBehaviour::of(profile) gives a profile's
 // defaults; RelayKnobs are what a config wrote, applied over them.
 struct RelayBehaviour {
+  RetryPolicy retry;                // `queue retry`
   EarlyRetry early_retry = EarlyRetry::on_success;
   std::size_t max_deferred = 100;   // `mta max-deferred`
   Duration queue_scan = Duration::zero();  // zero: due envelopes go at once; else on this grid
@@ -68,6 +92,7 @@ struct RelayBehaviour {
 
 struct RelayKnobs {
   std::optional<RelayProfile> profile;
+  std::optional<RetryPolicy> retry;
   std::optional<EarlyRetry> early_retry;
   std::optional<std::size_t> max_deferred;
   std::optional<Duration> queue_scan;

@@ -9,9 +9,9 @@ namespace tether::smtp {
 
 SchedulerSettings SchedulerSettings::from_config(const Config& config, Time scan_origin) {
   SchedulerSettings s;
-  s.retry = config.queue.retry;
-  s.warn_intervals = config.bounce_warn_intervals;
   const RelayBehaviour behaviour = config.knobs.resolve();
+  s.retry = behaviour.retry;
+  s.warn_intervals = config.bounce_warn_intervals;
   s.early_retry = behaviour.early_retry;
   s.max_deferred = behaviour.max_deferred;
   s.queue_scan = behaviour.queue_scan;

@@ -606,7 +606,7 @@ BOOST_AUTO_TEST_CASE(reconfigure_keeps_the_queue_and_applies_the_new_config) {
   auto r = mx2.reconfigure(parse(faster.c_str(), "mx2/smtpd.conf"));
   BOOST_TEST_REQUIRE(r.ok(), (r.ok() ? "" : r.error().to_string()));
   BOOST_TEST(mx2.running());
-  BOOST_TEST(mx2.config().queue.retry.interval == Duration::seconds(10));
+  BOOST_TEST(mx2.config().knobs.resolve().retry.interval == Duration::seconds(10));
   BOOST_TEST(!mx2.smtp_paused());
   BOOST_TEST(mx2.queue()->envelopes().size() == 1u);
   BOOST_TEST(!mx2.listening_endpoints().empty());
@@ -630,7 +630,7 @@ BOOST_AUTO_TEST_CASE(reconfigure_keeps_the_queue_and_applies_the_new_config) {
   BOOST_TEST(bad.error().message.find("the new config does not start, the old one runs again") != std::string::npos,
              bad.error().message);
   BOOST_TEST(mx2.running());
-  BOOST_TEST(mx2.config().queue.retry.interval == Duration::seconds(10));
+  BOOST_TEST(mx2.config().knobs.resolve().retry.interval == Duration::seconds(10));
   BOOST_TEST(mx2.queue()->envelopes().size() == 1u);
 
   BOOST_TEST(w.primary.relay->resume_smtp().ok());

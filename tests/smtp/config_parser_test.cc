@@ -221,9 +221,9 @@ srs key "s3cret"
 ca myca cert "/etc/ssl/ca.pem"
 )") + kMinimalRules);
   BOOST_TEST(c.queue.ttl == Duration::days(2));
-  BOOST_TEST((c.queue.retry.kind == RetryPolicy::Kind::exponential));
-  BOOST_TEST(c.queue.retry.interval == Duration::seconds(60));
-  BOOST_TEST(c.queue.retry.max == Duration::hours(1));
+  BOOST_TEST((c.knobs.retry->kind == RetryPolicy::Kind::exponential));
+  BOOST_TEST(c.knobs.retry->interval == Duration::seconds(60));
+  BOOST_TEST(c.knobs.retry->max == Duration::hours(1));
   BOOST_TEST((c.bounce_warn_intervals == std::vector<Duration>{Duration::hours(1), Duration::hours(6), Duration::days(2)}));
   BOOST_TEST(c.smtp.max_message_size == 50u * 1024 * 1024);
   BOOST_TEST(c.smtp.max_mails_per_session == 500u);
@@ -235,14 +235,15 @@ ca myca cert "/etc/ssl/ca.pem"
 
   Config defaults = load(kMinimalRules);
   BOOST_TEST(defaults.queue.ttl == Duration::days(4));
-  BOOST_TEST((defaults.queue.retry.kind == RetryPolicy::Kind::opensmtpd));
-  BOOST_TEST(defaults.queue.retry.base == Duration::seconds(400));
+  BOOST_TEST((!defaults.knobs.retry.has_value()));
+  BOOST_TEST((defaults.knobs.resolve().retry.kind == RetryPolicy::Kind::opensmtpd));
+  BOOST_TEST(defaults.knobs.resolve().retry.base == Duration::seconds(400));
   BOOST_TEST((defaults.bounce_warn_intervals == std::vector<Duration>{Duration::hours(4)}));
   BOOST_TEST(defaults.smtp.max_message_size == 35u * 1024 * 1024);
 
   Config constant = load(std::string("queue retry constant 90s") + kMinimalRules);
-  BOOST_TEST((constant.queue.retry.kind == RetryPolicy::Kind::constant));
-  BOOST_TEST(constant.queue.retry.interval == Duration::seconds(90));
+  BOOST_TEST((constant.knobs.retry->kind == RetryPolicy::Kind::constant));
+  BOOST_TEST(constant.knobs.retry->interval == Duration::seconds(90));
 }
 
 BOOST_AUTO_TEST_CASE(more_of_the_grammar) {

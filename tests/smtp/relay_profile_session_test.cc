@@ -54,6 +54,21 @@ BOOST_AUTO_TEST_CASE(each_profile_pauses_and_falls_back_as_its_implementation) {
   BOOST_TEST(postfix.route_delay == Duration::zero());
 }
 
+// The retry schedule is a knob too: Postfix backs off on time in queue
+// (qmgr's minimal/maximal_backoff_time), the others on OpenSMTPD's grid,
+// and a `queue retry` line wins over either.
+BOOST_AUTO_TEST_CASE(each_profile_retries_on_its_implementations_schedule) {
+  BOOST_TEST((behaviour_of("").retry.kind == RetryPolicy::Kind::opensmtpd));
+  BOOST_TEST((behaviour_of("profile opensmtpd").retry.kind == RetryPolicy::Kind::opensmtpd));
+  const RelayBehaviour postfix = behaviour_of("profile postfix");
+  BOOST_TEST((postfix.retry.kind == RetryPolicy::Kind::postfix));
+  BOOST_TEST(postfix.retry.interval == Duration::seconds(300));
+  BOOST_TEST(postfix.retry.max == Duration::seconds(4000));
+  const RelayBehaviour written = behaviour_of("queue retry constant 60s\nprofile postfix");
+  BOOST_TEST((written.retry.kind == RetryPolicy::Kind::constant));
+  BOOST_TEST(written.retry.interval == Duration::seconds(60));
+}
+
 BOOST_AUTO_TEST_CASE(a_knob_written_on_its_own_wins_over_the_profile_in_either_order) {
   const std::string knobs =
       "smtp pause-mode reply-421\nsmtp listen-backlog 64\nmta connect-timeout 45s\n"
