@@ -1,7 +1,7 @@
 // An unanswered connect on the simulated Linux: the SYNs it sends, when,
-// and when it fails (sim/host/linux_syn_schedule.h). Measured on Linux 6.18
-// (tcp_syn_retries 6, tcp_syn_linear_timeouts 4) against a blackhole: 11
-// SYNs, five 1 s apart and then doubling, and ETIMEDOUT after ~132 s.
+// and when it fails (sim/host/linux_syn_schedule.h). Linux 6.18
+// (tcp_syn_retries 6, tcp_syn_linear_timeouts 4) sent 11 SYNs to a
+// blackholed host in the measurement.
 
 #include <boost/test/unit_test.hpp>
 #include <optional>
