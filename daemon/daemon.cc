@@ -74,7 +74,7 @@ Result<void> Daemon::start_relay() {
   o.mbox_spool = "/var/mail";
   // As OpenSMTPD's mda runs as the user: a user's mail must be theirs to read.
   o.give_files_to_recipient = ::geteuid() == 0;
-  // A dead server costs a connection slot for this long, not Linux's ~127 s.
+  // A dead server costs a connection slot for this long, not Linux's 131 s.
   o.connect_timeout = Duration::seconds(30);
   relay_ = std::make_unique<node::MailRelay>(host_, relay_file_.config, o);
   if (auto r = relay_->start(); !r) return Error(r.error().code, options_.relay_file + ": " + r.error().message);

@@ -77,7 +77,7 @@ struct RelayBehaviour {
   std::size_t listen_backlog = 0;
   // Outbound sessions. How long a connect may take: unset, what the app
   // was started with (tetherd 30 s; in the simulated world the stack's);
-  // zero, the stack's own SYN retries (Linux's ~127 s).
+  // zero, the stack's own SYN retries (Linux 6.5+'s defaults: 131 s).
   std::optional<Duration> connect_timeout;
   // One timeout for every wait of a session after the connect (greeting,
   // each reply, each block of data); unset: the app's ClientTimeouts, one

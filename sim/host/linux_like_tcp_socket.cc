@@ -95,7 +95,8 @@ std::unordered_set<LinuxLikeTcpSocket*>& live_sockets() {
 
 }  // namespace
 
-LinuxLikeTcpSocket::LinuxLikeTcpSocket(const LinuxLikeTcpSocket& other) : ns3::TcpSocketBase(other) {
+LinuxLikeTcpSocket::LinuxLikeTcpSocket(const LinuxLikeTcpSocket& other)
+    : ns3::TcpSocketBase(other), syn_schedule_(other.syn_schedule_) {
   live_sockets().insert(this);
 }
 
@@ -169,6 +170,54 @@ void LinuxLikeTcpSocket::ReceivedData(ns3::Ptr<ns3::Packet> packet, const ns3::T
   if (abort_scheduled_) return;
   abort_scheduled_ = true;
   ns3::Simulator::ScheduleNow(&LinuxLikeTcpSocket::abort, ns3::Ptr<LinuxLikeTcpSocket>(this));
+}
+
+void LinuxLikeTcpSocket::SendEmptyPacket(std::uint8_t flags) {
+  // A SYN+ACK (a listener's answer, a simultaneous open) keeps ns-3's own
+  // schedule.
+  const bool active_open_syn = (flags & ns3::TcpHeader::SYN) && !(flags & ns3::TcpHeader::ACK);
+  if (!active_open_syn) {
+    ns3::TcpSocketBase::SendEmptyPacket(flags);
+    return;
+  }
+  // Connect sends the first SYN before it enters SYN_SENT; the timer
+  // finds the socket there.
+  const bool retransmission = m_state == SYN_SENT;
+  const ns3::Time now = ns3::Simulator::Now();
+  if (!retransmission) {
+    // tcp_connect: the timer starts at tcp_timeout_init().
+    syn_retransmits_ = 0;
+    syn_rto_ = syn_schedule_.initial_rto;
+  } else {
+    // tcp_retransmit_timer: tcp_write_timeout first. retrans_stamp is set
+    // by the first retransmission (tcp_retransmit_skb); with Linux's
+    // defaults the count gives up first anyway.
+    const Duration since =
+        syn_retransmits_ == 0 ? Duration::zero()
+                              : Duration::nanoseconds((now - first_syn_retransmit_at_).GetNanoSeconds());
+    if (syn_schedule_.gives_up(syn_retransmits_, since)) {
+      // tcp_write_err: ETIMEDOUT. What ns-3 does when its own count runs out.
+      m_rtt->Reset();
+      NotifyConnectionFailed();
+      m_state = CLOSED;
+      DeallocateEndPoint();
+      return;
+    }
+    // tcp_update_rto_stats, then the retransmission and the next timeout.
+    ++syn_retransmits_;
+    if (syn_retransmits_ == 1) first_syn_retransmit_at_ = now;
+    syn_rto_ = syn_schedule_.next_rto(syn_rto_, syn_retransmits_);
+  }
+  // ns-3's own SYN count, set so that it neither gives up nor backs off by
+  // more than one step, and still tells a retransmitted SYN from the first
+  // (its RTT history follows Karn's rule); its timer is re-armed below.
+  m_synRetries = 2;
+  m_synCount = retransmission ? 1 : 2;
+  ns3::TcpSocketBase::SendEmptyPacket(flags);
+  if (!m_retxEvent.IsRunning()) return;  // nothing sent (no endpoint)
+  m_retxEvent.Cancel();
+  m_rto = ns3::NanoSeconds(syn_rto_.ns());
+  m_retxEvent = ns3::Simulator::Schedule(m_rto.Get(), &LinuxLikeTcpSocket::SendEmptyPacket, this, flags);
 }
 
 void LinuxLikeTcpSocket::abort() {

@@ -1,5 +1,5 @@
 #pragma once
-// ns-3's TcpSocketBase with four Linux behaviours that tether's apps can
+// ns-3's TcpSocketBase with five Linux behaviours that tether's apps can
 // observe and stock ns-3.37 lacks. Only the simulated kernel changes; the
 // Host driver above it stays a plain socket user.
 //
@@ -28,9 +28,18 @@
 //    listener bind; here the node's TIME_WAIT connections on that address
 //    and port are ended early (as if their 2 MSL had passed), then the bind
 //    is retried. Connections in other states still refuse the bind.
+// 5. Linux's SYN retransmissions (linux_syn_schedule.h). ns-3 doubles the
+//    SYN timeout from the first retransmission and gives up after ConnCount
+//    SYNs (7 SYNs, 127 s for 1 s x 7); Linux keeps the first
+//    tcp_syn_linear_timeouts timeouts at 1 s and allows that many more
+//    retransmissions (11 SYNs, 131 s with its defaults), which is how long a
+//    sender waits on a blackholed MX before its backup.
 
 #include <ns3/node.h>
+#include <ns3/nstime.h>
 #include <ns3/tcp-socket-base.h>
+
+#include "sim/host/linux_syn_schedule.h"
 
 namespace tether::sim {
 
@@ -50,6 +59,10 @@ class LinuxLikeTcpSocket : public ns3::TcpSocketBase {
   // `local` (behaviour 4 above); returns how many.
   static std::size_t end_time_wait(const ns3::Ptr<ns3::Node>& node, const ns3::Address& local);
 
+  // The SYN schedule of this socket's connects (behaviour 5). Accepted
+  // connections and the prototype's copies inherit it.
+  void set_syn_schedule(const LinuxSynSchedule& schedule) { syn_schedule_ = schedule; }
+
   ns3::Ptr<ns3::Packet> Recv(std::uint32_t max_size, std::uint32_t flags) override;
   int Close() override;
   int ShutdownSend() override;
@@ -58,9 +71,19 @@ class LinuxLikeTcpSocket : public ns3::TcpSocketBase {
   // Accepted connections are forks of the listening socket: keep the type.
   ns3::Ptr<ns3::TcpSocketBase> Fork() override;
   void ReceivedData(ns3::Ptr<ns3::Packet> packet, const ns3::TcpHeader& header) override;
+  // Every SYN of an active open goes through here: the first from
+  // Connect, the rest from the retransmit timer (ns-3 arms it to call this
+  // again, not ReTxTimeout).
+  void SendEmptyPacket(std::uint8_t flags) override;
 
  private:
   void abort();
+
+  LinuxSynSchedule syn_schedule_;
+  // Linux's icsk_retransmits, icsk_rto and retrans_stamp for the SYN.
+  std::uint32_t syn_retransmits_ = 0;
+  Duration syn_rto_ = Duration::zero();
+  ns3::Time first_syn_retransmit_at_;
 
   bool closed_by_app_ = false;
   bool abort_scheduled_ = false;

@@ -25,8 +25,18 @@ constexpr std::uint32_t kReadChunk = 64 * 1024;
 
 void TcpSettings::apply_to(ns3::Ptr<ns3::Socket> socket) const {
   socket->SetAttribute("SegmentSize", ns3::UintegerValue(segment_size));
+  // A listener's SYN+ACK retransmissions keep ns-3's doubling schedule
+  // from these (1 s, 7 sends, as before); an active open's SYNs follow
+  // Linux's, which LinuxLikeTcpSocket replays.
   socket->SetAttribute("ConnTimeout", ns3::TimeValue(to_ns3(syn_timeout)));
-  socket->SetAttribute("ConnCount", ns3::UintegerValue(syn_retries));
+  socket->SetAttribute("ConnCount", ns3::UintegerValue(syn_retries + 1));
+  if (ns3::Ptr<LinuxLikeTcpSocket> linux_like = ns3::DynamicCast<LinuxLikeTcpSocket>(socket)) {
+    LinuxSynSchedule schedule;
+    schedule.initial_rto = syn_timeout;
+    schedule.syn_retries = syn_retries;
+    schedule.linear_timeouts = syn_linear_timeouts;
+    linux_like->set_syn_schedule(schedule);
+  }
 }
 
 std::unique_ptr<Ns3TcpStream> Ns3TcpStream::connect(std::shared_ptr<NodeLoop> loop, const TcpSettings& settings,

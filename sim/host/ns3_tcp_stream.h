@@ -23,11 +23,15 @@ struct TcpSettings {
   // ns-3's default MSS is 536 bytes; a Linux host on Ethernet sends 1448
   // (1500 - 20 IP - 20 TCP - 12 timestamp option).
   std::uint32_t segment_size = 1448;
-  // ns-3's defaults (3 s x 6) give up on an unanswered SYN after ~189 s;
-  // 1 s x 7 matches Linux's ~127 s (tcp_syn_retries 6), which is what backup-MX
-  // fallback latency depends on.
+  // An unanswered SYN, with Linux's meaning and defaults
+  // (linux_syn_schedule.h): the initial timeout (tcp_timeout_init),
+  // net.ipv4.tcp_syn_retries and net.ipv4.tcp_syn_linear_timeouts. A
+  // connect to a blackholed host sends 11 SYNs and fails after 131 s,
+  // which is what backup-MX fallback latency depends on. (ns-3's own
+  // ConnTimeout x ConnCount, 3 s x 6, would give up after ~189 s.)
   Duration syn_timeout = Duration::seconds(1);
-  std::uint32_t syn_retries = 7;
+  std::uint32_t syn_retries = 6;
+  std::uint32_t syn_linear_timeouts = 4;
 
   void apply_to(ns3::Ptr<ns3::Socket> socket) const;
 };

@@ -9,8 +9,9 @@
 // 421 (tether's pause) or refuses the connection costs an OpenSMTPD sender
 // its 2 s conndelay_relay (mta.c; measured on OpenSMTPD 6.8: 2.0 s), a
 // blackholed one the kernel's connect timeout (measured: 134.8 s on a
-// kernel sending 11 SYNs; the simulated Linux sends 7, ~127 s), and a
-// tether sender goes on to mx2 at once.
+// kernel sending 11 SYNs; the simulated Linux sends the same 11 and fails
+// after 131 s, sim/host/linux_syn_schedule.h), and a tether sender goes on
+// to mx2 at once.
 
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
@@ -140,9 +141,14 @@ BOOST_AUTO_TEST_CASE(a_421_or_a_refused_connection_costs_an_opensmtpd_sender_its
 
 BOOST_AUTO_TEST_CASE(a_blackholed_primary_costs_an_opensmtpd_sender_the_kernels_connect_timeout) {
   const Handoff h = run_case("opensmtpd", "opensmtpd", {from_1m("stop-node")});
-  // The simulated Linux's SYNs 1 s apart, doubling, 7 in all: ~127 s.
-  BOOST_TEST(h.took() >= Duration::seconds(127), format_duration(h.took()));
-  BOOST_TEST(h.took() < Duration::seconds(130), format_duration(h.took()));
+  // The simulated Linux's 11 SYNs (five 1 s apart, then doubling) and
+  // ETIMEDOUT at 131 s, then the session with mx2 (~0.7 s); conndelay_relay
+  // counts from the failed connection's start (mta.c, relay->lastconn), long
+  // past. The real run took 134.8 s: real kernel timers fire late, the
+  // longer ones more (linux_syn_schedule.h), which the simulation does not
+  // model; the rest of the 3.1 s is not accounted for.
+  BOOST_TEST(h.took() >= Duration::seconds(131), format_duration(h.took()));
+  BOOST_TEST(h.took() < Duration::seconds(132), format_duration(h.took()));
   // A Postfix sender gives up on the connect after smtp_connect_timeout.
   const Handoff postfix = run_case("postfix", "opensmtpd", {from_1m("stop-node")});
   BOOST_TEST(postfix.took() >= Duration::seconds(30), format_duration(postfix.took()));

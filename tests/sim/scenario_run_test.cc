@@ -115,7 +115,7 @@ BOOST_AUTO_TEST_CASE(a_relay_restarted_within_time_wait_listens_again) {
 
 // Both MXs off for 4 h: the sender's own retry policy decides when mail
 // caught in the outage is tried again. The same message, the same failures
-// (two connect timeouts, ~254 s a try), two schedules: OpenSMTPD's grid at
+// (two connect timeouts, ~262 s a try), two schedules: OpenSMTPD's grid at
 // creation + 400 s * n^2, Postfix's "wait as long as it has been queued,
 // within [300 s, 4000 s]".
 BOOST_AUTO_TEST_CASE(sender_retry_policy_opensmtpd_grid_versus_postfix_backoff_while_both_mxs_are_down) {
@@ -174,9 +174,10 @@ BOOST_AUTO_TEST_CASE(sender_retry_policy_opensmtpd_grid_versus_postfix_backoff_w
                "after failure " << n + 1 << " at +" << format_duration(queued) << ": waited "
                                 << format_duration(postfix.attempts[n + 1] - postfix.failures[n]));
   }
-  // With ~254 s a failed try: 300 (the floor), 808, 1870, 3994 (as long as
-  // it has been queued), then the 4000 s cap twice while the outage lasts.
-  const std::vector<std::int64_t> want_waits{300, 808, 1870, 3994, 4000, 4000};
+  // With ~262 s a failed try (two MXs, each Linux's 131 s connect
+  // timeout): 300 (the floor), 824, 1910 (as long as it has been queued),
+  // then the 4000 s cap three times while the outage lasts.
+  const std::vector<std::int64_t> want_waits{300, 824, 1910, 4000, 4000, 4000};
   std::vector<std::int64_t> waits;
   for (std::size_t n = 0; n < postfix.failures.size(); ++n)
     waits.push_back((postfix.attempts[n + 1] - postfix.failures[n] + Duration::milliseconds(500)).ns() /
@@ -190,9 +191,9 @@ BOOST_AUTO_TEST_CASE(sender_retry_policy_opensmtpd_grid_versus_postfix_backoff_w
 
 // mx2's operator switches it to a 60 s retry while it holds the mail (a
 // change-config event: the relay reloads as a restart would, its queue
-// intact): once the VM is back, everything mx2 held arrives within a minute
-// or so, where OpenSMTPD's schedule leaves some of it for its next slot.
-BOOST_AUTO_TEST_CASE(mx2_reloaded_with_a_constant_retry_delivers_within_a_minute_of_the_relay_returning) {
+// intact): once the VM is back, everything mx2 held arrives within two
+// minutes, where OpenSMTPD's schedule leaves some of it for its next slot.
+BOOST_AUTO_TEST_CASE(mx2_reloaded_with_a_constant_retry_delivers_within_two_minutes_of_the_relay_returning) {
   testing::TestDirectory dir("tether-scenario-test");
   const std::string mx2 = "backup-mx-fallback/mx2/etc/mail/";
   auto run_with = [&](bool change) {
@@ -220,7 +221,10 @@ BOOST_AUTO_TEST_CASE(mx2_reloaded_with_a_constant_retry_delivers_within_a_minute
   };
   const Duration kept = run_with(false);
   const Duration changed = run_with(true);
-  BOOST_TEST(changed < Duration::seconds(90), format_duration(changed));
+  // Within two minutes: a try under way when the VM returns may have sent
+  // its last SYN (67 s in) just before, and fails only at Linux's 131 s
+  // connect timeout; the next try follows on the 60 s retry.
+  BOOST_TEST(changed < Duration::minutes(2), format_duration(changed));
   BOOST_TEST(kept > Duration::minutes(3), format_duration(kept));
   BOOST_TEST_MESSAGE("mx2's last held mail after the relay returned: " << format_duration(changed)
                      << " with the reload to 60 s, " << format_duration(kept) << " without");

@@ -301,24 +301,7 @@ BOOST_AUTO_TEST_CASE(tcp_connect_failures) {
   BOOST_TEST((timed_out_at - started) == Duration::milliseconds(5));
 }
 
-BOOST_AUTO_TEST_CASE(unanswered_syn_gives_up_like_linux) {
-  TwoNodes w;
-  w.cut_link_to_bravo();
-  std::optional<Result<void>> outcome;
-  Time started = w.alpha->now(), ended;
-  TcpStream::Handlers h;
-  h.on_connected = [&](Result<void> r) {
-    outcome = r;
-    ended = w.alpha->now();
-  };
-  auto s = w.alpha->tcp_connect(Endpoint(kBravo, 25), std::move(h));
-  BOOST_TEST_REQUIRE(w.run_until([&] { return outcome.has_value(); }, Duration::seconds(600)));
-  BOOST_TEST(outcome->error().code == ErrorCode::timed_out, why(outcome->error()));
-  Duration took = ended - started;
-  BOOST_TEST_MESSAGE("unanswered SYN gave up after " << format_duration(took));
-  BOOST_TEST(took >= Duration::seconds(60), format_duration(took));
-  BOOST_TEST(took <= Duration::seconds(200), format_duration(took));
-}
+// An unanswered SYN: syn_retransmission_test.cc.
 
 BOOST_AUTO_TEST_CASE(lost_link_ends_an_established_connection) {
   TwoNodes w;
