@@ -1,0 +1,56 @@
+#pragma once
+// What the capture layer hands to the dissectors: one transport-level unit
+// (a UDP datagram, a TCP segment, an ICMP message) as it was on the wire,
+// with where it came from in the capture. Link layers, VLAN tags, IP
+// headers and IP fragments are already taken off (pcap/decode.h); the
+// payload views the capture's own buffer and lives as long as the call
+// that hands it over.
+//
+//   reader (libpcap) -> decode (link, IP, reassembly) -> Datagram/Segment/
+//   IcmpMessage -> dissectors (wireguard, tcp+smtp, icmp) -> TimelineEvent
+
+#include <cstdint>
+#include <string>
+
+#include "core/bytes.h"
+#include "core/endpoint.h"
+#include "core/time.h"
+
+namespace tether::pcap {
+
+// Where a unit came from: which capture (its index among the inputs and its
+// name), and the 1-based number of the record that completed it (the last
+// fragment's, for a reassembled datagram), as tshark numbers frames.
+struct Origin {
+  std::size_t capture = 0;
+  std::string capture_name;  // the file's name, or the interface's
+  std::uint64_t packet_number = 0;
+  WallTime at;               // the record's timestamp, nanoseconds
+};
+
+struct Datagram {  // UDP
+  Origin origin;
+  Endpoint source, destination;
+  ByteView payload;
+};
+
+struct Segment {  // TCP
+  Origin origin;
+  Endpoint source, destination;
+  std::uint32_t seq = 0, ack = 0;
+  bool syn = false, ack_flag = false, fin = false, rst = false, psh = false;
+  std::uint16_t window = 0;
+  ByteView payload;
+};
+
+struct IcmpMessage {  // ICMP or ICMPv6
+  Origin origin;
+  IpAddress source, destination;
+  bool v6 = false;
+  std::uint8_t type = 0, code = 0;
+  // The start of the packet it answers (unreachable, time exceeded): its
+  // IP header and at least 8 bytes after it, as RFC 792/4443 quote it.
+  ByteView quoted;
+};
+
+}  // namespace tether::pcap

@@ -1,0 +1,1 @@
+#include "pcap/timeline_event.h"
