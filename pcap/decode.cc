@@ -112,7 +112,8 @@ void Decoder::link(const Origin& origin, Layer frame) {
       return ip(origin, frame);
     case DLT_PPP: {
       // RFC 1662 HDLC-like framing (address 0xff, control 0x03) is optional
-      // in DLT_PPP captures; ns-3's PppHeader writes only the protocol.
+      // in DLT_PPP captures; ns-3 writes only the 2-byte protocol
+      // (src/point-to-point/model/ppp-header.cc, PppHeader::Serialize).
       std::size_t at = 0;
       if (frame.bytes.size() >= 2 && p[0] == 0xff && p[1] == 0x03) at = 2;
       if (auto why = frame.after(at).lacks(1, "PPP")) return error(origin, *why);

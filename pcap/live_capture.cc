@@ -30,6 +30,9 @@ Result<std::unique_ptr<LiveCapture>> LiveCapture::open(const LiveCaptureOptions&
   if (int status = pcap_activate(handle); status < 0) return fail("activating", status);
   // A positive status is a warning (promiscuous mode not supported, ...):
   // the capture works.
+  if (options.link_type != 0 && pcap_set_datalink(handle, options.link_type) != 0) {
+    return fail("link type " + std::to_string(options.link_type), PCAP_ERROR);
+  }
   capture->link_type_ = pcap_datalink(handle);
   if (!options.filter.empty()) {
     struct bpf_program program {};

@@ -27,6 +27,9 @@ struct LiveCaptureOptions {
   std::string filter;     // BPF, as tcpdump takes it ("udp port 51820"); empty: everything
   std::uint32_t snaplen = 262144;
   bool promiscuous = false;
+  // The link type to ask for (DLT_*), where the interface offers several
+  // ("any" offers LINUX_SLL and LINUX_SLL2); 0: the interface's default.
+  int link_type = 0;
   // How long a wait for packets lasts before the loop looks at the stop
   // flag again, in case pcap_breakloop's wake-up is missed.
   Duration poll = Duration::milliseconds(100);

@@ -183,6 +183,24 @@ BOOST_AUTO_TEST_CASE(text2pcap_files_pcap_and_pcapng, *boost::unit_test::precond
   }
 }
 
+BOOST_AUTO_TEST_CASE(fragments_reassemble_where_tshark_does, *boost::unit_test::precondition(needs_tshark)) {
+  TestDirectory dir("tether-pcap-fragments");
+  std::string path = (dir / "fragments.pcap").string();
+  auto a = ipv4_fragments(v4("10.0.0.1"), v4("10.0.0.2"), 17, udp(4000, 51820, Bytes(3000, 1)), 0x100, 1480);
+  auto b = ipv4_fragments(v4("10.0.0.1"), v4("10.0.0.2"), 17, udp(4001, 51820, Bytes(2000, 2)), 0x101, 1480);
+  auto c = ipv6_fragments(v6("fd00::1"), v6("fd00::2"), udp(4002, 51820, Bytes(2600, 3)), 17, 0xabcdef, 1232);
+  // Interleaved and out of order.
+  std::vector<Bytes> frames;
+  for (const Bytes* f : {&a[1], &b[0], &c[2], &a[0], &c[0], &b[1], &a[2], &c[1]}) frames.push_back(ethernet(*f));
+  frames.push_back(ethernet(ipv4(v4("10.0.0.1"), v4("10.0.0.2"), 17, udp(4003, 51820, Bytes(5, 4)))));
+  write_records(path, DLT_EN10MB, frames);
+  Seen seen = read_all(path);
+  BOOST_TEST(seen.errors.empty(), seen.errors_text());
+  BOOST_TEST_REQUIRE(seen.datagrams.size() == 4u);
+  BOOST_TEST(seen.datagrams[0].origin.packet_number == 6u);  // b, completed by its second fragment
+  BOOST_TEST(tshark_udp_rows(path) == our_udp_rows(seen), boost::test_tools::per_element());
+}
+
 // --- bad input: each names the file (and the packet), keeps what was read
 
 std::string open_error(const std::string& path) {
