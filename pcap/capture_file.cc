@@ -11,8 +11,9 @@ namespace tether::pcap {
 Result<std::unique_ptr<CaptureFile>> CaptureFile::open(const std::string& path) {
   // libpcap's message for an empty file is "truncated dump file; tried to
   // read 4 file header bytes, only got 0", true but unhelpful: say it plainly.
+  // "-" is the standard input, as libpcap (and tcpdump -r -) take it.
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
+  if (path != "-" && ::stat(path.c_str(), &st) != 0) {
     return make_error(errno == ENOENT ? ErrorCode::not_found : ErrorCode::io,
                       path + ": " + std::strerror(errno));
   }

@@ -32,7 +32,8 @@ struct Record {
 
 class CaptureFile {
  public:
-  // Opens `path` (pcap of either byte order and precision, or pcapng).
+  // Opens `path` (pcap of either byte order and precision, or pcapng; "-"
+  // is the standard input).
   // A zero-length file, a wrong magic number or a cut header is an error
   // naming the file.
   static Result<std::unique_ptr<CaptureFile>> open(const std::string& path);
