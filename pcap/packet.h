@@ -32,6 +32,8 @@ struct Datagram {  // UDP
   Origin origin;
   Endpoint source, destination;
   ByteView payload;
+  // The capture's snaplen cut the payload: `payload` is its captured start.
+  bool payload_cut = false;
 };
 
 struct Segment {  // TCP
@@ -41,6 +43,8 @@ struct Segment {  // TCP
   bool syn = false, ack_flag = false, fin = false, rst = false, psh = false;
   std::uint16_t window = 0;
   ByteView payload;
+  // The capture's snaplen cut the payload: `payload` is its captured start.
+  bool payload_cut = false;
 };
 
 struct IcmpMessage {  // ICMP or ICMPv6
