@@ -29,12 +29,12 @@ std::optional<std::string> invalid_shape(ByteView payload) {
     std::snprintf(buf, sizeof buf, "%zu bytes, too short for a message type", payload.size());
     return std::string(buf);
   }
-  // impl/tunnel's classifier on the type byte alone (reserved bytes zeroed)
-  // gives the same verdict with its own wording of sizes and types.
-  Bytes head(payload.begin(), payload.begin() + 4);
-  std::fill(head.begin() + 1, head.end(), std::uint8_t(0));
   const std::uint8_t type = payload[0];
-  if (type < 1 || type > 4) return tunnel::classify_message(head).drop().to_string();
+  if (type < 1 || type > 4) {
+    // impl/tunnel's wording, for the type byte alone (reserved bytes zeroed).
+    const std::uint8_t head[4] = {type, 0, 0, 0};
+    return tunnel::classify_message(ByteView(head, sizeof head)).drop().to_string();
+  }
   std::size_t fixed = 0;
   switch (MessageType(type)) {
     case MessageType::initiation: fixed = tunnel::kInitiationSize; break;

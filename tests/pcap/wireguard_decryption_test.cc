@@ -106,6 +106,18 @@ BOOST_AUTO_TEST_CASE(retried_handshakes_decrypt_with_the_answered_attempts_keys)
   check_everything_decrypted(traffic, d);
 }
 
+BOOST_AUTO_TEST_CASE(each_session_of_a_rekey_decrypts_with_its_own_keys) {
+  TrafficOptions options;
+  options.keepalives_for = Duration::seconds(150);
+  const Traffic traffic = make_traffic(options);
+  for (const auto* log : {&traffic.a_key_log, &traffic.b_key_log}) {
+    const Decrypted d = decrypt(traffic, joined_lines(*log));
+    BOOST_TEST(d.counts.sessions_with_keys == 2u);
+    BOOST_TEST(d.counts.decryption_failed == 0u);
+    BOOST_TEST(d.counts.decrypted == transport_count(traffic));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(keys_of_someone_else_decrypt_nothing_and_say_so) {
   const Traffic traffic = make_traffic();
   const std::string stranger =

@@ -133,6 +133,30 @@ BOOST_AUTO_TEST_CASE(handshake_retries_are_attempts_of_one_peer_pair) {
       BOOST_TEST(e.wg_session == std::optional<std::uint64_t>(2));
 }
 
+BOOST_AUTO_TEST_CASE(a_rekey_is_a_new_session_of_the_same_peer_pair) {
+  TrafficOptions options;
+  options.keepalives_for = Duration::seconds(150);
+  const Traffic traffic = make_traffic(options);
+  WireGuardDissector dissector;
+  const auto events = dissect_all(dissector, traffic.datagrams());
+  const auto& sessions = dissector.sessions().all();
+  BOOST_TEST_REQUIRE(sessions.size() == 2u);
+  BOOST_TEST(sessions[1]->peer_pair == sessions[0]->peer_pair);
+  BOOST_TEST(sessions[1]->attempt == 2u);
+  BOOST_TEST(sessions[1]->response_packet.has_value());
+  BOOST_TEST(sessions[1]->initiator_index != sessions[0]->initiator_index);
+  // Each transport message belongs to the session whose index it names.
+  std::set<std::uint64_t> used;
+  for (const auto& e : events) {
+    if (e.kind != "data" && e.kind != "keepalive") continue;
+    BOOST_TEST_REQUIRE(e.wg_session.has_value());
+    const WireGuardSession& s = *sessions.at(*e.wg_session);
+    BOOST_TEST((*e.wg_receiver == s.initiator_index || *e.wg_receiver == *s.responder_index));
+    used.insert(*e.wg_session);
+  }
+  BOOST_TEST(used.size() == 2u);  // the new keys carry the keepalives after the rekey
+}
+
 BOOST_AUTO_TEST_CASE(garbage_on_the_wireguard_port_is_reported_and_skipped) {
   const Traffic traffic = make_traffic();
   auto datagrams = traffic.datagrams("site.pcap");

@@ -29,6 +29,9 @@ struct TrafficOptions {
   std::optional<crypto::Key32> psk;
   std::uint16_t keepalive_a = 4;        // A's PersistentKeepalive
   int pings = 5;                        // echo requests each way, after the handshake
+  // How long the keepalives run after the pings; past 120 s, A (the
+  // initiator) rekeys: a second handshake between the same peers.
+  Duration keepalives_for = Duration::seconds(15);
 };
 
 struct Traffic {
@@ -82,7 +85,7 @@ inline Traffic make_traffic(const TrafficOptions& options = {}) {
                                                    std::size_t(40 + 16 * i)));
     pair.run_for(Duration::seconds(1));
   }
-  pair.run_for(Duration::seconds(15));  // keepalives
+  pair.run_for(options.keepalives_for);
 
   Traffic t;
   t.a = pair.a.address;

@@ -112,7 +112,8 @@ BOOST_AUTO_TEST_SUITE(wireguard_against_tshark)
 BOOST_FIXTURE_TEST_CASE(every_row_equals_tsharks_wg_fields, TsharkFixture) {
   if (!tether::testing::program_exists("tshark")) return;
   TrafficOptions options;
-  options.lost_initiations = 1;  // two streams: the lost attempt and the answered one
+  options.lost_initiations = 1;                     // a lost attempt and the answered one,
+  options.keepalives_for = Duration::seconds(150);  // then a rekey: three streams
   const Traffic traffic = make_traffic(options);
   const auto datagrams = traffic.datagrams("wg.pcap");
   const std::string path = (dir / "wg.pcap").string();
@@ -125,6 +126,7 @@ BOOST_FIXTURE_TEST_CASE(every_row_equals_tsharks_wg_fields, TsharkFixture) {
   const auto rows = tshark_rows(path, {},
                                 {"frame.number", "wg.type", "wg.sender", "wg.receiver", "wg.counter", "wg.stream"});
   BOOST_TEST_REQUIRE(rows.size() == events.size());
+  BOOST_TEST(dissector.sessions().all().size() == 3u);
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& row = rows[i];
     const TimelineEvent& e = events[i];
