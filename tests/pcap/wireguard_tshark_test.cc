@@ -124,7 +124,7 @@ BOOST_FIXTURE_TEST_CASE(every_row_equals_tsharks_wg_fields, TsharkFixture) {
   for (const Datagram& d : datagrams) BOOST_TEST(dissector.dissect(d, events));
 
   const auto rows = tshark_rows(path, {},
-                                {"frame.number", "wg.type", "wg.sender", "wg.receiver", "wg.counter", "wg.stream"});
+                                {"frame.number", "wg.type", "wg.sender", "wg.receiver", "wg.counter", "wg.stream", "wg.keepalive"});
   BOOST_TEST_REQUIRE(rows.size() == events.size());
   BOOST_TEST(dissector.sessions().all().size() == 3u);
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -137,6 +137,8 @@ BOOST_FIXTURE_TEST_CASE(every_row_equals_tsharks_wg_fields, TsharkFixture) {
       BOOST_TEST(as_number(row[3]) == optional_number(e.wg_receiver));
       BOOST_TEST(row[4] == optional_number(e.wg_counter));
       BOOST_TEST(row[5] == optional_number(e.wg_session));
+      // An expert item in tshark: present (its text) only on keepalives.
+      BOOST_TEST(!row[6].empty() == e.wg_keepalive.value_or(false), "wg.keepalive '" << row[6] << "'");
     }
   }
 }
