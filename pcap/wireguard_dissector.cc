@@ -105,7 +105,8 @@ bool WireGuardDissector::dissect(const Datagram& d, std::vector<TimelineEvent>& 
     return false;
 
   // impl/tunnel's decoders read only messages with zero reserved bytes, as
-  // WireGuard sends them; a copy with them zeroed serves the rare others.
+  // WireGuard sends them; a copy with them zeroed serves the rare others
+  // (mac1 is computed over zeros there too: Wireshark, wg_mac1_key_probe).
   Bytes zeroed;
   ByteView message = payload;
   if (!reserved_zero(payload)) {
@@ -125,8 +126,8 @@ bool WireGuardDissector::dissect(const Datagram& d, std::vector<TimelineEvent>& 
   e.wg_type = int(type);
   pending_inner_.reset();
   switch (type) {
-    case MessageType::initiation: dissect_initiation(d, payload, e); break;
-    case MessageType::response: dissect_response(d, payload, e); break;
+    case MessageType::initiation: dissect_initiation(d, message, e); break;
+    case MessageType::response: dissect_response(d, message, e); break;
     case MessageType::cookie_reply: dissect_cookie_reply(d, message, e); break;
     case MessageType::transport: dissect_transport(d, message, e); break;
   }
@@ -140,26 +141,21 @@ bool WireGuardDissector::dissect(const Datagram& d, std::vector<TimelineEvent>& 
   return true;
 }
 
-void WireGuardDissector::dissect_initiation(const Datagram& d, ByteView wire, TimelineEvent& e) {
-  // Reserved bytes zeroed where needed by read_initiation itself.
-  Bytes zeroed(wire.begin(), wire.end());
-  std::fill(zeroed.begin() + 1, zeroed.begin() + 4, std::uint8_t(0));
-  const tunnel::Initiation m = tunnel::decode_initiation(zeroed).value();
+void WireGuardDissector::dissect_initiation(const Datagram& d, ByteView message, TimelineEvent& e) {
+  const tunnel::Initiation m = tunnel::decode_initiation(message).value();
   e.kind = kind_of(MessageType::initiation, false);
   e.wg_sender = m.sender_index;
   WireGuardSession& s = sessions_.initiation(m.sender_index, d.source, d.destination, d.origin.packet_number);
   e.wg_session = s.id;
   e.detail = session_text(s) + " sender " + hex32(m.sender_index);
   if (keys_) {
-    s.secrets = read_initiation(*keys_, wire);
+    s.secrets = read_initiation(*keys_, message);
     if (!s.secrets) e.detail += "; no key opens it";
   }
 }
 
-void WireGuardDissector::dissect_response(const Datagram& d, ByteView wire, TimelineEvent& e) {
-  Bytes zeroed(wire.begin(), wire.end());
-  std::fill(zeroed.begin() + 1, zeroed.begin() + 4, std::uint8_t(0));
-  const tunnel::Response m = tunnel::decode_response(zeroed).value();
+void WireGuardDissector::dissect_response(const Datagram& d, ByteView message, TimelineEvent& e) {
+  const tunnel::Response m = tunnel::decode_response(message).value();
   e.kind = kind_of(MessageType::response, false);
   e.wg_sender = m.sender_index;
   e.wg_receiver = m.receiver_index;
@@ -172,7 +168,7 @@ void WireGuardDissector::dissect_response(const Datagram& d, ByteView wire, Time
   e.wg_session = s->id;
   e.detail = session_text(*s) + " answers packet " + std::to_string(s->initiation_packet);
   if (keys_ && s->secrets) {
-    s->ciphers = read_response(*keys_, *s->secrets, wire);
+    s->ciphers = read_response(*keys_, *s->secrets, message);
     if (s->ciphers)
       ++counts_.sessions_with_keys;
     else

@@ -23,15 +23,6 @@ ByteView noise_part(ByteView message, std::size_t size) {
   return message.subview(layout->mac1_offset - size, size);
 }
 
-// The message with its reserved bytes zeroed: what mac1 covers (Wireshark,
-// wg_mac1_key_probe; Cloudflare's implementation uses those bytes on the
-// wire), and what impl/tunnel's decoders accept.
-Bytes with_zero_reserved(ByteView message) {
-  Bytes copy(message.begin(), message.end());
-  std::fill(copy.begin() + 1, copy.begin() + 4, std::uint8_t(0));
-  return copy;
-}
-
 // The logged static public key the message's mac1 was computed for.
 const WireGuardKeyLog::StaticKey* mac1_receiver(const WireGuardKeyLog& keys, ByteView message) {
   auto spans = tunnel::mac_spans(message);
@@ -63,8 +54,7 @@ std::vector<crypto::Key32> psk_candidates(const WireGuardKeyLog::EphemeralKey* i
 
 }  // namespace
 
-std::optional<WireGuardInitiationSecrets> read_initiation(const WireGuardKeyLog& keys, ByteView wire) {
-  const Bytes message = with_zero_reserved(wire);
+std::optional<WireGuardInitiationSecrets> read_initiation(const WireGuardKeyLog& keys, ByteView message) {
   if (!tunnel::decode_initiation(message)) return std::nullopt;
   const WireGuardKeyLog::StaticKey* responder = mac1_receiver(keys, message);
   if (!responder) return std::nullopt;
@@ -109,8 +99,7 @@ std::optional<WireGuardInitiationSecrets> read_initiation(const WireGuardKeyLog&
 
 std::unique_ptr<WireGuardTransportCiphers> read_response(const WireGuardKeyLog& keys,
                                                          const WireGuardInitiationSecrets& initiation,
-                                                         ByteView wire) {
-  const Bytes message = with_zero_reserved(wire);
+                                                         ByteView message) {
   if (!tunnel::decode_response(message)) return nullptr;
   const ByteView body = noise_part(message, kResponseNoiseSize);
   const crypto::PublicKey responder_ephemeral = key_at(body);

@@ -36,8 +36,9 @@ struct WireGuardInitiationSecrets {
   std::shared_ptr<const tunnel::noise::SymmetricState> state;  // after {timestamp}
 };
 
-// Reads a 148-byte initiation (reserved bytes as on the wire). nullopt when
-// the key log has no key that opens it.
+// Reads a 148-byte initiation, its reserved bytes zeroed (what mac1 covers,
+// and what impl/tunnel's decoders take; Cloudflare's implementation uses
+// them on the wire). nullopt when the key log has no key that opens it.
 std::optional<WireGuardInitiationSecrets> read_initiation(const WireGuardKeyLog& keys, ByteView initiation);
 
 // Both directions' ciphers of a session.
@@ -46,7 +47,7 @@ struct WireGuardTransportCiphers {
   crypto::ChaChaPolyCipher responder_to_initiator;
 };
 
-// Finishes the handshake with its 92-byte response. nullopt when neither
+// Finishes the handshake with its 92-byte response (reserved bytes zeroed). nullopt when neither
 // side's keys are logged, or the response does not authenticate under any
 // PSK.
 std::unique_ptr<WireGuardTransportCiphers> read_response(const WireGuardKeyLog& keys,

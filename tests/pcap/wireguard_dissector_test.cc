@@ -230,6 +230,22 @@ BOOST_AUTO_TEST_CASE(shape_detection_follows_wiresharks_heuristic) {
   BOOST_TEST(!dissector.dissect(d, events));
 }
 
+BOOST_AUTO_TEST_CASE(with_the_heuristic_off_only_named_ports_are_wireguard) {
+  const Traffic traffic = make_traffic();
+  WireGuardDissectorOptions options;
+  options.heuristic = false;
+  options.ports = {51820};
+  WireGuardDissector dissector(options);
+  std::vector<TimelineEvent> events;
+  for (Datagram d : traffic.datagrams()) {
+    BOOST_TEST(dissector.dissect(d, events));  // both sides use 51820
+    d.source = Endpoint(d.source.address(), 1111);
+    d.destination = Endpoint(d.destination.address(), 2222);
+    BOOST_TEST(!dissector.dissect(d, events));
+  }
+  BOOST_TEST(events.size() == traffic.packets.size());
+}
+
 BOOST_AUTO_TEST_CASE(a_cookie_reply_is_dissected_and_tied_to_its_initiation) {
   const Traffic traffic = make_traffic();
   auto datagrams = traffic.datagrams();
