@@ -28,6 +28,7 @@ struct TimelineEvent {
   std::optional<std::uint32_t> wg_sender, wg_receiver;
   std::optional<std::uint64_t> wg_counter;
   std::optional<bool> wg_keepalive;
+  std::optional<std::uint64_t> wg_session;       // the handshake it belongs to, from 0 (tshark's wg.stream)
   // SMTP
   std::string smtp_verb;                         // MAIL, RCPT, STARTTLS, ...
   std::optional<int> smtp_code;                  // 220, 250, 421, ...
