@@ -95,9 +95,12 @@ struct LineBuffer {
     }
     return false;
   }
+  // Bytes were lost. Mid-line, the rest of that line is skipped (resynchronised
+  // at the next LF); at a line start the hole most likely held whole lines (a
+  // client writes a command at once), so the next byte starts a line.
   void lose() {
+    if (!partial.empty()) skipping = true;
     partial.clear();
-    skipping = true;  // resynchronise at the next LF
   }
 };
 

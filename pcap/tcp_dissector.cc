@@ -132,6 +132,10 @@ void TcpDissector::segment(const Segment& s) {
     event("syn-ack", again ? "retransmission" : std::string());
   }
 
+  // The peer has what this segment acknowledges, captured or not: a hole
+  // it covers is given up first, before this segment's own bytes are read.
+  if (s.ack_flag && c->stream[1 - d].started()) c->stream[1 - d].acknowledged(s.ack, c->sink[1 - d]);
+
   if (!s.payload.empty()) {
     TcpReassembly::Verdict v = c->stream[d].add(s.seq, s.payload, s.origin, c->sink[d]);
     if (v == TcpReassembly::Verdict::retransmission) {

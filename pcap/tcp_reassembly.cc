@@ -39,7 +39,8 @@ TcpReassembly::Verdict TcpReassembly::add(std::uint32_t seq, ByteView payload, c
   held_[offset] = Held{Bytes(payload.begin(), payload.end()), origin};
   held_bytes_ += payload.size();
   while (held_bytes_ > kMaxHeldBytes || held_.size() > kMaxHeldSegments) give_up_hole(sink);
-  return Verdict::held;
+  release_acked(sink);
+  return held_.empty() ? Verdict::delivered : Verdict::held;
 }
 
 // Delivers held segments that now start at or before the next expected byte.
@@ -70,6 +71,18 @@ void TcpReassembly::give_up_hole(const Sink& sink) {
     delivered_ += missing;
   }
   drain(sink);
+}
+
+void TcpReassembly::acknowledged(std::uint32_t ack, const Sink& sink) {
+  auto beyond = static_cast<std::int32_t>(ack - next_);
+  if (beyond <= 0 || static_cast<std::uint32_t>(beyond) > kMaxJump) return;
+  acked_ = std::max(acked_, delivered_ + static_cast<std::uint64_t>(beyond));
+  release_acked(sink);
+}
+
+// Holes the peer acknowledged are given up at once: nothing will fill them.
+void TcpReassembly::release_acked(const Sink& sink) {
+  while (!held_.empty() && held_.begin()->first <= acked_ && held_.begin()->first > delivered_) give_up_hole(sink);
 }
 
 void TcpReassembly::finish(const Origin& origin, const Sink& sink) {

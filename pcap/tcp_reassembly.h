@@ -14,6 +14,7 @@
 //    delivery resumes at the earliest held byte;
 //  - further ahead than kMaxJump: an absurd jump (a corrupt or unrelated
 //    segment), dropped and reported rather than held.
+// A hole is also given up once the peer acknowledges bytes beyond it, and
 // finish() gives up every hole still open at the end of the capture.
 
 #include <cstdint>
@@ -50,6 +51,10 @@ class TcpReassembly {
   bool started() const { return started_; }
 
   Verdict add(std::uint32_t seq, ByteView payload, const Origin& origin, const Sink& sink);
+  // The peer acknowledged up to `ack`: holes before it were received, only
+  // not captured (Wireshark's "ACKed unseen segment"), so they are given up
+  // now rather than at the end, and the held bytes after them go on.
+  void acknowledged(std::uint32_t ack, const Sink& sink);
   void finish(const Origin& origin, const Sink& sink);
 
   std::uint32_t next_seq() const { return next_; }
@@ -62,6 +67,7 @@ class TcpReassembly {
     Origin origin;
   };
   void drain(const Sink& sink);
+  void release_acked(const Sink& sink);
   void give_up_hole(const Sink& sink);
 
   bool started_ = false;
@@ -71,6 +77,7 @@ class TcpReassembly {
   // which unlike a 32-bit sequence number never wraps.
   std::map<std::uint64_t, Held> held_;
   std::size_t held_bytes_ = 0;
+  std::uint64_t acked_ = 0;  // stream offset the peer has acknowledged up to
 };
 
 }  // namespace tether::pcap
