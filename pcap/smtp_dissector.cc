@@ -104,6 +104,19 @@ struct LineBuffer {
   }
 };
 
+// (Outside the class: clang wants a nested struct's default member
+// initializers complete before the class that uses them in std::optional.)
+struct Pending {
+  std::string verb;  // as the client wrote it, upper-cased; "." for the end of data
+  smtp::CommandVerb known = smtp::CommandVerb::unknown;
+  std::string address;  // RCPT TO's
+};
+struct PartialReply {
+  int code = 0;
+  std::vector<std::string> lines;
+  std::size_t line_count = 0;
+};
+
 class SmtpDissector final : public StreamDissector {
  public:
   explicit SmtpDissector(const StreamContext& context)
@@ -150,17 +163,6 @@ class SmtpDissector final : public StreamDissector {
   }
 
  private:
-  struct Pending {
-    std::string verb;  // as the client wrote it, upper-cased; "." for the end of data
-    smtp::CommandVerb known = smtp::CommandVerb::unknown;
-    std::string address;  // RCPT TO's
-  };
-  struct PartialReply {
-    int code = 0;
-    std::vector<std::string> lines;
-    std::size_t line_count = 0;
-  };
-
   // Not on a mail port: SMTP if the server speaks first, with a 220.
   void detect(bool from_client, ByteView bytes) {
     if (from_client) {
