@@ -41,6 +41,9 @@ struct Segment {  // TCP
   bool syn = false, ack_flag = false, fin = false, rst = false, psh = false;
   std::uint16_t window = 0;
   ByteView payload;
+  // Payload bytes the capture did not keep (a snaplen shorter than the
+  // packet): the segment carried payload.size() + payload_cut bytes.
+  std::uint32_t payload_cut = 0;
 };
 
 struct IcmpMessage {  // ICMP or ICMPv6

@@ -136,6 +136,10 @@ void TcpDissector::segment(const Segment& s) {
   // it covers is given up first, before this segment's own bytes are read.
   if (s.ack_flag && c->stream[1 - d].started()) c->stream[1 - d].acknowledged(s.ack, c->sink[1 - d]);
 
+  if (s.payload_cut > 0)
+    out_.problem(s.origin, "tcp: " + s.source.to_string() + " -> " + s.destination.to_string() +
+                               " segment cut by the capture: " + std::to_string(s.payload_cut) + " of " +
+                               std::to_string(s.payload.size() + s.payload_cut) + " payload bytes not captured");
   if (!s.payload.empty()) {
     TcpReassembly::Verdict v = c->stream[d].add(s.seq, s.payload, s.origin, c->sink[d]);
     if (v == TcpReassembly::Verdict::retransmission) {
@@ -148,9 +152,13 @@ void TcpDissector::segment(const Segment& s) {
                                  std::to_string(c->stream[d].next_seq()) + "; segment ignored");
     }
   }
+  if (s.payload_cut > 0) {
+    if (!c->stream[d].started()) c->stream[d].start(s.seq);
+    c->stream[d].cut(s.seq + static_cast<std::uint32_t>(s.payload.size()), s.payload_cut, s.origin, c->sink[d]);
+  }
 
   if (s.fin) {
-    std::uint32_t fin_at = s.seq + static_cast<std::uint32_t>(s.payload.size());
+    std::uint32_t fin_at = s.seq + static_cast<std::uint32_t>(s.payload.size()) + s.payload_cut;
     bool again = c->fin_seq[d] && *c->fin_seq[d] == fin_at;
     c->fin_seq[d] = fin_at;
     event("fin", again ? "retransmission" : std::string());

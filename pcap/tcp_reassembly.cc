@@ -73,6 +73,14 @@ void TcpReassembly::give_up_hole(const Sink& sink) {
   drain(sink);
 }
 
+void TcpReassembly::cut(std::uint32_t seq, std::uint32_t count, const Origin& origin, const Sink& sink) {
+  if (!started_ || count == 0 || seq != next_ || count > kMaxJump) return;
+  if (sink.gap) sink.gap(count, origin);
+  next_ += count;
+  delivered_ += count;
+  drain(sink);
+}
+
 void TcpReassembly::acknowledged(std::uint32_t ack, const Sink& sink) {
   auto beyond = static_cast<std::int32_t>(ack - next_);
   if (beyond <= 0 || static_cast<std::uint32_t>(beyond) > kMaxJump) return;

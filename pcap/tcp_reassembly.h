@@ -51,6 +51,11 @@ class TcpReassembly {
   bool started() const { return started_; }
 
   Verdict add(std::uint32_t seq, ByteView payload, const Origin& origin, const Sink& sink);
+  // `count` bytes at `seq` were on the wire but not in the capture (cut by
+  // its snaplen): when they are the next expected ones they are a gap at
+  // once; otherwise they stay a hole like any other.
+  void cut(std::uint32_t seq, std::uint32_t count, const Origin& origin, const Sink& sink);
+
   // The peer acknowledged up to `ack`: holes before it were received, only
   // not captured (Wireshark's "ACKed unseen segment"), so they are given up
   // now rather than at the end, and the held bytes after them go on.

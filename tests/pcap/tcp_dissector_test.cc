@@ -176,6 +176,35 @@ BOOST_AUTO_TEST_CASE(retransmitted_and_reordered_segments_give_the_same_conversa
   BOOST_TEST(retrans[0].detail == "seq " + std::to_string(messy[first].seq - 1000) + " len 1448");
 }
 
+BOOST_AUTO_TEST_CASE(a_segment_cut_by_the_snaplen_is_a_reported_gap) {
+  ConversationOptions o;
+  o.message = "Subject: long\r\n\r\n" + std::string(5000, 'a') + "\r\n";
+  Conversation c = smtp_conversation(o);
+  TcpFlow flow(kClient, kServer, 1000, 2000);
+  std::vector<Segment> packets = flow.connection(c.chunks);
+  number(packets);
+  DissectorOutput clean = dissect(packets);
+  std::size_t second = 0;
+  for (std::size_t i = 0; i < packets.size(); ++i)
+    if (packets[i].payload.size() == 1448) {
+      second = i + 1;
+      break;
+    }
+  BOOST_REQUIRE(second > 1);
+  packets[second].payload = packets[second].payload.subview(0, 100);
+  packets[second].payload_cut = 1348;
+  DissectorOutput out = dissect(packets);
+  std::string at = "test.pcap packet " + std::to_string(second + 1) + ": tcp: ";
+  BOOST_REQUIRE_EQUAL(out.problems.size(), 2u);
+  BOOST_TEST(out.problems[0] == at + "198.51.100.7:41000 -> 192.0.2.2:25 segment cut by the capture: 1348 of 1448 "
+                                     "payload bytes not captured");
+  BOOST_TEST(out.problems[1] == at + "1348 bytes from 198.51.100.7:41000 missing from the capture (a hole in the stream)");
+  // The end of data is still found after the hole, and the conversation reads as before.
+  BOOST_TEST(joined(smtp_outline(out)) == joined(smtp_outline(clean)));
+  for (const TimelineEvent& e : of(out, "smtp"))
+    if (e.kind == "data") BOOST_TEST(e.detail.find(std::to_string(o.message.size() - 1348) + " octets") == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(a_syn_nobody_answers) {
   TcpFlow flow(kClient, *Endpoint::parse("192.0.2.9:25"), 77, 0);
   std::vector<Segment> packets{flow.syn(), flow.syn(), flow.syn()};

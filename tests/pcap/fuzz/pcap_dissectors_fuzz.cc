@@ -11,7 +11,8 @@
 //   byte 1: the sequence number's step class (0: the next byte, 1: back a
 //           little, 2: ahead a little, 3: anywhere), or the ICMP type;
 //   byte 2: the payload length (0-255), for ICMP also its code;
-//   byte 3: the port pair (25, 465, 2525, 8080 on the server side).
+//   byte 3: bits 0-1 the port pair (25, 465, 2525, 8080 on the server side),
+//           bits 2-7 times 16 the payload bytes the capture cut off.
 // Sequence numbers follow the stream mostly, so the SMTP dissector sees
 // conversations deep enough to matter.
 
@@ -80,7 +81,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     s.seq = seq;
     s.ack = next[pair][from_server ? 0 : 1];
     s.payload = payload;
-    seq += std::uint32_t(n) + (s.syn ? 1 : 0) + (s.fin ? 1 : 0);
+    s.payload_cut = std::uint32_t(h3 >> 2) * 16;
+    seq += std::uint32_t(n) + s.payload_cut + (s.syn ? 1 : 0) + (s.fin ? 1 : 0);
     tcp.segment(s);
   }
   tcp.finish();
