@@ -18,6 +18,8 @@ const char* tls_record_kind(std::uint8_t type) {
 
 void TlsRecordScanner::lose() { failed_ = true; }
 
+// A record is reported at the packet holding its last byte, as tshark
+// attributes a record (and as SMTP lines are reported when complete).
 void TlsRecordScanner::feed(ByteView bytes, const Origin& origin) {
   std::size_t i = 0;
   while (i < bytes.size() && !failed_) {
@@ -25,9 +27,11 @@ void TlsRecordScanner::feed(ByteView bytes, const Origin& origin) {
       std::size_t n = std::min(body_left_, bytes.size() - i);
       body_left_ -= n;
       i += n;
+      if (body_left_ == 0 && on_record) on_record(pending_, origin);
       continue;
     }
     header_[header_have_++] = bytes[i++];
+    if (header_have_ < 5) continue;
     if (header_have_ == 5) {
       const std::uint8_t type = header_[0];
       const std::uint16_t length = static_cast<std::uint16_t>(header_[3] << 8 | header_[4]);
@@ -46,13 +50,12 @@ void TlsRecordScanner::feed(ByteView bytes, const Origin& origin) {
       }
       continue;
     }
-    if (header_have_ == 6) {  // the first body byte
-      Record r{header_[0], static_cast<std::uint16_t>(header_[1] << 8 | header_[2]),
-               static_cast<std::uint16_t>(header_[3] << 8 | header_[4]), header_[5]};
-      body_left_ = r.length - 1u;
-      header_have_ = 0;
-      if (on_record) on_record(r, origin);
-    }
+    // header_have_ == 6: the first body byte is in.
+    pending_ = Record{header_[0], static_cast<std::uint16_t>(header_[1] << 8 | header_[2]),
+                      static_cast<std::uint16_t>(header_[3] << 8 | header_[4]), header_[5]};
+    body_left_ = pending_.length - 1u;
+    header_have_ = 0;
+    if (body_left_ == 0 && on_record) on_record(pending_, origin);
   }
 }
 

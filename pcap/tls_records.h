@@ -27,8 +27,9 @@ class TlsRecordScanner {
     // handshake record (1 ClientHello, 2 ServerHello, ...); -1 if empty.
     int first_body_byte = -1;
   };
-  // A record, once its header (and first body byte) are in; or what makes the
-  // stream not TLS, after which the scanner reads nothing more.
+  // A record, once its last byte is in (with the origin of the bytes that
+  // completed it); or what makes the stream not TLS, after which the
+  // scanner reads nothing more.
   std::function<void(const Record& record, const Origin& origin)> on_record;
   std::function<void(const std::string& problem, const Origin& origin)> on_error;
 
@@ -45,6 +46,7 @@ class TlsRecordScanner {
   std::uint8_t header_[6] = {};
   std::size_t header_have_ = 0;
   std::size_t body_left_ = 0;
+  Record pending_;  // the record whose body is being skipped
   bool failed_ = false;
 };
 
