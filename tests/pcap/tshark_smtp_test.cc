@@ -18,6 +18,7 @@
 
 #include "pcap/dissect_support.h"
 #include "pcap/smtp_conversation.h"
+#include "pcap/tcp_dissector.h"
 #include "pcap/tcp_flow.h"
 #include "support/preconditions.h"
 #include "support/run_process.h"
@@ -175,6 +176,66 @@ BOOST_AUTO_TEST_CASE(starttls_delivery_matches_tshark) {
   ConversationOptions o;
   o.starttls = true;
   compare_with_tshark(o);
+}
+
+// TCP: the frames with SYN, FIN or RST and their flags, and the frames
+// tshark calls retransmissions (tcp.analysis.retransmission: a repeated SYN,
+// a data segment sent again), against the tcp events.
+BOOST_AUTO_TEST_CASE(tcp_flags_and_retransmissions_match_tshark) {
+  Conversation c = smtp_conversation({});
+  TcpFlow flow(*Endpoint::parse("198.51.100.7:41000"), *Endpoint::parse("192.0.2.2:25"), 1000, 2000);
+  TcpFlow unanswered(*Endpoint::parse("198.51.100.7:41001"), *Endpoint::parse("192.0.2.9:25"), 5000, 0);
+  TcpFlow refused(*Endpoint::parse("198.51.100.7:41002"), *Endpoint::parse("192.0.2.2:26"), 7000, 0);
+  std::vector<Segment> packets{unanswered.syn(), flow.syn()};
+  packets.push_back(flow.syn());  // the client's first SYN was not answered in time
+  std::vector<Segment> rest = flow.connection(c.chunks);
+  rest.erase(rest.begin());  // its SYN is already in
+  packets.insert(packets.end(), rest.begin(), rest.end());
+  std::size_t data = 0;
+  for (std::size_t i = 0; i < packets.size(); ++i)
+    if (!packets[i].payload.empty() && packets[i].source == flow.client()) data = i;  // the client's last (QUIT)
+  packets.insert(packets.begin() + std::ptrdiff_t(data) + 1, packets[data]);
+  packets.push_back(unanswered.syn());
+  packets.push_back(refused.syn());
+  packets.push_back(refused.rst(false));
+  number(packets, "tcp.pcap", Duration::milliseconds(300));
+  DissectorOutput out = dissect(packets);
+
+  std::map<std::uint64_t, std::string> mine;
+  for (const TimelineEvent& e : of(out, "tcp")) {
+    if (e.kind == "unanswered") continue;  // a conclusion, not a packet's property
+    std::string& text = mine[e.packet_number];
+    if (e.kind != "retransmission") text = e.tcp_flags + text;
+    if (e.kind == "retransmission" || e.detail.rfind("retransmission", 0) == 0) text += " retransmission";
+  }
+  tether::testing::TestDirectory dir("pcap-tshark");
+  tether::testing::write_file(dir / "tcp.pcap", raw_ip_pcap(packets));
+  auto result = run_process({"tshark", "-n", "-r", (dir / "tcp.pcap").string(), "-T", "fields", "-e", "frame.number",
+                             "-e", "tcp.flags", "-e", "tcp.analysis.retransmission"},
+                            "", Duration::seconds(60));
+  BOOST_REQUIRE_MESSAGE(result.exit_code == 0, result.describe());
+  std::map<std::uint64_t, std::string> theirs;
+  std::istringstream in(result.out);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream cols(line);
+    std::string number, flags, retrans;
+    std::getline(cols, number, '\t');
+    std::getline(cols, flags, '\t');
+    std::getline(cols, retrans, '\t');
+    unsigned f = static_cast<unsigned>(std::stoul(flags, nullptr, 16));
+    Segment s;
+    s.fin = f & 1;
+    s.syn = f & 2;
+    s.rst = f & 4;
+    s.psh = f & 8;
+    s.ack_flag = f & 16;
+    std::string text;
+    if (s.syn || s.fin || s.rst) text = tcp_flags_text(s);
+    if (!retrans.empty()) text += " retransmission";
+    if (!text.empty()) theirs[std::stoull(number)] = text;
+  }
+  BOOST_TEST(show(mine) == show(theirs));
+  BOOST_TEST(show(mine).find("retransmission") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
