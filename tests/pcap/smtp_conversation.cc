@@ -52,9 +52,9 @@ Conversation smtp_conversation(const ConversationOptions& o) {
   so.rdns = "client.example.net";
   so.fcrdns = true;
   so.hostname = "mx.example.com";
-  if (o.starttls) {
+  if (o.starttls || o.implicit_tls) {
     so.tls = server_tls();
-    so.listener.tls = smtp::Listener::Tls::starttls;
+    so.listener.tls = o.implicit_tls ? smtp::Listener::Tls::smtps : smtp::Listener::Tls::starttls;
   }
   smtp::ServerHooks hooks;
   hooks.route = [](const smtp::RouteRequest& r) {
@@ -76,8 +76,10 @@ Conversation smtp_conversation(const ConversationOptions& o) {
 
   smtp::ClientSessionOptions co;
   co.helo = "relay.example.org";
-  co.tls = o.starttls ? smtp::ClientTls::required_starttls : smtp::ClientTls::none;
-  if (o.starttls) co.tls_context = client_tls();
+  co.tls = o.implicit_tls ? smtp::ClientTls::implicit
+           : o.starttls   ? smtp::ClientTls::required_starttls
+                          : smtp::ClientTls::none;
+  if (o.starttls || o.implicit_tls) co.tls_context = client_tls();
   co.server_name = "mx.example.com";
   smtp::ClientTransaction t;
   t.mail_from = o.mail_from;

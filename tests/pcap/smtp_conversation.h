@@ -19,6 +19,7 @@ struct Chunk {
 
 struct ConversationOptions {
   bool starttls = false;
+  bool implicit_tls = false;  // smtps: TLS from the first byte
   std::string mail_from = "jay@example.org";
   // example.com recipients are accepted, others refused (550), as the
   // server's router says.

@@ -112,6 +112,58 @@ BOOST_AUTO_TEST_CASE(starttls_then_tls_records_by_their_headers) {
   BOOST_TEST(records == wire);
 }
 
+BOOST_AUTO_TEST_CASE(smtps_on_465_is_tls_from_the_first_byte) {
+  ConversationOptions o;
+  o.implicit_tls = true;
+  Conversation c = smtp_conversation(o);
+  BOOST_REQUIRE(c.delivered);
+  DissectorOutput out = dissect_conversation(c, *Endpoint::parse("192.0.2.2:465"));
+  BOOST_TEST(joined(out.problems) == "");
+  std::vector<TimelineEvent> all = of(out, "smtp");
+  BOOST_REQUIRE(all.size() > 3u);
+  BOOST_TEST(all[0].kind == "tls-handshake");
+  BOOST_TEST(all[0].detail.find("client_hello") != std::string::npos);
+  for (const TimelineEvent& e : all) BOOST_TEST(e.kind.rfind("tls-", 0) == 0u, e.kind);
+}
+
+// Scripted by hand: what the relay's client never does (AUTH in clear,
+// PIPELINING), as other clients do.
+BOOST_AUTO_TEST_CASE(auth_exchange_and_pipelined_commands) {
+  TcpFlow flow(kClient, *Endpoint::parse("192.0.2.2:587"), 1, 2);
+  std::vector<Segment> packets{flow.syn(), flow.syn_ack(), flow.ack(true)};
+  auto say = [&](bool from_client, std::string_view text) {
+    for (Segment& s : flow.data(from_client, ByteView(text))) packets.push_back(s);
+  };
+  say(false, "220 mx ESMTP\r\n");
+  say(true, "AUTH LOGIN\r\n");
+  say(false, "334 VXNlcm5hbWU6\r\n");
+  say(true, "dXNlcg==\r\n");
+  say(false, "334 UGFzc3dvcmQ6\r\n");
+  say(true, "c2VjcmV0\r\n");
+  say(false, "235 2.7.0 Authentication succeeded\r\n");
+  say(true, "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\nRCPT TO:<c@example.com>\r\nDATA\r\n");
+  say(false, "250 2.0.0 Ok\r\n250 2.1.5 Ok\r\n550 5.1.1 No\r\n354 Go ahead\r\n");
+  say(true, "Subject: x\r\n\r\n..dot\r\n.\r\nQUIT\r\n");
+  say(false, "250 2.0.0 queued as 42\r\n221 2.0.0 Bye\r\n");
+  number(packets);
+  DissectorOutput out = dissect(packets);
+  BOOST_TEST(joined(out.problems) == "");
+  BOOST_TEST(joined(smtp_outline(out)) ==
+             "greeting 220\ncommand AUTH\nreply 334\nauth-response\nreply 334\nauth-response\nreply 235\n"
+             "command MAIL\ncommand RCPT\ncommand RCPT\ncommand DATA\n"
+             "reply 250\nreply 250\nreply 550\nreply 354\n"
+             "data\ncommand QUIT\nreply 250\ntransaction 250\nreply 221\n");
+  for (const TimelineEvent& e : of(out, "smtp")) {
+    BOOST_TEST(e.detail.find("dXNlcg") == std::string::npos);
+    BOOST_TEST(e.detail.find("c2VjcmV0") == std::string::npos);
+  }
+  TimelineEvent t = kinds(out, "transaction").at(0);
+  // 20 octets: "..dot" is unstuffed to ".dot".
+  BOOST_TEST(t.detail == "from=<a@example.org> to=<b@example.com> size=20: 250 2.0.0 queued as 42");
+  BOOST_TEST(kinds(out, "command").at(0).detail == "LOGIN");
+  BOOST_TEST(kinds(out, "reply").at(7).detail == "to the end of data: 250 2.0.0 queued as 42");
+}
+
 BOOST_AUTO_TEST_CASE(found_by_its_greeting_on_another_port) {
   Conversation c = smtp_conversation({});
   DissectorOutput out = dissect_conversation(c, *Endpoint::parse("192.0.2.2:2525"));
