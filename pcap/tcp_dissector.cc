@@ -48,8 +48,7 @@ TcpDissector::TcpDissector(DissectorOutput& out, StreamDissectorFactory factory)
 
 TcpDissector::~TcpDissector() = default;
 
-TcpDissector::Connection* TcpDissector::find_or_create(const Segment& s, bool& fresh) {
-  fresh = false;
+TcpDissector::Connection* TcpDissector::find_or_create(const Segment& s) {
   Key key = s.source < s.destination ? Key{s.source, s.destination} : Key{s.destination, s.source};
   auto it = connections_.find(key);
   bool new_syn = s.syn && !s.ack_flag;
@@ -97,15 +96,13 @@ TcpDissector::Connection* TcpDissector::find_or_create(const Segment& s, bool& f
       if (raw->app) raw->app->gap(from_client, missing, origin, out_);
     };
   }
-  fresh = true;
   Connection* raw = c.get();
   connections_.emplace(key, std::move(c));
   return raw;
 }
 
 void TcpDissector::segment(const Segment& s) {
-  bool fresh = false;
-  Connection* c = find_or_create(s, fresh);
+  Connection* c = find_or_create(s);
   if (!c) return;
   const bool from_client = s.source == c->context.client;
   const int d = from_client ? 0 : 1;
@@ -168,7 +165,6 @@ void TcpDissector::segment(const Segment& s) {
     if (!c->syn_acked && c->syns > 0 && !from_client) report_unanswered(*c, s.origin, "answered by RST");
     c->reset = true;
   }
-  (void)fresh;
 }
 
 void TcpDissector::report_unanswered(Connection& c, const Origin& at, const char* how) {
@@ -183,7 +179,7 @@ void TcpDissector::report_unanswered(Connection& c, const Origin& at, const char
 
 void TcpDissector::end(Connection& c) {
   if (!c.syn_acked && c.syns > 0) report_unanswered(c, *c.last_syn, "no SYN-ACK");
-  for (int d = 0; d < 2; ++d) c.stream[d].finish(c.last_syn ? *c.last_syn : Origin{}, c.sink[d]);
+  for (int d = 0; d < 2; ++d) c.stream[d].finish(c.sink[d]);
 }
 
 void TcpDissector::finish() {

@@ -71,7 +71,7 @@ class TcpDissector {
  private:
   struct Connection;
   using Key = std::pair<Endpoint, Endpoint>;  // the smaller endpoint first
-  Connection* find_or_create(const Segment& s, bool& fresh);
+  Connection* find_or_create(const Segment& s);
   void end(Connection& c);
   void report_unanswered(Connection& c, const Origin& at, const char* how);
 

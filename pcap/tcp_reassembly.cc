@@ -93,8 +93,7 @@ void TcpReassembly::release_acked(const Sink& sink) {
   while (!held_.empty() && held_.begin()->first <= acked_ && held_.begin()->first > delivered_) give_up_hole(sink);
 }
 
-void TcpReassembly::finish(const Origin& origin, const Sink& sink) {
-  (void)origin;
+void TcpReassembly::finish(const Sink& sink) {
   while (!held_.empty()) give_up_hole(sink);
 }
 

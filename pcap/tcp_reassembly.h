@@ -60,7 +60,7 @@ class TcpReassembly {
   // not captured (Wireshark's "ACKed unseen segment"), so they are given up
   // now rather than at the end, and the held bytes after them go on.
   void acknowledged(std::uint32_t ack, const Sink& sink);
-  void finish(const Origin& origin, const Sink& sink);
+  void finish(const Sink& sink);
 
   std::uint32_t next_seq() const { return next_; }
   std::uint64_t delivered() const { return delivered_; }

@@ -33,7 +33,7 @@ std::string reassembled(TcpReassembly& r, const std::vector<std::pair<std::uint3
     auto v = r.add(seq, ByteView(text), Origin{}, sink);
     if (verdicts) verdicts->push_back(v);
   }
-  r.finish(Origin{}, sink);
+  r.finish(sink);
   return out;
 }
 
