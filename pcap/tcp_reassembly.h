@@ -7,8 +7,10 @@
 //  - in order: delivered at once, then whatever was held and now fits;
 //  - already delivered (every byte before the next expected one): a
 //    retransmission, dropped; a segment that overlaps the delivered bytes
-//    and brings new ones is trimmed to the new ones (first copy wins, as
-//    Linux's tcp_data_queue keeps what it has);
+//    and brings new ones is trimmed to the new ones. That is what the
+//    receiver did: Linux's tcp_data_queue (net/ipv4/tcp_input.c) drops a
+//    segment ending at or before rcv_nxt as a retransmit and queues a
+//    "partial packet" from rcv_nxt on;
 //  - ahead of a hole: held, up to kMaxHeldBytes / kMaxHeldSegments; past the
 //    bound the hole is given up (a gap, reported to the stream's reader) and
 //    delivery resumes at the earliest held byte;
