@@ -292,7 +292,7 @@ void Decoder::udp(const Origin& origin, const IpAddress& source, const IpAddress
   datagram.source = Endpoint(source, be16(p));
   datagram.destination = Endpoint(destination, be16(p + 2));
   datagram.payload = payload.bytes.subview(8);
-  datagram.payload_cut = payload.missing > 0;
+  datagram.payload_cut = static_cast<std::uint32_t>(payload.missing);
   visitor_.on_datagram(datagram);
 }
 
@@ -316,7 +316,7 @@ void Decoder::tcp(const Origin& origin, const IpAddress& source, const IpAddress
   segment.ack_flag = flags & 0x10;
   segment.window = be16(p + 14);
   segment.payload = payload.bytes.subview(header_length);  // options skipped
-  segment.payload_cut = payload.missing > 0;
+  segment.payload_cut = static_cast<std::uint32_t>(payload.missing);
   visitor_.on_segment(segment);
 }
 

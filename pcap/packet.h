@@ -32,8 +32,9 @@ struct Datagram {  // UDP
   Origin origin;
   Endpoint source, destination;
   ByteView payload;
-  // The capture's snaplen cut the payload: `payload` is its captured start.
-  bool payload_cut = false;
+  // Payload bytes the capture did not keep (a snaplen shorter than the
+  // packet): `payload` is the captured start of payload.size() + payload_cut.
+  std::uint32_t payload_cut = 0;
 };
 
 struct Segment {  // TCP
@@ -43,8 +44,9 @@ struct Segment {  // TCP
   bool syn = false, ack_flag = false, fin = false, rst = false, psh = false;
   std::uint16_t window = 0;
   ByteView payload;
-  // The capture's snaplen cut the payload: `payload` is its captured start.
-  bool payload_cut = false;
+  // Payload bytes the capture did not keep (a snaplen shorter than the
+  // packet): the segment carried payload.size() + payload_cut bytes.
+  std::uint32_t payload_cut = 0;
 };
 
 struct IcmpMessage {  // ICMP or ICMPv6

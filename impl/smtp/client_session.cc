@@ -5,6 +5,7 @@
 
 #include "core/ascii.h"
 #include "core/base64.h"
+#include "smtp/reply.h"
 
 namespace tether::smtp {
 
@@ -229,19 +230,16 @@ void ClientSession::consume_plaintext(Time now) {
     input_.erase(input_.begin(), newline + 1);
     if (!line.empty() && line.back() == '\r') line.pop_back();
 
-    // Reply-line = Reply-code [ ("-" / SP) textstring ] CRLF, the code's
-    // digits in 2-5, 0-5, 0-9 (RFC 5321 4.2).
-    auto digit = [&](std::size_t i, char lo, char hi) { return line.size() > i && line[i] >= lo && line[i] <= hi; };
-    if (!digit(0, '2', '5') || !digit(1, '0', '5') || !digit(2, '0', '9') ||
-        (line.size() > 3 && line[3] != ' ' && line[3] != '-')) {
+    std::optional<ReplyLine> parsed = parse_reply_line(line);
+    if (!parsed) {
       std::string shown = line.substr(0, 80);
       for (char& c : shown)
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
       fail_session("protocol error: malformed reply '" + shown + "' to " + waiting_for(), now);
       return;
     }
-    int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-    bool more = line.size() > 3 && line[3] == '-';
+    int code = parsed->code;
+    bool more = parsed->more;
     if (!partial_) {
       partial_.emplace();
       partial_->code = code;
@@ -251,7 +249,7 @@ void ClientSession::consume_plaintext(Time now) {
                    now);
       return;
     }
-    partial_->lines.push_back(line.size() > 4 ? line.substr(4) : std::string());
+    partial_->lines.emplace_back(parsed->text);
     if (more) {
       if (partial_->lines.size() >= kMaxReplyLines) {
         fail_session("protocol error: reply of more than " + std::to_string(kMaxReplyLines) + " lines", now);

@@ -88,4 +88,16 @@ Reply reply_from_text(std::string_view text, int fallback_code, std::string_view
   return r;
 }
 
+std::optional<ReplyLine> parse_reply_line(std::string_view line) {
+  auto digit = [&](std::size_t i, char lo, char hi) { return line.size() > i && line[i] >= lo && line[i] <= hi; };
+  if (!digit(0, '2', '5') || !digit(1, '0', '5') || !digit(2, '0', '9') ||
+      (line.size() > 3 && line[3] != ' ' && line[3] != '-'))
+    return std::nullopt;
+  ReplyLine r;
+  r.code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+  r.more = line.size() > 3 && line[3] == '-';
+  if (line.size() > 4) r.text = line.substr(4);
+  return r;
+}
+
 }  // namespace tether::smtp

@@ -8,6 +8,7 @@
 // sanitize_reply_text() and reply_from_text(), so that a CR or LF in them can
 // never end our reply early and start a second one.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,18 @@ std::string multiline_reply(int code, const std::vector<std::string>& lines);
 // otherwise the fallback's detail with the code's class ("5.0.0" for a 550
 // when fallback_status is "x.0.0"; the fallback's first digit is replaced).
 Reply reply_from_text(std::string_view text, int fallback_code, std::string_view fallback_status);
+
+// One line of a reply as a client reads it (RFC 5321 4.2: Reply-line =
+// Reply-code [ ("-" / SP) textstring ] CRLF, the code's digits in 2-5, 0-5,
+// 0-9). `line` is without its CRLF. Nothing when it is not a reply line.
+// Shared by the delivery client and the capture dissector (pcap/), so that
+// both read a server's replies the same way.
+struct ReplyLine {
+  int code = 0;
+  bool more = false;      // "250-": further lines follow
+  std::string_view text;  // after "ddd-" / "ddd "
+};
+std::optional<ReplyLine> parse_reply_line(std::string_view line);
 
 // True for "2.1.5", "5.7.1", "4.4.2" (class.subject.detail, RFC 3463 2).
 bool is_enhanced_status(std::string_view s);

@@ -3,6 +3,7 @@
 // Received: date.
 
 #include <boost/test/unit_test.hpp>
+#include <optional>
 #include <string>
 
 #include "smtp/address.h"
@@ -22,6 +23,24 @@ std::string content_of(const DataReader& r) { return std::string(r.content().beg
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(server_parsers)
+
+// RFC 5321 4.2: the client's (and the capture dissector's) reading of a reply line.
+BOOST_AUTO_TEST_CASE(reply_lines) {
+  std::optional<ReplyLine> r = parse_reply_line("250-mx.example.com Hello");
+  BOOST_REQUIRE(r);
+  BOOST_TEST(r->code == 250);
+  BOOST_TEST(r->more);
+  BOOST_TEST(r->text == "mx.example.com Hello");
+  r = parse_reply_line("354");
+  BOOST_REQUIRE(r);
+  BOOST_TEST(!r->more);
+  BOOST_TEST(r->text.empty());
+  BOOST_TEST(!parse_reply_line("199 too low"));
+  BOOST_TEST(!parse_reply_line("260 second digit"));
+  BOOST_TEST(!parse_reply_line("250x"));
+  BOOST_TEST(!parse_reply_line("EHLO x"));
+  BOOST_TEST(!parse_reply_line(""));
+}
 
 BOOST_AUTO_TEST_CASE(command_lines) {
   CommandLine c = parse_command_line("mail FROM:<a@b.example> SIZE=10  ");

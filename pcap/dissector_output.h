@@ -1,0 +1,33 @@
+#pragma once
+// Where the TCP, SMTP and ICMP dissectors put what they find: timeline
+// events, and problems with the input (a truncated segment, garbage on port
+// 25, an absurd sequence jump), each naming the capture and the packet.
+// Problems are bounded: a capture full of garbage cannot grow them without
+// limit (the count of those dropped is kept).
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "pcap/packet.h"
+#include "pcap/timeline_event.h"
+
+namespace tether::pcap {
+
+struct DissectorOutput {
+  std::vector<TimelineEvent> events;
+  std::vector<std::string> problems;  // "smtp.pcap packet 12: smtp: malformed reply 'xyz'"
+  std::size_t problems_dropped = 0;
+
+  static constexpr std::size_t kMaxProblems = 10000;
+
+  void problem(const Origin& origin, const std::string& what);
+  // An event stamped with where `origin` is in the capture.
+  TimelineEvent& add(const Origin& origin, std::string source, std::string destination, std::string protocol,
+                     std::string kind, std::string detail = {});
+};
+
+// "smtp.pcap packet 12" (or "capture 0 packet 12" when the capture has no name).
+std::string describe(const Origin& origin);
+
+}  // namespace tether::pcap
