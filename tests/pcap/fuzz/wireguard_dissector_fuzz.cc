@@ -20,10 +20,10 @@
 #include <set>
 #include <vector>
 
-#include "crypto/blake2s.h"
 #include "pcap/wireguard_dissector.h"
 #include "tunnel/device.h"
 #include "tunnel/protocol_constants.h"
+#include "tunnel/scripted_random.h"
 
 using namespace tether;
 using namespace tether::pcap;
@@ -33,30 +33,6 @@ namespace {
 void require(bool ok) {
   if (!ok) std::abort();
 }
-
-// Deterministic randomness for the devices, so the session is always the same.
-class CountingRandom : public tunnel::RandomSource {
- public:
-  explicit CountingRandom(std::uint64_t seed) : seed_(seed) {}
-  void fill(MutableByteView out) override {
-    for (std::uint8_t& b : out) {
-      if (used_ == block_.size()) {
-        std::uint8_t input[16];
-        store_le64(input, seed_);
-        store_le64(input + 8, counter_++);
-        block_ = crypto::blake2s_256(ByteView(input, sizeof input));
-        used_ = 0;
-      }
-      b = block_[used_++];
-    }
-  }
-
- private:
-  std::uint64_t seed_;
-  std::uint64_t counter_ = 0;
-  crypto::Blake2sHash block_{};
-  std::size_t used_ = block_.size();
-};
 
 crypto::PrivateKey key_from(std::uint8_t fill) {
   crypto::PrivateKey k{};
@@ -91,7 +67,7 @@ struct Session {
   Session() {
     tunnel::DeviceOptions options;
     options.key_log = true;
-    CountingRandom random_a{1}, random_b{2};
+    tunnel::testing::ScriptedRandom random_a{1}, random_b{2};  // deterministic: same session every run
     tunnel::Device a{key_from(0x11), random_a, options};
     tunnel::Device b{key_from(0x22), random_b, options};
     const Endpoint at_a = *Endpoint::parse("192.0.2.1:51820");

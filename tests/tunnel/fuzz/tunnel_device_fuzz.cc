@@ -17,8 +17,8 @@
 #include <memory>
 #include <vector>
 
-#include "crypto/blake2s.h"
 #include "tunnel/device.h"
+#include "tunnel/scripted_random.h"
 
 using namespace tether;
 using namespace tether::tunnel;
@@ -28,30 +28,6 @@ namespace {
 void require(bool ok) {
   if (!ok) std::abort();
 }
-
-// Deterministic randomness, so an input always replays the same way.
-class CountingRandom : public RandomSource {
- public:
-  explicit CountingRandom(std::uint64_t seed) : seed_(seed) {}
-  void fill(MutableByteView out) override {
-    for (std::uint8_t& b : out) {
-      if (used_ == block_.size()) {
-        std::uint8_t input[16];
-        store_le64(input, seed_);
-        store_le64(input + 8, counter_++);
-        block_ = crypto::blake2s_256(ByteView(input, sizeof input));
-        used_ = 0;
-      }
-      b = block_[used_++];
-    }
-  }
-
- private:
-  std::uint64_t seed_;
-  std::uint64_t counter_ = 0;
-  crypto::Blake2sHash block_{};
-  std::size_t used_ = block_.size();
-};
 
 crypto::PrivateKey key_from(std::uint8_t fill) {
   crypto::PrivateKey k{};
@@ -72,7 +48,7 @@ Bytes ipv4(const char* src, const char* dst, std::size_t payload) {
 }
 
 struct World {
-  CountingRandom random_a{1}, random_b{2};
+  tunnel::testing::ScriptedRandom random_a{1}, random_b{2};  // deterministic: same session every run
   Device a{key_from(0x11), random_a};
   Device b{key_from(0x22), random_b};
   Endpoint at_a = *Endpoint::parse("192.0.2.1:51820");
