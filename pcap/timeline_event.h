@@ -19,6 +19,7 @@ struct TimelineEvent {
   std::uint64_t packet_number = 0;
   std::string source;            // ADDRESS:PORT (or ADDRESS for ICMP)
   std::string destination;
+  std::string layer;             // "" on the wire; "wg" inside a decrypted WireGuard tunnel
   std::string protocol;          // "wg", "smtp", "tcp", "icmp"
   std::string kind;              // e.g. "initiation", "keepalive", "command", "reply", "syn", "unreachable"
   std::string detail;            // free text, as events.csv's detail

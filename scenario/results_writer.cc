@@ -5,18 +5,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/table_text.h"
+
 namespace tether::scenario {
 namespace {
 
-std::string csv(const std::string& field) {
-  if (field.find_first_of(",\"\n\r") == std::string::npos) return field;
-  std::string out = "\"";
-  for (char c : field) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+std::string csv(const std::string& field) { return csv_field(field); }
 
 std::string seconds_at(Time t) { return t == Time::never() ? "" : format_seconds(t - Time::zero()); }
 

@@ -1,0 +1,147 @@
+#include "pcap/timeline.h"
+
+#include <pcap/pcap.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "pcap/decode.h"
+#include "pcap/dissector_output.h"
+#include "pcap/icmp_dissector.h"
+#include "pcap/read_capture.h"
+#include "pcap/smtp_dissector.h"
+#include "pcap/tcp_dissector.h"
+
+namespace tether::pcap {
+namespace {
+
+// The TCP (with SMTP) and ICMP dissectors of one layer: the wire, or the
+// inside of the WireGuard tunnel. UDP inside the tunnel is counted but not
+// dissected: a WireGuard tunnel inside a WireGuard tunnel is not a setup
+// anyone captures.
+class LayerDissectors : public PacketVisitor {
+ public:
+  LayerDissectors(DissectorOutput& out, std::string layer)
+      : out_(out), layer_(std::move(layer)), tcp_(out, smtp_stream_dissectors()) {}
+
+  void on_segment(const Segment& s) override {
+    const std::size_t before = out_.events.size();
+    tcp_.segment(s);
+    mark(before);
+  }
+  void on_icmp(const IcmpMessage& m) override {
+    const std::size_t before = out_.events.size();
+    dissect_icmp(m, out_);
+    mark(before);
+  }
+  void on_error(const DecodeError& e) override {
+    out_.problem(e.origin, layer_.empty() ? e.message : "inside WireGuard: " + e.message);
+  }
+  void finish() {
+    const std::size_t before = out_.events.size();
+    tcp_.finish();
+    mark(before);
+  }
+
+ protected:
+  void mark(std::size_t from) {
+    if (layer_.empty()) return;
+    for (std::size_t i = from; i < out_.events.size(); ++i) out_.events[i].layer = layer_;
+  }
+  DissectorOutput& out_;
+
+ private:
+  std::string layer_;
+  TcpDissector tcp_;
+};
+
+// One input's dissectors: WireGuard on UDP, the wire's TCP and ICMP, and a
+// raw-IP decoder with its own dissectors for what WireGuard decrypts.
+class CaptureDissectors : public LayerDissectors {
+ public:
+  CaptureDissectors(DissectorOutput& out, const TimelineOptions& options, TimelineCounts& counts)
+      : LayerDissectors(out, {}),
+        counts_(counts),
+        wireguard_(options.wireguard, options.keys),
+        inner_(out, "wg"),
+        inner_decoder_(DLT_RAW, inner_, options.reassembly) {
+    wireguard_.on_inner_packet([this](const WireGuardInnerPacket& p) {
+      ++counts_.inner_packets;
+      // Inner packets carry the outer record's place in the capture.
+      inner_decoder_.decode(p.outer.origin, p.packet, std::uint32_t(p.packet.size()));
+    });
+  }
+
+  void on_datagram(const Datagram& d) override {
+    ++counts_.datagrams;
+    wireguard_.dissect(d, out_.events);
+  }
+  void on_segment(const Segment& s) override {
+    ++counts_.segments;
+    LayerDissectors::on_segment(s);
+  }
+  void on_icmp(const IcmpMessage& m) override {
+    ++counts_.icmp;
+    LayerDissectors::on_icmp(m);
+  }
+
+  void finish() {
+    LayerDissectors::finish();
+    inner_decoder_.finish();
+    inner_.finish();
+    for (const WireGuardProblem& p : wireguard_.problems()) out_.problem(p.origin, p.message);
+    counts_.wg_messages += wireguard_.counts().messages;
+    counts_.wg_decrypted += wireguard_.counts().decrypted;
+    counts_.wg_decryption_failed += wireguard_.counts().decryption_failed;
+  }
+
+ private:
+  TimelineCounts& counts_;
+  WireGuardDissector wireguard_;
+  LayerDissectors inner_;
+  Decoder inner_decoder_;
+};
+
+}  // namespace
+
+Result<void> add_capture(Timeline& timeline, const std::string& path, std::size_t capture,
+                         const TimelineOptions& options) {
+  DissectorOutput out;
+  out.events = std::move(timeline.events);
+  CaptureDissectors dissectors(out, options, timeline.counts);
+  auto read = read_capture(path, capture, dissectors, options.reassembly);
+  if (!read.ok()) {
+    timeline.events = std::move(out.events);
+    return read.error();
+  }
+  dissectors.finish();
+  timeline.counts.records += read->records;
+  timeline.link_types.push_back(read->link_type);
+  timeline.events = std::move(out.events);
+  for (std::string& p : out.problems) {
+    if (timeline.problems.size() >= DissectorOutput::kMaxProblems) {
+      ++timeline.problems_dropped;
+      continue;
+    }
+    timeline.problems.push_back(std::move(p));
+  }
+  timeline.problems_dropped += out.problems_dropped;
+  return {};
+}
+
+void sort_timeline(Timeline& timeline) {
+  std::stable_sort(timeline.events.begin(), timeline.events.end(),
+                   [](const TimelineEvent& a, const TimelineEvent& b) { return a.at < b.at; });
+}
+
+Result<Timeline> build_timeline(const std::vector<std::string>& paths, const TimelineOptions& options) {
+  Timeline timeline;
+  if (options.keys) timeline.problems = options.keys->problems();
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    if (auto added = add_capture(timeline, paths[i], i, options); !added.ok()) return added.error();
+  }
+  sort_timeline(timeline);
+  return timeline;
+}
+
+}  // namespace tether::pcap
