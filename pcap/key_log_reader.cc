@@ -16,6 +16,12 @@ std::string_view trim_spaces(std::string_view s) {
 
 WireGuardKeyLog WireGuardKeyLog::parse(std::string_view text, const std::string& name) {
   WireGuardKeyLog log;
+  log.add_text(text, name);
+  return log;
+}
+
+void WireGuardKeyLog::add_text(std::string_view text, const std::string& name) {
+  last_ephemeral_.reset();  // a PSK line pairs with an ephemeral line of its own file only
   std::size_t line_number = 0;
   while (!text.empty()) {
     ++line_number;
@@ -23,18 +29,37 @@ WireGuardKeyLog WireGuardKeyLog::parse(std::string_view text, const std::string&
     std::string_view line = text.substr(0, end);
     text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    log.add_line(line, name + ":" + std::to_string(line_number));
+    add_line(line, name + ":" + std::to_string(line_number));
   }
-  return log;
 }
 
-Result<WireGuardKeyLog> WireGuardKeyLog::read_file(const std::string& path) {
+namespace {
+
+Result<std::string> read_key_log_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(ErrorCode::not_found, path + ": cannot open the key log");
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) return make_error(ErrorCode::io, path + ": cannot read the key log");
-  return parse(text.str(), path);
+  return text.str();
+}
+
+}  // namespace
+
+Result<WireGuardKeyLog> WireGuardKeyLog::read_file(const std::string& path) {
+  auto text = read_key_log_text(path);
+  if (!text.ok()) return text.error();
+  return parse(*text, path);
+}
+
+Result<WireGuardKeyLog> WireGuardKeyLog::read_files(const std::vector<std::string>& paths) {
+  WireGuardKeyLog log;
+  for (const std::string& path : paths) {
+    auto text = read_key_log_text(path);
+    if (!text.ok()) return text.error();
+    log.add_text(*text, path);
+  }
+  return log;
 }
 
 void WireGuardKeyLog::add_line(std::string_view raw, const std::string& where) {

@@ -44,6 +44,11 @@ class WireGuardKeyLog {
   static WireGuardKeyLog parse(std::string_view text, const std::string& name);
   // Reads a file. Fails only when it cannot be read at all.
   static Result<WireGuardKeyLog> read_file(const std::string& path);
+  // Reads several files into one pool (a simulation run writes one key log
+  // per host: HOST-wg-keys.log), each file's lines named by its own path. A
+  // PRESHARED_KEY never belongs to an ephemeral key of an earlier file.
+  // Fails on the first file that cannot be read at all.
+  static Result<WireGuardKeyLog> read_files(const std::vector<std::string>& paths);
 
   const StaticKey* find_static(const crypto::PublicKey& public_key) const;
   const EphemeralKey* find_ephemeral(const crypto::PublicKey& public_key) const;
@@ -54,6 +59,7 @@ class WireGuardKeyLog {
   const std::vector<std::string>& problems() const { return problems_; }
 
  private:
+  void add_text(std::string_view text, const std::string& name);
   void add_line(std::string_view line, const std::string& where);
   void add_static(const crypto::PublicKey& public_key, const std::optional<crypto::PrivateKey>& private_key);
 

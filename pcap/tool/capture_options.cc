@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "pcap/result_directory.h"
 #include "pcap/tool/commands.h"
 
 namespace tether::pcap_tool {
@@ -16,6 +17,9 @@ void add_capture_options(CLI::App& command, CaptureOptions& options) {
       ->check(CLI::Range(1, 65535));
   command.add_flag("--no-heuristic", options.no_heuristic,
                    "take WireGuard only on the --wg-port ports, not by shape on any port");
+  command.add_option("--link", options.links,
+                     "for a result directory (tether-sim --pcap): the links to read, globs on LINK-N such as "
+                     "namorar-0 or '*-0' (repeatable; default lan-0, the home host's own link)");
 }
 
 Result<pcap::TimelineOptions> timeline_options(const CaptureOptions& options) {
@@ -28,6 +32,16 @@ Result<pcap::TimelineOptions> timeline_options(const CaptureOptions& options) {
     out.keys = std::make_shared<const pcap::WireGuardKeyLog>(std::move(*keys));
   }
   return out;
+}
+
+Result<pcap::Timeline> read_inputs(const std::vector<std::string>& inputs, const CaptureOptions& options) {
+  CaptureOptions without_key_log = options;
+  without_key_log.keylog.clear();
+  auto timeline = timeline_options(without_key_log);
+  if (!timeline.ok()) return timeline.error();
+  std::vector<std::string> key_logs;
+  if (!options.keylog.empty()) key_logs.push_back(options.keylog);
+  return pcap::build_timeline_of_inputs(inputs, key_logs, options.links, *timeline);
 }
 
 void print_problems(const pcap::Timeline& timeline) {

@@ -21,20 +21,28 @@ constexpr int kUsageExit = 2;
 using CommandRunner = std::function<int()>;
 
 CommandRunner add_timeline_command(CLI::App& app);
+CommandRunner add_compare_command(CLI::App& app);
 
 // The options every command that reads captures takes: --keylog F (a
 // Wireshark WireGuard key log), --wg-port P (repeatable: always WireGuard),
-// --no-heuristic.
+// --no-heuristic, --link GLOB (repeatable: the links read from a result
+// directory, pcap/result_directory.h).
 struct CaptureOptions {
   std::string keylog;
   std::vector<std::uint16_t> wg_ports;
   bool no_heuristic = false;
+  std::vector<std::string> links;
 };
 void add_capture_options(CLI::App& command, CaptureOptions& options);
 
 // The timeline options they give; a key log that cannot be read at all
 // fails, naming the file (its bad lines are the timeline's problems).
 Result<pcap::TimelineOptions> timeline_options(const CaptureOptions& options);
+
+// The timeline of captures and result directories (each directory's
+// chosen links, with every key log it has, merged with --keylog). Fails,
+// naming the input, when one cannot be read at all.
+Result<pcap::Timeline> read_inputs(const std::vector<std::string>& inputs, const CaptureOptions& options);
 
 // Prints a timeline's problems to stderr, "tether-pcap: " before each, and
 // how many were left out past the bound.

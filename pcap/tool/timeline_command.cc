@@ -1,4 +1,4 @@
-// tether-pcap timeline FILE... [--keylog F] [--wg-port P] [--format csv|json] [--out F]
+// tether-pcap timeline FILE|DIR... [--keylog F] [--wg-port P] [--link GLOB] [--format csv|json] [--out F]
 
 #include <cstdio>
 #include <map>
@@ -21,7 +21,9 @@ CommandRunner add_timeline_command(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "timeline", "Prints one table of the protocol events in captures: WireGuard messages, TCP "
                   "handshakes and closes, SMTP commands and replies, ICMP errors.");
-  command->add_option("FILE", arguments->files, "pcap or pcapng files (- for the standard input)")->required();
+  command->add_option("FILE", arguments->files,
+                      "pcap or pcapng files (- for the standard input), or tether-sim result directories (--link)")
+      ->required();
   add_capture_options(*command, arguments->capture);
   command->add_option("--format", arguments->format, "csv (default) or json")
       ->transform(CLI::CheckedTransformer(
@@ -30,12 +32,7 @@ CommandRunner add_timeline_command(CLI::App& app) {
   command->add_option("--out", arguments->out, "write the table to this file instead of the standard output");
 
   return [arguments]() {
-    auto options = timeline_options(arguments->capture);
-    if (!options.ok()) {
-      std::fprintf(stderr, "tether-pcap: %s\n", options.error().message.c_str());
-      return kUsageExit;
-    }
-    auto timeline = pcap::build_timeline(arguments->files, *options);
+    auto timeline = read_inputs(arguments->files, arguments->capture);
     if (!timeline.ok()) {
       std::fprintf(stderr, "tether-pcap: %s\n", timeline.error().message.c_str());
       return kUsageExit;
