@@ -421,7 +421,8 @@ bool read_time(std::vector<std::string_view>& w, TcpdumpTime& time, std::string&
       return false;
     }
     const auto y = *number(w[0].substr(0, 4)), mo = *number(w[0].substr(5, 2)), d = *number(w[0].substr(8, 2));
-    if (mo < 1 || mo > 12 || d < 1 || d > 31) {
+    // Nanoseconds since 1970 in 64 bits reach from 1677 to 2262.
+    if (y < 1678 || y > 2261 || mo < 1 || mo > 12 || d < 1 || d > 31) {
       why = "bad date " + quoted(w[0]);
       return false;
     }

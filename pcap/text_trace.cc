@@ -96,7 +96,7 @@ class TextTraceReader {
     for (const WireGuardProblem& p : wireguard_.problems()) out_.problem(p.origin, p.message);
     counts_.wg_messages += wireguard_.counts().messages + length_only_messages_;
     if (packet_lines_ == 0)
-      out_.problems.push_back(name_ + ": no tcpdump packet lines (lines that begin with a time) in this text");
+      out_.problems.push_back(name_ + ": no tcpdump packet line could be read (lines that begin with a time)");
   }
 
  private:

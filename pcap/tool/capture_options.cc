@@ -25,8 +25,9 @@ namespace {
 Result<CivilDate> parse_date(const std::string& text) {
   unsigned year = 0, month = 0, day = 0;
   char end = 0;
-  if (std::sscanf(text.c_str(), "%4u-%2u-%2u%c", &year, &month, &day, &end) != 3 || month < 1 || month > 12 ||
-      day < 1 || day > 31)
+  // WallTime's nanoseconds since 1970 in 64 bits reach from 1677 to 2262.
+  if (std::sscanf(text.c_str(), "%4u-%2u-%2u%c", &year, &month, &day, &end) != 3 || year < 1678 || year > 2261 ||
+      month < 1 || month > 12 || day < 1 || day > 31)
     return Error(ErrorCode::invalid_argument, "--date " + text + ": not a date YYYY-MM-DD");
   return CivilDate{year, month, day};
 }

@@ -337,7 +337,7 @@ BOOST_AUTO_TEST_CASE(each_bad_line_is_a_problem_naming_file_and_line) {
       "07:23:04.604587 2001:db8:dd::dd.6900 > 2001:db8:1234:1234::c155.6900: [wg] keepalive to 0xa45db3b9 nonce x\n"
       "07:23:05.604587 2001:db8:dd::dd.http > 2001:db8:1234:1234::c155.6900: udp 5\n"
       "07:23:06.604587 IP (tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto UDP (17), length 60)\n"
-      "2026-13-01 07:23:07.000000 10.0.0.1.1 > 10.0.0.2.2: udp 5\n"
+      "9999-12-01 07:23:07.000000 10.0.0.1.1 > 10.0.0.2.2: udp 5\n"
       "07:23:08.000000 10.0.0.1.1 > 10.0.0.2.2: Flags [S., seq 1\n"
       "Repeated attempts to bring up the wireguard link: 5.1 s apart, at 10:30 or so\n"
       "07:23:09.914680 2001:db8:dd::dd.6900 > 2001:db8:1234:1234::c155.6900: [wg] initiation from 0xf424b90c\n";
@@ -352,7 +352,7 @@ BOOST_AUTO_TEST_CASE(each_bad_line_is_a_problem_naming_file_and_line) {
       "trace.txt:6: bad WireGuard nonce 'x'",
       "trace.txt:7: port 'http' is not a number (read tcpdump -n output)",
       "trace.txt:8: no 'SOURCE > DESTINATION:' after the time (tcpdump -n without -v, -e or -x lines)",
-      "trace.txt:9: bad date '2026-13-01'",
+      "trace.txt:9: bad date '9999-12-01'",
       "trace.txt:10: TCP flags without their closing ']'",
   };
   BOOST_TEST(t.problems == expected, boost::test_tools::per_element());
@@ -362,7 +362,7 @@ BOOST_AUTO_TEST_CASE(prose_only_says_so_and_binary_is_not_text) {
   const Timeline t = read_text("Keepalives\nThe solution to this problem is to send data every 10 s.\n");
   BOOST_TEST(t.events.empty());
   BOOST_TEST_REQUIRE(t.problems.size() == 1u);
-  BOOST_TEST(t.problems[0] == "trace.txt: no tcpdump packet lines (lines that begin with a time) in this text");
+  BOOST_TEST(t.problems[0] == "trace.txt: no tcpdump packet line could be read (lines that begin with a time)");
 
   BOOST_TEST(is_text_trace(kData + "/article-keepalives-0755.txt"));
   BOOST_TEST(!is_text_trace("-"));
