@@ -24,11 +24,12 @@ CommandRunner add_timeline_command(CLI::App& app);
 
 // The options every command that reads captures takes: --keylog F (a
 // Wireshark WireGuard key log), --wg-port P (repeatable: always WireGuard),
-// --no-heuristic.
+// --no-heuristic, --date D (text traces).
 struct CaptureOptions {
   std::string keylog;
   std::vector<std::uint16_t> wg_ports;
   bool no_heuristic = false;
+  std::string date;  // --date YYYY-MM-DD: the day of a text trace's times of day
 };
 void add_capture_options(CLI::App& command, CaptureOptions& options);
 

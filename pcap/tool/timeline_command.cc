@@ -1,4 +1,4 @@
-// tether-pcap timeline FILE... [--keylog F] [--wg-port P] [--format csv|json] [--out F]
+// tether-pcap timeline FILE... [--keylog F] [--wg-port P] [--date D] [--format csv|json] [--out F]
 
 #include <cstdio>
 #include <map>
@@ -21,7 +21,9 @@ CommandRunner add_timeline_command(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "timeline", "Prints one table of the protocol events in captures: WireGuard messages, TCP "
                   "handshakes and closes, SMTP commands and replies, ICMP errors.");
-  command->add_option("FILE", arguments->files, "pcap or pcapng files (- for the standard input)")->required();
+  command->add_option("FILE", arguments->files,
+                      "pcap or pcapng files (- for the standard input), or tcpdump -n text traces")
+      ->required();
   add_capture_options(*command, arguments->capture);
   command->add_option("--format", arguments->format, "csv (default) or json")
       ->transform(CLI::CheckedTransformer(
