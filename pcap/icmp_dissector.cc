@@ -10,21 +10,21 @@ namespace {
 
 std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
 
-const char* protocol_name(std::uint8_t protocol) {
-  switch (protocol) {
-    case 1: return "icmp";
-    case 6: return "tcp";
-    case 17: return "udp";
-    case 58: return "icmp6";
-    default: return nullptr;
-  }
-}
-
 // RFC 8200 4: the extension headers an error's quote may carry before the
 // transport header (hop-by-hop, routing, destination options; fragment).
 bool v6_extension(std::uint8_t next) { return next == 0 || next == 43 || next == 60 || next == 44; }
 
 }  // namespace
+
+std::string ip_protocol_text(std::uint8_t protocol) {
+  switch (protocol) {
+    case 1: return "icmp";
+    case 6: return "tcp";
+    case 17: return "udp";
+    case 58: return "icmp6";
+    default: return "proto " + std::to_string(protocol);
+  }
+}
 
 std::string unreachable_code_name(bool v6, std::uint8_t code) {
   if (v6) {  // RFC 4443 3.1
@@ -94,8 +94,7 @@ std::string describe_quoted_packet(ByteView q, bool v6, std::string& problem) {
       protocol = next;
     }
   }
-  const char* name = protocol_name(protocol);
-  std::string proto = name ? name : "proto " + std::to_string(protocol);
+  std::string proto = ip_protocol_text(protocol);
   if ((protocol == 6 || protocol == 17) && q.size() >= header + 4) {
     Endpoint a(from, be16(q.data() + header)), b(to, be16(q.data() + header + 2));
     return proto + " " + a.to_string() + " -> " + b.to_string();
@@ -105,26 +104,31 @@ std::string describe_quoted_packet(ByteView q, bool v6, std::string& problem) {
   return proto + " " + from.to_string() + " -> " + to.to_string();
 }
 
-void dissect_icmp(const IcmpMessage& m, DissectorOutput& out) {
-  std::string kind, what;
-  if (!m.v6) {
-    switch (m.type) {
-      case 3: kind = "unreachable"; what = unreachable_code_name(false, m.code); break;
+bool icmp_error_kind(bool v6, std::uint8_t type, std::uint8_t code, std::string& kind, std::string& what) {
+  if (!v6) {
+    switch (type) {
+      case 3: kind = "unreachable"; what = unreachable_code_name(false, code); break;
       case 4: kind = "source-quench"; break;
-      case 5: kind = "redirect"; what = "code " + std::to_string(m.code); break;
-      case 11: kind = "time-exceeded"; what = m.code == 0 ? "ttl" : "reassembly"; break;
-      case 12: kind = "parameter-problem"; what = "code " + std::to_string(m.code); break;
-      default: return;
+      case 5: kind = "redirect"; what = "code " + std::to_string(code); break;
+      case 11: kind = "time-exceeded"; what = code == 0 ? "ttl" : "reassembly"; break;
+      case 12: kind = "parameter-problem"; what = "code " + std::to_string(code); break;
+      default: return false;
     }
   } else {
-    switch (m.type) {
-      case 1: kind = "unreachable"; what = unreachable_code_name(true, m.code); break;
+    switch (type) {
+      case 1: kind = "unreachable"; what = unreachable_code_name(true, code); break;
       case 2: kind = "packet-too-big"; break;
-      case 3: kind = "time-exceeded"; what = m.code == 0 ? "hop-limit" : "reassembly"; break;
-      case 4: kind = "parameter-problem"; what = "code " + std::to_string(m.code); break;
-      default: return;
+      case 3: kind = "time-exceeded"; what = code == 0 ? "hop-limit" : "reassembly"; break;
+      case 4: kind = "parameter-problem"; what = "code " + std::to_string(code); break;
+      default: return false;
     }
   }
+  return true;
+}
+
+void dissect_icmp(const IcmpMessage& m, DissectorOutput& out) {
+  std::string kind, what;
+  if (!icmp_error_kind(m.v6, m.type, m.code, kind, what)) return;
   std::string problem;
   std::string quoted = describe_quoted_packet(m.quoted, m.v6, problem);
   if (!problem.empty()) out.problem(m.origin, "icmp " + kind + ": " + problem);

@@ -26,6 +26,15 @@ namespace tether::pcap {
 // "port", "host", "admin", ... for unreachable codes; "code N" otherwise.
 std::string unreachable_code_name(bool v6, std::uint8_t code);
 
+// "udp", "tcp", "icmp", "icmp6", else "proto N": how a quoted packet's
+// protocol is named in the detail.
+std::string ip_protocol_text(std::uint8_t protocol);
+
+// The event kind of an ICMP (v6: ICMPv6) type and code, and the code's words
+// for the detail ("port", "ttl", "code 2"); false for the informational
+// types (echo, neighbour discovery, ...), which make no event.
+bool icmp_error_kind(bool v6, std::uint8_t type, std::uint8_t code, std::string& kind, std::string& what);
+
 // "udp 10.0.0.2:51820 -> 203.0.113.10:51820", "tcp ...", "icmp 10.0.0.2 -> ...",
 // "proto 47 10.0.0.2 -> ..."; empty with `problem` set when unreadable.
 std::string describe_quoted_packet(ByteView quoted, bool v6, std::string& problem);

@@ -11,6 +11,7 @@
 #include "pcap/read_capture.h"
 #include "pcap/smtp_dissector.h"
 #include "pcap/tcp_dissector.h"
+#include "pcap/text_trace.h"
 
 namespace tether::pcap {
 namespace {
@@ -118,15 +119,19 @@ Result<void> add_capture(Timeline& timeline, const std::string& path, std::size_
   timeline.counts.records += read->records;
   timeline.link_types.push_back(read->link_type);
   timeline.events = std::move(out.events);
-  for (std::string& p : out.problems) {
+  append_problems(timeline, std::move(out.problems), out.problems_dropped);
+  return {};
+}
+
+void append_problems(Timeline& timeline, std::vector<std::string>&& problems, std::size_t dropped) {
+  for (std::string& p : problems) {
     if (timeline.problems.size() >= DissectorOutput::kMaxProblems) {
       ++timeline.problems_dropped;
       continue;
     }
     timeline.problems.push_back(std::move(p));
   }
-  timeline.problems_dropped += out.problems_dropped;
-  return {};
+  timeline.problems_dropped += dropped;
 }
 
 void sort_timeline(Timeline& timeline) {
@@ -138,7 +143,9 @@ Result<Timeline> build_timeline(const std::vector<std::string>& paths, const Tim
   Timeline timeline;
   if (options.keys) timeline.problems = options.keys->problems();
   for (std::size_t i = 0; i < paths.size(); ++i) {
-    if (auto added = add_capture(timeline, paths[i], i, options); !added.ok()) return added.error();
+    auto added = is_text_trace(paths[i]) ? add_text_trace(timeline, paths[i], i, options)
+                                         : add_capture(timeline, paths[i], i, options);
+    if (!added.ok()) return added.error();
   }
   sort_timeline(timeline);
   return timeline;

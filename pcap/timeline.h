@@ -29,6 +29,8 @@ struct TimelineOptions {
   WireGuardDissectorOptions wireguard;            // --wg-port, heuristic
   std::shared_ptr<const WireGuardKeyLog> keys;    // --keylog; null: nothing is decrypted
   ReassemblyLimits reassembly;
+  // The day of a text trace's time-of-day lines (pcap/text_trace.h).
+  CivilDate text_date;
 };
 
 struct TimelineCounts {
@@ -58,11 +60,15 @@ struct Timeline {
 Result<void> add_capture(Timeline& timeline, const std::string& path, std::size_t capture,
                          const TimelineOptions& options);
 
+// Adds one input's problems to the timeline's, within its bound.
+void append_problems(Timeline& timeline, std::vector<std::string>&& problems, std::size_t dropped);
+
 // Puts the events in time order (stable: one packet's events keep theirs).
 void sort_timeline(Timeline& timeline);
 
-// The timeline of `paths`, in time order. Fails on the first input that
-// cannot be read at all.
+// The timeline of `paths`, in time order: pcap and pcapng files, and
+// tcpdump text traces (a file that is text, not a capture: text_trace.h).
+// Fails on the first input that cannot be read at all.
 Result<Timeline> build_timeline(const std::vector<std::string>& paths, const TimelineOptions& options);
 
 }  // namespace tether::pcap

@@ -25,12 +25,13 @@ CommandRunner add_compare_command(CLI::App& app);
 
 // The options every command that reads captures takes: --keylog F (a
 // Wireshark WireGuard key log), --wg-port P (repeatable: always WireGuard),
-// --no-heuristic, --link GLOB (repeatable: the links read from a result
-// directory, pcap/result_directory.h).
+// --no-heuristic, --date D (text traces), --link GLOB (repeatable: the
+// links read from a result directory, pcap/result_directory.h).
 struct CaptureOptions {
   std::string keylog;
   std::vector<std::uint16_t> wg_ports;
   bool no_heuristic = false;
+  std::string date;  // --date YYYY-MM-DD: the day of a text trace's times of day
   std::vector<std::string> links;
 };
 void add_capture_options(CLI::App& command, CaptureOptions& options);

@@ -1,4 +1,4 @@
-// tether-pcap timeline FILE|DIR... [--keylog F] [--wg-port P] [--link GLOB] [--format csv|json] [--out F]
+// tether-pcap timeline FILE|DIR... [--keylog F] [--wg-port P] [--date D] [--link GLOB] [--format csv|json] [--out F]
 
 #include <cstdio>
 #include <map>
@@ -22,7 +22,8 @@ CommandRunner add_timeline_command(CLI::App& app) {
       "timeline", "Prints one table of the protocol events in captures: WireGuard messages, TCP "
                   "handshakes and closes, SMTP commands and replies, ICMP errors.");
   command->add_option("FILE", arguments->files,
-                      "pcap or pcapng files (- for the standard input), or tether-sim result directories (--link)")
+                      "pcap or pcapng files (- for the standard input), tcpdump -n text traces, or tether-sim "
+                      "result directories (--link)")
       ->required();
   add_capture_options(*command, arguments->capture);
   command->add_option("--format", arguments->format, "csv (default) or json")
