@@ -1,7 +1,7 @@
 // A result directory's links and key logs (pcap/result_directory.h), and
 // several key logs read into one (WireGuardKeyLog::read_files). The files
 // here are named as tether-sim names them; the reading of real runs is in
-// pcap_sim_timeline_test.
+// pcap_sim_compare_test.
 
 #include <boost/test/unit_test.hpp>
 
