@@ -15,15 +15,17 @@ namespace {
 struct KeyedEvent {
   const TimelineEvent* event = nullptr;
   double at_s = 0;
-  std::string key;           // "wg.keepalive", "wg/tcp.syn"
-  std::string sender_key;    // "wg.keepalive.initiator"; empty when not a transport message of a known session
+  std::string key;         // "wg.keepalive", "wg/tcp.syn"
+  std::string sender_key;  // "wg.keepalive.initiator"; empty when not a transport message of a known session
 };
 
 std::string base_key(const TimelineEvent& e) {
   return (e.layer.empty() ? std::string() : e.layer + "/") + e.protocol + "." + e.kind;
 }
 
-bool is_wire_wireguard(const TimelineEvent& e) { return e.layer.empty() && e.protocol == "wg" && e.wg_type; }
+bool is_wire_wireguard(const TimelineEvent& e) {
+  return e.layer.empty() && e.protocol == "wg" && e.wg_type;
+}
 
 // Each transport message's sending end, from the indexes of the handshakes
 // before it (see compare.h). Indexes are random 32-bit values: one naming
@@ -44,27 +46,29 @@ class SessionEnds {
   std::set<std::uint32_t> initiators_, responders_;
 };
 
-double seconds_between(WallTime from, WallTime to) { return double(to.unix_ns() - from.unix_ns()) / 1e9; }
+double seconds_between(WallTime from, WallTime to) {
+  return double(to.unix_ns() - from.unix_ns()) / 1e9;
+}
 
 Result<std::vector<KeyedEvent>> keyed(const std::vector<TimelineEvent>& events, const CompareOptions& options,
                                       const char* side, CompareSideSummary& summary) {
   std::vector<KeyedEvent> all;
+  for (const TimelineEvent& e : events) all.push_back(KeyedEvent{&e, 0, base_key(e), {}});
+  // In time order before the session ends are followed: a handshake's
+  // indexes are learnt before the transport messages that name them.
+  std::stable_sort(all.begin(), all.end(),
+                   [](const KeyedEvent& x, const KeyedEvent& y) { return x.event->at < y.event->at; });
   SessionEnds ends;
-  for (const TimelineEvent& e : events) {
-    KeyedEvent k;
-    k.event = &e;
-    k.key = base_key(e);
-    if (std::string suffix = ends.sender_suffix(e); !suffix.empty()) k.sender_key = k.key + suffix;
-    all.push_back(std::move(k));
-  }
-  std::stable_sort(all.begin(), all.end(), [](const KeyedEvent& x, const KeyedEvent& y) { return x.event->at < y.event->at; });
+  for (KeyedEvent& k : all)
+    if (std::string suffix = ends.sender_suffix(*k.event); !suffix.empty()) k.sender_key = k.key + suffix;
   auto anchor = std::find_if(all.begin(), all.end(), [&](const KeyedEvent& k) {
     return options.anchor.empty() || k.key == options.anchor || k.sender_key == options.anchor;
   });
   if (anchor == all.end())
     return make_error(ErrorCode::not_found,
                       std::string(side) + ": " +
-                          (options.anchor.empty() ? "no events to compare" : "no event of kind " + options.anchor + " to anchor on"));
+                          (options.anchor.empty() ? "no events to compare"
+                                                  : "no event of kind " + options.anchor + " to anchor on"));
   summary.anchor = anchor->event->at;
   std::vector<KeyedEvent> kept;
   for (auto it = anchor; it != all.end(); ++it) {
@@ -83,7 +87,9 @@ std::string number(double v, const char* format = "%.6g") {
   return buf;
 }
 
-std::string seconds_text(double s) { return number(s, "%.6f") + " s"; }
+std::string seconds_text(double s) {
+  return number(s, "%.6f") + " s";
+}
 
 // What a bound allows, spelt out for a failure line: "10% (2.5 s)".
 std::string allowed(const ToleranceBound& b, double scale, bool in_seconds) {
@@ -123,8 +129,8 @@ ControlRow control_row(const KeyedEvent& k) {
   return ControlRow{k.at_s, k.event->source, k.event->destination, k.event->kind, k.event->detail};
 }
 
-ControlOrder control_order(const std::vector<KeyedEvent>& a, const std::vector<KeyedEvent>& b, OrderCheck check,
-                           std::vector<std::string>& failures) {
+ControlOrder control_order(const std::vector<KeyedEvent>& a, const std::vector<KeyedEvent>& b,
+                           OrderCheck check, std::vector<std::string>& failures) {
   auto control = [](const std::vector<KeyedEvent>& events) {
     std::vector<const KeyedEvent*> out;
     for (const KeyedEvent& k : events)
@@ -148,9 +154,10 @@ ControlOrder control_order(const std::vector<KeyedEvent>& a, const std::vector<K
   const bool prefix = i == common;
   o.pass = check == OrderCheck::off || o.equal || (check == OrderCheck::prefix && prefix);
   if (!o.pass) {
-    std::string at = "#" + std::to_string(i + 1) + ": A " + (o.a_row ? o.a_row->kind : std::string("ends")) + ", B " +
-                     (o.b_row ? o.b_row->kind : std::string("ends"));
-    failures.push_back("tunnel control messages: the order differs at " + at + " (order=" + to_string(check) + ")");
+    std::string at = "#" + std::to_string(i + 1) + ": A " + (o.a_row ? o.a_row->kind : std::string("ends")) +
+                     ", B " + (o.b_row ? o.b_row->kind : std::string("ends"));
+    failures.push_back("tunnel control messages: the order differs at " + at + " (order=" + to_string(check) +
+                       ")");
   }
   return o;
 }
@@ -190,7 +197,8 @@ std::map<std::string, std::vector<double>> intervals_by_key(const std::vector<Ke
     for (const std::string* key : {&k.key, &k.sender_key}) {
       const IntervalKind* kind = key->empty() ? nullptr : interval_kind(*key);
       if (!kind) continue;
-      const std::string slot = kind->per_attempt ? *key + " " + k.event->source + ">" + k.event->destination : *key;
+      const std::string slot =
+          kind->per_attempt ? *key + " " + k.event->source + ">" + k.event->destination : *key;
       auto [it, first] = last.try_emplace(slot, k.at_s);
       out[*key];  // the kind is there even with one event
       if (!first) {
@@ -216,8 +224,10 @@ SampleSummary summarise(std::vector<double> v) {
   return s;
 }
 
-std::vector<IntervalComparison> compare_intervals(const std::vector<KeyedEvent>& a, const std::vector<KeyedEvent>& b,
-                                                  const CompareTolerances& tolerances, std::vector<std::string>& failures) {
+std::vector<IntervalComparison> compare_intervals(const std::vector<KeyedEvent>& a,
+                                                  const std::vector<KeyedEvent>& b,
+                                                  const CompareTolerances& tolerances,
+                                                  std::vector<std::string>& failures) {
   auto ia = intervals_by_key(a), ib = intervals_by_key(b);
   std::set<std::string> keys;
   for (const auto& [key, v] : ia) keys.insert(key);
@@ -256,7 +266,8 @@ std::vector<IntervalComparison> compare_intervals(const std::vector<KeyedEvent>&
 }
 
 std::vector<MatchedTimes> match_times(const std::vector<KeyedEvent>& a, const std::vector<KeyedEvent>& b,
-                                      const CompareTolerances& tolerances, std::vector<std::string>& failures) {
+                                      const CompareTolerances& tolerances,
+                                      std::vector<std::string>& failures) {
   std::map<std::string, std::vector<double>> ta, tb;
   for (const KeyedEvent& k : a) ta[k.key].push_back(k.at_s);
   for (const KeyedEvent& k : b) tb[k.key].push_back(k.at_s);

@@ -41,8 +41,8 @@ namespace tether::pcap {
 
 struct CompareOptions {
   CompareTolerances tolerances;
-  std::string anchor;             // a kind key; empty: each side's first event
-  std::optional<Duration> span;   // only events less than this after the anchor
+  std::string anchor;            // a kind key; empty: each side's first event
+  std::optional<Duration> span;  // only events less than this after the anchor
 };
 
 struct KindCount {
@@ -59,7 +59,7 @@ struct ControlRow {
 };
 
 struct ControlOrder {
-  std::size_t a = 0, b = 0;        // how many on each side
+  std::size_t a = 0, b = 0;  // how many on each side
   bool equal = true;
   std::optional<std::size_t> first_difference;  // from 0; a row is missing where a side ended
   std::optional<ControlRow> a_row, b_row;
@@ -74,10 +74,10 @@ struct SampleSummary {
 
 struct IntervalComparison {
   std::string key;
-  std::string what;                // "keepalive interval, sent by the session's initiator"
-  std::vector<double> a, b;        // the intervals, seconds
+  std::string what;          // "keepalive interval, sent by the session's initiator"
+  std::vector<double> a, b;  // the intervals, seconds
   SampleSummary a_summary, b_summary;
-  std::optional<double> ks, w1;    // w1 in seconds; empty when a side has no interval
+  std::optional<double> ks, w1;  // w1 in seconds; empty when a side has no interval
   ToleranceBound ks_bound, w1_bound;
   bool pass = true;
 };
@@ -85,22 +85,22 @@ struct IntervalComparison {
 struct MatchedTimes {
   std::string key;
   std::size_t matched = 0;
-  double mean_s = 0;               // mean of B - A
-  double max_abs_s = 0;            // largest |B - A|
-  std::size_t max_at = 0;          // which match (from 0) it was
+  double mean_s = 0;       // mean of B - A
+  double max_abs_s = 0;    // largest |B - A|
+  std::size_t max_at = 0;  // which match (from 0) it was
   ToleranceBound bound;
   bool pass = true;
 };
 
 struct CompareSideSummary {
-  std::size_t events = 0;          // compared (after the anchor and span)
-  std::size_t left_out = 0;        // before the anchor or past the span
+  std::size_t events = 0;    // compared (after the anchor and span)
+  std::size_t left_out = 0;  // before the anchor or past the span
   WallTime anchor;
 };
 
 struct Comparison {
   CompareSideSummary a, b;
-  std::vector<KindCount> counts;              // by key
+  std::vector<KindCount> counts;  // by key
   ControlOrder order;
   std::vector<IntervalComparison> intervals;  // by key
   std::vector<MatchedTimes> matched;          // by key

@@ -2,7 +2,6 @@
 
 #include <cstdarg>
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "pcap/timeline_format.h"
@@ -22,9 +21,13 @@ std::string printed(const char* format, ...) {
   return buf;
 }
 
-const char* verdict(bool pass) { return pass ? "ok" : "FAIL"; }
+const char* verdict(bool pass) {
+  return pass ? "ok" : "FAIL";
+}
 
-std::string bound_text(const ToleranceBound& b) { return b.checked() ? b.text : "-"; }
+std::string bound_text(const ToleranceBound& b) {
+  return b.checked() ? b.text : "-";
+}
 
 std::string side_line(const char* label, const std::string& name, const CompareSideSummary& s) {
   std::string out = printed("%s: %s\n   %zu events from %s (its anchor)", label, name.c_str(), s.events,
@@ -43,29 +46,33 @@ void counts_text(std::string& out, const Comparison& c) {
   out += "\nEvent counts\n";
   out += printed("  %-44s %8s %8s  %-8s\n", "kind", "A", "B", "bound");
   for (const KindCount& k : c.counts)
-    out += printed("  %-44s %8zu %8zu  %-8s %s\n", k.key.c_str(), k.a, k.b, bound_text(k.bound).c_str(), verdict(k.pass));
+    out += printed("  %-44s %8zu %8zu  %-8s %s\n", k.key.c_str(), k.a, k.b, bound_text(k.bound).c_str(),
+                   verdict(k.pass));
 }
 
 void order_text(std::string& out, const Comparison& c) {
   const ControlOrder& o = c.order;
-  out += printed("\nTunnel control messages (initiation, response, cookie reply): %zu in A, %zu in B: ", o.a, o.b);
+  out += printed("\nTunnel control messages (initiation, response, cookie reply): %zu in A, %zu in B: ", o.a,
+                 o.b);
   if (o.equal) {
     out += printed("same order  %s\n", verdict(o.pass));
     return;
   }
-  out += printed("first difference at #%zu (order=%s)  %s\n", *o.first_difference + 1, to_string(o.check), verdict(o.pass));
+  out += printed("first difference at #%zu (order=%s)  %s\n", *o.first_difference + 1, to_string(o.check),
+                 verdict(o.pass));
   out += control_row_text("A", o.a_row);
   out += control_row_text("B", o.b_row);
 }
 
 void intervals_text(std::string& out, const Comparison& c) {
   out += "\nIntervals (seconds; n, median and mean for A | for B)\n";
-  out += printed("  %-28s %5s %10s %10s | %5s %10s %10s %7s %10s  %-12s\n", "kind", "n", "median", "mean", "n",
-                 "median", "mean", "KS", "W1", "bounds ks/w1");
+  out += printed("  %-28s %5s %10s %10s | %5s %10s %10s %7s %10s  %-12s\n", "kind", "n", "median", "mean",
+                 "n", "median", "mean", "KS", "W1", "bounds ks/w1");
   for (const IntervalComparison& i : c.intervals) {
-    out += printed("  %-28s %5zu %10.6f %10.6f | %5zu %10.6f %10.6f %7s %10s  %-12s %s\n", i.key.c_str(), i.a_summary.n,
-                   i.a_summary.median, i.a_summary.mean, i.b_summary.n, i.b_summary.median, i.b_summary.mean,
-                   i.ks ? printed("%.4f", *i.ks).c_str() : "-", i.w1 ? printed("%.6f", *i.w1).c_str() : "-",
+    out += printed("  %-28s %5zu %10.6f %10.6f | %5zu %10.6f %10.6f %7s %10s  %-12s %s\n", i.key.c_str(),
+                   i.a_summary.n, i.a_summary.median, i.a_summary.mean, i.b_summary.n, i.b_summary.median,
+                   i.b_summary.mean, i.ks ? printed("%.4f", *i.ks).c_str() : "-",
+                   i.w1 ? printed("%.6f", *i.w1).c_str() : "-",
                    (bound_text(i.ks_bound) + "/" + bound_text(i.w1_bound)).c_str(), verdict(i.pass));
     out += printed("    %s\n", i.what.c_str());
   }
@@ -79,14 +86,21 @@ void matched_text(std::string& out, const Comparison& c) {
                    bound_text(m.bound).c_str(), verdict(m.pass));
 }
 
-Json bound_json(const ToleranceBound& b) { return b.checked() ? Json(b.text) : Json(nullptr); }
+Json bound_json(const ToleranceBound& b) {
+  return b.checked() ? Json(b.text) : Json(nullptr);
+}
 
-Json optional_json(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
+Json optional_json(const std::optional<double>& v) {
+  return v ? Json(*v) : Json(nullptr);
+}
 
 Json row_json(const std::optional<ControlRow>& row) {
   if (!row) return nullptr;
-  return Json{{"time_s", row->at_s}, {"source", row->source}, {"destination", row->destination},
-              {"kind", row->kind}, {"detail", row->detail}};
+  return Json{{"time_s", row->at_s},
+              {"source", row->source},
+              {"destination", row->destination},
+              {"kind", row->kind},
+              {"detail", row->detail}};
 }
 
 Json summary_json(const SampleSummary& s) {
@@ -95,7 +109,9 @@ Json summary_json(const SampleSummary& s) {
 }
 
 Json side_json(const std::string& name, const CompareSideSummary& s) {
-  return Json{{"input", name}, {"events", s.events}, {"left_out", s.left_out},
+  return Json{{"input", name},
+              {"events", s.events},
+              {"left_out", s.left_out},
               {"anchor", format_epoch_seconds(s.anchor)}};
 }
 
@@ -120,24 +136,41 @@ std::string comparison_json(const Comparison& c, const CompareNames& names) {
   j["b"] = side_json(names.b, c.b);
   Json counts = Json::array();
   for (const KindCount& k : c.counts)
-    counts.push_back({{"kind", k.key}, {"a", k.a}, {"b", k.b}, {"bound", bound_json(k.bound)}, {"pass", k.pass}});
+    counts.push_back(
+        {{"kind", k.key}, {"a", k.a}, {"b", k.b}, {"bound", bound_json(k.bound)}, {"pass", k.pass}});
   j["counts"] = counts;
   const ControlOrder& o = c.order;
-  j["control_order"] = {{"a", o.a}, {"b", o.b}, {"equal", o.equal},
+  j["control_order"] = {{"a", o.a},
+                        {"b", o.b},
+                        {"equal", o.equal},
                         {"first_difference", o.first_difference ? Json(*o.first_difference) : Json(nullptr)},
-                        {"a_row", row_json(o.a_row)}, {"b_row", row_json(o.b_row)},
-                        {"check", to_string(o.check)}, {"pass", o.pass}};
+                        {"a_row", row_json(o.a_row)},
+                        {"b_row", row_json(o.b_row)},
+                        {"check", to_string(o.check)},
+                        {"pass", o.pass}};
   Json intervals = Json::array();
   for (const IntervalComparison& i : c.intervals)
-    intervals.push_back({{"kind", i.key}, {"what", i.what}, {"a", summary_json(i.a_summary)},
-                         {"b", summary_json(i.b_summary)}, {"ks", optional_json(i.ks)}, {"w1_s", optional_json(i.w1)},
-                         {"ks_bound", bound_json(i.ks_bound)}, {"w1_bound", bound_json(i.w1_bound)},
-                         {"pass", i.pass}, {"a_intervals_s", i.a}, {"b_intervals_s", i.b}});
+    intervals.push_back({{"kind", i.key},
+                         {"what", i.what},
+                         {"a", summary_json(i.a_summary)},
+                         {"b", summary_json(i.b_summary)},
+                         {"ks", optional_json(i.ks)},
+                         {"w1_s", optional_json(i.w1)},
+                         {"ks_bound", bound_json(i.ks_bound)},
+                         {"w1_bound", bound_json(i.w1_bound)},
+                         {"pass", i.pass},
+                         {"a_intervals_s", i.a},
+                         {"b_intervals_s", i.b}});
   j["intervals"] = intervals;
   Json matched = Json::array();
   for (const MatchedTimes& m : c.matched)
-    matched.push_back({{"kind", m.key}, {"matched", m.matched}, {"mean_s", m.mean_s}, {"max_abs_s", m.max_abs_s},
-                       {"max_at", m.max_at}, {"bound", bound_json(m.bound)}, {"pass", m.pass}});
+    matched.push_back({{"kind", m.key},
+                       {"matched", m.matched},
+                       {"mean_s", m.mean_s},
+                       {"max_abs_s", m.max_abs_s},
+                       {"max_at", m.max_at},
+                       {"bound", bound_json(m.bound)},
+                       {"pass", m.pass}});
   j["matched"] = matched;
   j["failures"] = c.failures;
   // Details quote packets: bytes that are not UTF-8 are replaced, not thrown over.

@@ -90,8 +90,9 @@ Result<ToleranceBound> parse_tolerance_bound(CompareMeasure measure, std::string
     case CompareMeasure::w1:
     case CompareMeasure::time: {
       auto d = parse_duration(value);
-      if (!d.ok() || d->ns() < 0) return bad(value, "expected a duration such as 1s or 20ms" +
-                                                        std::string(measure == CompareMeasure::w1 ? ", or a percentage" : ""));
+      if (!d.ok() || d->ns() < 0)
+        return bad(value, "expected a duration such as 1s or 20ms" +
+                              std::string(measure == CompareMeasure::w1 ? ", or a percentage" : ""));
       b.value = d->seconds_f();
       return b;
     }
@@ -109,7 +110,8 @@ Result<void> CompareTolerances::add(std::string_view rule) {
     return make_error(ErrorCode::invalid_argument, "--tolerance '" + std::string(rule) + "': " + why);
   };
   const std::size_t eq = rule.find('=');
-  if (eq == std::string_view::npos) return fail("expected [KINDS:]MEASURE=VALUE, e.g. w1=1s or wg.keepalive*:w1=20ms");
+  if (eq == std::string_view::npos)
+    return fail("expected [KINDS:]MEASURE=VALUE, e.g. w1=1s or wg.keepalive*:w1=20ms");
   std::string_view head = rule.substr(0, eq), value = rule.substr(eq + 1);
   std::string kinds = "*";
   if (const std::size_t colon = head.rfind(':'); colon != std::string_view::npos) {
@@ -119,18 +121,27 @@ Result<void> CompareTolerances::add(std::string_view rule) {
   }
   if (head == "order") {
     if (kinds != "*") return fail("order is one check for the whole comparison, not per kind");
-    if (value == "exact") order_ = OrderCheck::exact;
-    else if (value == "prefix") order_ = OrderCheck::prefix;
-    else if (value == "off") order_ = OrderCheck::off;
-    else return fail("order is exact, prefix or off");
+    if (value == "exact")
+      order_ = OrderCheck::exact;
+    else if (value == "prefix")
+      order_ = OrderCheck::prefix;
+    else if (value == "off")
+      order_ = OrderCheck::off;
+    else
+      return fail("order is exact, prefix or off");
     return {};
   }
   CompareMeasure measure;
-  if (head == "count") measure = CompareMeasure::count;
-  else if (head == "ks") measure = CompareMeasure::ks;
-  else if (head == "w1") measure = CompareMeasure::w1;
-  else if (head == "time") measure = CompareMeasure::time;
-  else return fail("unknown measure '" + std::string(head) + "' (count, ks, w1, time, order)");
+  if (head == "count")
+    measure = CompareMeasure::count;
+  else if (head == "ks")
+    measure = CompareMeasure::ks;
+  else if (head == "w1")
+    measure = CompareMeasure::w1;
+  else if (head == "time")
+    measure = CompareMeasure::time;
+  else
+    return fail("unknown measure '" + std::string(head) + "' (count, ks, w1, time, order)");
   auto bound = parse_tolerance_bound(measure, value);
   if (!bound.ok()) return fail(bound.error().message);
   add(ToleranceRule{std::move(kinds), measure, std::move(*bound)});

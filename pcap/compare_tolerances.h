@@ -38,8 +38,8 @@ const char* to_string(CompareMeasure measure);
 struct ToleranceBound {
   enum class Kind { off, absolute, relative };
   Kind kind = Kind::off;
-  double value = 0;   // absolute: events, the KS statistic, or seconds; relative: a fraction
-  std::string text;   // as given: "10%", "1s", "0.2", "off"
+  double value = 0;  // absolute: events, the KS statistic, or seconds; relative: a fraction
+  std::string text;  // as given: "10%", "1s", "0.2", "off"
 
   bool checked() const { return kind != Kind::off; }
   // Whether `difference` is within the bound; `scale` is what a relative

@@ -11,7 +11,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool is_capture_file(const fs::path& p) { return p.extension() == ".pcap" || p.extension() == ".pcapng"; }
+bool is_capture_file(const fs::path& p) {
+  return p.extension() == ".pcap" || p.extension() == ".pcapng";
+}
 
 bool has_captures(const fs::path& dir) {
   std::error_code ec;
@@ -35,24 +37,30 @@ Error no_captures(const std::string& path) {
   std::error_code ec;
   const fs::path dir(path);
   if (fs::exists(dir / "results.json", ec) || fs::exists(dir / "events.csv", ec))
-    return make_error(ErrorCode::not_found,
-                      path + ": a result directory without captures (no pcap/ in it): run the scenario again with "
-                             "--pcap; its events.csv alone is not read as a timeline");
+    return make_error(
+        ErrorCode::not_found,
+        path +
+            ": a result directory without captures (no pcap/ in it): run the scenario again with "
+            "--pcap; its events.csv alone is not read as a timeline");
   return make_error(ErrorCode::not_found, path + ": no captures: neither " + (dir / "pcap").string() +
                                               "/ nor the directory itself holds .pcap or .pcapng files");
 }
 
 }  // namespace
 
-Result<ResultDirectory> open_result_directory(const std::string& path, const std::vector<std::string>& link_globs) {
+Result<ResultDirectory> open_result_directory(const std::string& path,
+                                              const std::vector<std::string>& link_globs) {
   std::error_code ec;
   if (!fs::is_directory(path, ec)) return make_error(ErrorCode::not_found, path + ": not a directory");
   ResultDirectory out;
   out.path = path;
   const fs::path pcap_dir = fs::path(path) / "pcap";
-  if (fs::is_directory(pcap_dir, ec) && has_captures(pcap_dir)) out.capture_dir = pcap_dir.string();
-  else if (has_captures(path)) out.capture_dir = path;
-  else return no_captures(path);
+  if (fs::is_directory(pcap_dir, ec) && has_captures(pcap_dir))
+    out.capture_dir = pcap_dir.string();
+  else if (has_captures(path))
+    out.capture_dir = path;
+  else
+    return no_captures(path);
 
   std::vector<fs::path> files;
   for (fs::directory_iterator it(out.capture_dir, ec), end; !ec && it != end; it.increment(ec))
@@ -68,7 +76,8 @@ Result<ResultDirectory> open_result_directory(const std::string& path, const std
       out.key_logs.push_back(f.string());
     }
   }
-  const std::vector<std::string> globs = link_globs.empty() ? std::vector<std::string>{kDefaultResultLink} : link_globs;
+  const std::vector<std::string> globs =
+      link_globs.empty() ? std::vector<std::string>{kDefaultResultLink} : link_globs;
   for (std::size_t i = 0; i < captures.size(); ++i) {
     const std::string stem = out.links[i], name = captures[i].filename().string();
     const bool chosen = std::any_of(globs.begin(), globs.end(), [&](const std::string& g) {
@@ -78,8 +87,8 @@ Result<ResultDirectory> open_result_directory(const std::string& path, const std
   }
   if (out.captures.empty())
     return make_error(ErrorCode::not_found, path + ": no link matches --link " + joined(globs) +
-                                                (link_globs.empty() ? " (the default)" : "") + "; its links are " +
-                                                joined(out.links));
+                                                (link_globs.empty() ? " (the default)" : "") +
+                                                "; its links are " + joined(out.links));
   return out;
 }
 
@@ -100,8 +109,10 @@ Result<TimelineInputs> expand_timeline_inputs(const std::vector<std::string>& in
   return out;
 }
 
-Result<Timeline> build_timeline_of_inputs(const std::vector<std::string>& inputs, const std::vector<std::string>& key_logs,
-                                          const std::vector<std::string>& link_globs, TimelineOptions options) {
+Result<Timeline> build_timeline_of_inputs(const std::vector<std::string>& inputs,
+                                          const std::vector<std::string>& key_logs,
+                                          const std::vector<std::string>& link_globs,
+                                          TimelineOptions options) {
   auto expanded = expand_timeline_inputs(inputs, link_globs);
   if (!expanded.ok()) return expanded.error();
   std::vector<std::string> logs = key_logs;

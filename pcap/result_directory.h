@@ -42,7 +42,8 @@ struct ResultDirectory {
 // empty: kDefaultResultLink. Fails, naming PATH, when it holds no captures
 // (a run without --pcap, an empty directory) or no link matches (listing
 // the links it has).
-Result<ResultDirectory> open_result_directory(const std::string& path, const std::vector<std::string>& link_globs);
+Result<ResultDirectory> open_result_directory(const std::string& path,
+                                              const std::vector<std::string>& link_globs);
 
 // Captures (pcap/pcapng files, and whatever else build_timeline reads) and
 // result directories, expanded into the files to read and the key logs that
@@ -57,7 +58,9 @@ Result<TimelineInputs> expand_timeline_inputs(const std::vector<std::string>& in
 // The timeline of `inputs` (files and result directories). When
 // `key_logs` or any directory's key logs are there, they are all read into
 // one key log (key_logs first) that replaces options.keys.
-Result<Timeline> build_timeline_of_inputs(const std::vector<std::string>& inputs, const std::vector<std::string>& key_logs,
-                                          const std::vector<std::string>& link_globs, TimelineOptions options);
+Result<Timeline> build_timeline_of_inputs(const std::vector<std::string>& inputs,
+                                          const std::vector<std::string>& key_logs,
+                                          const std::vector<std::string>& link_globs,
+                                          TimelineOptions options);
 
 }  // namespace tether::pcap

@@ -1,4 +1,5 @@
-// tether-pcap timeline FILE|DIR... [--keylog F] [--wg-port P] [--date D] [--link GLOB] [--format csv|json] [--out F]
+// tether-pcap timeline FILE|DIR... [--keylog F] [--wg-port P] [--date D] [--link GLOB]
+//   [--format csv|json] [--out F]
 
 #include <cstdio>
 #include <map>

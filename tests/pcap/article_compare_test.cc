@@ -23,8 +23,8 @@ using tether::testing::TestDirectory;
 const std::string kData = TETHER_PCAP_TEST_DATA;
 // The article's traces, as p-text checked them in (tests/pcap/data/): the
 // tcpdump lines as printed, with the article's captions around them.
-const std::string kKeepaliveTrace = kData + "/article-keepalives-0755.txt";        // lines 202-215
-const std::string kRetryTrace = kData + "/article-initiation-retries-0722.txt";    // lines 218-237
+const std::string kKeepaliveTrace = kData + "/article-keepalives-0755.txt";      // lines 202-215
+const std::string kRetryTrace = kData + "/article-initiation-retries-0722.txt";  // lines 218-237
 
 // The trace read as text, its times of day on the simulation's date
 // (the article prints none).
@@ -79,9 +79,11 @@ BOOST_AUTO_TEST_CASE(the_keepalive_trace_matches_the_simulated_setup) {
   run_sim("article-wg-keepalive.yaml", other, {"hosts.carinho.persistent_keepalive=25"});
   BOOST_TEST(!compare_with_run(trace(kKeepaliveTrace), other, Duration::seconds(81), stated).pass());
   // The command says the same by its exit status.
-  const std::vector<std::string> command = {TETHER_PCAP_BINARY, "compare", kKeepaliveTrace, "", "--date",
-                                            "2026-01-01", "--anchor", "wg.initiation", "--span", "81s",
-                                            "--tolerance-count", "0", "--tolerance-w1", "10ms", "--tolerance-time", "20ms"};
+  const std::vector<std::string> command = {
+      TETHER_PCAP_BINARY, "compare",    kKeepaliveTrace,     "",
+      "--date",           "2026-01-01", "--anchor",          "wg.initiation",
+      "--span",           "81s",        "--tolerance-count", "0",
+      "--tolerance-w1",   "10ms",       "--tolerance-time",  "20ms"};
   for (const auto& [against, exit_code] : {std::pair{run, 0}, std::pair{other, 1}}) {
     auto argv = command;
     argv[3] = against;

@@ -27,7 +27,8 @@ struct Runs {
   std::string shipped = (dir / "keepalive-25").string();
   std::string keepalive_10 = (dir / "keepalive-10").string();
   Runs() {
-    const std::vector<std::string> cut = {"duration=20m", "workload.count=3", "workload.start=2m", "workload.interval=5m"};
+    const std::vector<std::string> cut = {"duration=20m", "workload.count=3", "workload.start=2m",
+                                          "workload.interval=5m"};
     run_sim("nat-expiry.yaml", shipped, cut);
     auto other = cut;
     other.push_back("hosts.carinho.persistent_keepalive=10");
@@ -80,26 +81,29 @@ BOOST_AUTO_TEST_CASE(a_capture_file_against_its_result_directory_passes) {
 BOOST_AUTO_TEST_CASE(another_persistent_keepalive_fails_naming_the_keepalive_interval) {
   auto r = tether_pcap({runs().shipped, runs().keepalive_10});
   BOOST_TEST(r.exit_code == 1, r.describe());
-  BOOST_TEST(r.out.find("wg.keepalive.initiator intervals (keepalive interval, sent by the session's initiator): W1 ") !=
-                 std::string::npos,
-             r.out);
+  BOOST_TEST(
+      r.out.find(
+          "wg.keepalive.initiator intervals (keepalive interval, sent by the session's initiator): W1 ") !=
+          std::string::npos,
+      r.out);
   BOOST_TEST(r.out.find("(medians 25.00") != std::string::npos, r.out);  // A: 25 s
-  BOOST_TEST(r.out.find(" s in A, 10.00") != std::string::npos, r.out);   // B: 10 s
+  BOOST_TEST(r.out.find(" s in A, 10.00") != std::string::npos, r.out);  // B: 10 s
   // The JSON says the same, for programs.
   r = tether_pcap({runs().shipped, runs().keepalive_10, "--format", "json"});
   BOOST_TEST(r.exit_code == 1, r.describe());
-  auto check = run_process({"/usr/bin/python3", "-c",
-                            "import json, sys\n"
-                            "d = json.load(sys.stdin)\n"
-                            "assert d['pass'] is False\n"
-                            "k = [i for i in d['intervals'] if i['kind'] == 'wg.keepalive.initiator'][0]\n"
-                            "assert k['pass'] is False and 24.9 < k['a']['median'] < 25.1 and 9.9 < k['b']['median'] < 10.1, k\n"
-                            "assert any('keepalive interval' in f for f in d['failures'])\n"},
-                           r.out);
+  auto check = run_process(
+      {"/usr/bin/python3", "-c",
+       "import json, sys\n"
+       "d = json.load(sys.stdin)\n"
+       "assert d['pass'] is False\n"
+       "k = [i for i in d['intervals'] if i['kind'] == 'wg.keepalive.initiator'][0]\n"
+       "assert k['pass'] is False and 24.9 < k['a']['median'] < 25.1 and 9.9 < k['b']['median'] < 10.1, k\n"
+       "assert any('keepalive interval' in f for f in d['failures'])\n"},
+      r.out);
   BOOST_TEST(check.exit_code == 0, check.describe());
   // Loose enough bounds, per kind, pass it.
-  r = tether_pcap({runs().shipped, runs().keepalive_10, "--tolerance", "wg.keepalive*:count=off", "--tolerance",
-                   "wg.keepalive*:w1=off"});
+  r = tether_pcap({runs().shipped, runs().keepalive_10, "--tolerance", "wg.keepalive*:count=off",
+                   "--tolerance", "wg.keepalive*:w1=off"});
   BOOST_TEST(r.exit_code == 0, r.describe());
 }
 
@@ -115,15 +119,22 @@ BOOST_AUTO_TEST_CASE(bad_input_exits_2_naming_it) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{missing, run}, "tether-pcap compare: A: " + missing},
       {{run, empty}, "tether-pcap compare: B: " + empty + ": no captures"},
-      {{no_pcap, run}, "tether-pcap compare: A: " + no_pcap + ": a result directory without captures (no pcap/ in it): "
-                       "run the scenario again with --pcap"},
-      {{run, run, "--link", "lte-*"}, "tether-pcap compare: A: " + run + ": no link matches --link lte-*; its links are "},
+      {{no_pcap, run},
+       "tether-pcap compare: A: " + no_pcap +
+           ": a result directory without captures (no pcap/ in it): "
+           "run the scenario again with --pcap"},
+      {{run, run, "--link", "lte-*"},
+       "tether-pcap compare: A: " + run + ": no link matches --link lte-*; its links are "},
       {{run, run, "--tolerance", "w2=1s"}, "tether-pcap compare: --tolerance 'w2=1s': unknown measure 'w2'"},
-      {{run, run, "--tolerance", "keepalive"}, "tether-pcap compare: --tolerance 'keepalive': expected [KINDS:]MEASURE=VALUE"},
-      {{run, run, "--tolerance-w1", "fast"}, "tether-pcap compare: --tolerance-w1 fast: 'fast': expected a duration"},
-      {{run, run, "--tolerance-ks", "2"}, "tether-pcap compare: --tolerance-ks 2: '2': the KS statistic lies between 0 and 1"},
+      {{run, run, "--tolerance", "keepalive"},
+       "tether-pcap compare: --tolerance 'keepalive': expected [KINDS:]MEASURE=VALUE"},
+      {{run, run, "--tolerance-w1", "fast"},
+       "tether-pcap compare: --tolerance-w1 fast: 'fast': expected a duration"},
+      {{run, run, "--tolerance-ks", "2"},
+       "tether-pcap compare: --tolerance-ks 2: '2': the KS statistic lies between 0 and 1"},
       {{run, run, "--span", "-5s"}, "tether-pcap compare: --span '-5s': expected a positive duration"},
-      {{run, run, "--anchor", "wg.cookie-reply"}, "tether-pcap compare: A: no event of kind wg.cookie-reply to anchor on"},
+      {{run, run, "--anchor", "wg.cookie-reply"},
+       "tether-pcap compare: A: no event of kind wg.cookie-reply to anchor on"},
   };
   for (const auto& [args, message] : cases) {
     BOOST_TEST_CONTEXT(args[0] << " " << args[1] << (args.size() > 2 ? " " + args[2] + " " + args[3] : "")) {

@@ -3,9 +3,12 @@
 // order of control messages, interval distances, matched times, anchors
 // and spans, and the tolerance rules' syntax and precedence.
 
+#include "pcap/compare.h"
+
 #include <boost/test/unit_test.hpp>
 
-#include "pcap/compare.h"
+#include <algorithm>
+
 #include "pcap/compare_report.h"
 
 namespace tether::pcap {
@@ -53,7 +56,8 @@ std::vector<TimelineEvent> tunnel(double start, double home_every, double relay_
   std::vector<TimelineEvent> out = {initiation(start, 0xA), response(start + 0.016, 0xB, 0xA)};
   for (double t = start + home_every; t < end; t += home_every) out.push_back(keepalive(t, 0xB, true));
   for (double t = start + relay_every; t < end; t += relay_every) out.push_back(keepalive(t, 0xA, false));
-  std::stable_sort(out.begin(), out.end(), [](const TimelineEvent& x, const TimelineEvent& y) { return x.at < y.at; });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const TimelineEvent& x, const TimelineEvent& y) { return x.at < y.at; });
   return out;
 }
 
@@ -97,7 +101,16 @@ BOOST_AUTO_TEST_CASE(transport_messages_count_under_the_end_that_sent_them) {
   const IntervalComparison& home = intervals_of(c, "wg.keepalive.initiator");
   BOOST_TEST(home.a_summary.n == 6u);
   BOOST_TEST(home.a_summary.median == 25.0, boost::test_tools::tolerance(1e-9));
-  BOOST_TEST(intervals_of(c, "wg.keepalive.responder").a_summary.median == 60.0, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(intervals_of(c, "wg.keepalive.responder").a_summary.median == 60.0,
+             boost::test_tools::tolerance(1e-9));
+}
+
+BOOST_AUTO_TEST_CASE(events_given_out_of_order_are_taken_in_time_order) {
+  auto t = tunnel(0, 25, 60, 200);
+  std::reverse(t.begin(), t.end());  // the keepalives before the handshake that names their indexes
+  const Comparison c = compared(t, tunnel(0, 25, 60, 200), {"count=0", "w1=0", "time=0"});
+  BOOST_TEST(c.pass(), failures(c));
+  BOOST_TEST(count_of(c, "wg.keepalive.initiator").a == 7u);
 }
 
 BOOST_AUTO_TEST_CASE(a_timeline_against_itself_is_zero_apart_and_passes) {
@@ -119,14 +132,19 @@ BOOST_AUTO_TEST_CASE(another_keepalive_fails_on_its_interval_and_count) {
   BOOST_TEST(!home.pass);
   BOOST_TEST(*home.w1 == 15.0, boost::test_tools::tolerance(1e-6));
   BOOST_TEST(*home.ks == 1.0);
-  BOOST_TEST(failures(c).find("wg.keepalive.initiator intervals (keepalive interval, sent by the session's initiator): W1 "
-                              "15.000000 s, more than 10%") != std::string::npos,
+  BOOST_TEST(failures(c).find(
+                 "wg.keepalive.initiator intervals (keepalive interval, sent by the session's initiator): W1 "
+                 "15.000000 s, more than 10%") != std::string::npos,
              failures(c));
   BOOST_TEST(!count_of(c, "wg.keepalive.initiator").pass);
   // Bounds loose enough pass it; per kind, a later rule wins.
   BOOST_TEST(compared(tunnel(0, 25, 1000, 300), tunnel(0, 10, 1000, 300), {"w1=16s", "count=off"}).pass());
-  BOOST_TEST(!compared(tunnel(0, 25, 1000, 300), tunnel(0, 10, 1000, 300), {"count=off", "w1=16s", "wg.keepalive.*:w1=1s"}).pass());
-  BOOST_TEST(compared(tunnel(0, 25, 1000, 300), tunnel(0, 10, 1000, 300), {"count=off", "wg.keepalive*:w1=off"}).pass());
+  BOOST_TEST(!compared(tunnel(0, 25, 1000, 300), tunnel(0, 10, 1000, 300),
+                       {"count=off", "w1=16s", "wg.keepalive.*:w1=1s"})
+                  .pass());
+  BOOST_TEST(
+      compared(tunnel(0, 25, 1000, 300), tunnel(0, 10, 1000, 300), {"count=off", "wg.keepalive*:w1=off"})
+          .pass());
 }
 
 BOOST_AUTO_TEST_CASE(the_order_of_control_messages_names_its_first_difference) {
@@ -141,7 +159,8 @@ BOOST_AUTO_TEST_CASE(the_order_of_control_messages_names_its_first_difference) {
   BOOST_TEST(c.order.a_row->kind == "response");
   BOOST_TEST(c.order.b_row->kind == "initiation");
   BOOST_TEST(c.order.b_row->at_s == 0.005, boost::test_tools::tolerance(1e-9));
-  BOOST_TEST(failures(c).find("tunnel control messages: the order differs at #2: A response, B initiation") != std::string::npos,
+  BOOST_TEST(failures(c).find("tunnel control messages: the order differs at #2: A response, B initiation") !=
+                 std::string::npos,
              failures(c));
   // One sequence beginning the other passes with order=prefix, not exact.
   auto longer = a;
@@ -159,7 +178,8 @@ BOOST_AUTO_TEST_CASE(matched_times_count_from_each_anchor) {
     if (e.kind == "keepalive") e.at = e.at + Duration::milliseconds(200);  // each keepalive 0.2 s late
   Comparison c = compared(a, b, {"time=100ms"});
   BOOST_TEST(!c.pass());
-  BOOST_TEST(failures(c).find("wg.keepalive: matched events differ by up to 0.200000 s") != std::string::npos, failures(c));
+  BOOST_TEST(failures(c).find("wg.keepalive: matched events differ by up to 0.200000 s") != std::string::npos,
+             failures(c));
   c = compared(a, b, {"time=250ms"});
   BOOST_TEST(c.pass(), failures(c));
 }
@@ -192,7 +212,8 @@ BOOST_AUTO_TEST_CASE(tolerance_rules_are_checked_and_named) {
   BOOST_TEST(t.add("ks=0.2").ok());
   BOOST_TEST(t.add("wg.keepalive*:w1=20ms").ok());
   BOOST_TEST(t.add("tcp.*:count=3").ok());
-  BOOST_TEST(t.bound("wg.keepalive.initiator", CompareMeasure::w1).value == 0.02, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(t.bound("wg.keepalive.initiator", CompareMeasure::w1).value == 0.02,
+             boost::test_tools::tolerance(1e-12));
   BOOST_TEST(t.bound("wg.initiation", CompareMeasure::w1).text == "10%");
   BOOST_TEST(t.bound("tcp.syn", CompareMeasure::count).value == 3.0);
   BOOST_TEST(t.bound("wg.initiation", CompareMeasure::ks).value == 0.2);
@@ -210,7 +231,8 @@ BOOST_AUTO_TEST_CASE(tolerance_rules_are_checked_and_named) {
       {"count=-1", "--tolerance 'count=-1': '-1': expected a whole number of events or a percentage"},
       {"count=x%", "--tolerance 'count=x%': 'x%': expected a percentage such as 10%"},
       {"order=sideways", "--tolerance 'order=sideways': order is exact, prefix or off"},
-      {"wg.*:order=exact", "--tolerance 'wg.*:order=exact': order is one check for the whole comparison, not per kind"},
+      {"wg.*:order=exact",
+       "--tolerance 'wg.*:order=exact': order is one check for the whole comparison, not per kind"},
       {":w1=1s", "--tolerance ':w1=1s': empty kinds before ':'"},
   };
   for (const auto& [rule, message] : bad) {
@@ -224,7 +246,8 @@ BOOST_AUTO_TEST_CASE(the_report_names_every_failure_and_its_json_the_same) {
   const Comparison c = compared(tunnel(0, 25, 1000, 300), tunnel(0, 10, 1000, 300));
   const std::string text = comparison_text(c, {"a.pcap", "b"});
   BOOST_TEST(text.find("A: a.pcap") == 0u);
-  BOOST_TEST(text.find("Result: " + std::to_string(c.failures.size()) + " outside their bounds") != std::string::npos);
+  BOOST_TEST(text.find("Result: " + std::to_string(c.failures.size()) + " outside their bounds") !=
+             std::string::npos);
   for (const std::string& f : c.failures) BOOST_TEST(text.find(f) != std::string::npos, f);
   const std::string json = comparison_json(c, {"a.pcap", "b"});
   BOOST_TEST(json.find("\"pass\": false") != std::string::npos);

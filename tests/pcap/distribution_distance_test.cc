@@ -3,14 +3,14 @@
 // samples (with ties) against scipy.stats, whose ks_2samp and
 // wasserstein_distance compute the same two quantities exactly.
 
-#include <boost/test/unit_test.hpp>
+#include "pcap/distribution_distance.h"
 
+#include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <cstdio>
 #include <random>
 #include <sstream>
 
-#include "pcap/distribution_distance.h"
 #include "support/preconditions.h"
 #include "support/run_process.h"
 
@@ -20,8 +20,9 @@ namespace {
 using tether::testing::run_process;
 
 boost::test_tools::assertion_result needs_scipy(boost::unit_test::test_unit_id) {
-  return tether::testing::skip_unless(run_process({"/usr/bin/python3", "-c", "import scipy.stats"}).exit_code == 0,
-                                      "needs Debian's python3-scipy (/usr/bin/python3)");
+  return tether::testing::skip_unless(
+      run_process({"/usr/bin/python3", "-c", "import scipy.stats"}).exit_code == 0,
+      "needs Debian's python3-scipy (/usr/bin/python3)");
 }
 
 BOOST_AUTO_TEST_SUITE(distribution_distance)
@@ -65,7 +66,8 @@ BOOST_AUTO_TEST_CASE(random_samples_give_what_scipy_gives, *boost::unit_test::pr
     std::exponential_distribution<double> interval(0.1);
     std::normal_distribution<double> offset(round % 5, 1.5);
     for (double& x : a) x = ties ? std::round(interval(random)) : interval(random);
-    for (double& x : b) x = ties ? std::round(interval(random) + offset(random)) : interval(random) + offset(random);
+    for (double& x : b)
+      x = ties ? std::round(interval(random) + offset(random)) : interval(random) + offset(random);
     script << "  ([";
     for (double x : a) script << x << ",";
     script << "], [";
@@ -74,7 +76,8 @@ BOOST_AUTO_TEST_CASE(random_samples_give_what_scipy_gives, *boost::unit_test::pr
     ours.emplace_back(*ks_statistic(a, b), *wasserstein1(a, b));
   }
   script << "]\nfor a, b in samples:\n"
-            "  print(repr(scipy.stats.ks_2samp(a, b).statistic), repr(scipy.stats.wasserstein_distance(a, b)))\n";
+            "  print(repr(scipy.stats.ks_2samp(a, b).statistic), repr(scipy.stats.wasserstein_distance(a, "
+            "b)))\n";
   auto r = run_process({"/usr/bin/python3", "-c", script.str()});
   BOOST_TEST_REQUIRE(r.exit_code == 0, r.describe());
   std::istringstream lines(r.out);

@@ -31,7 +31,6 @@
 // nat-mapping-flushed, isp-address (no packet marks them).
 
 #include <boost/test/unit_test.hpp>
-
 #include <cmath>
 #include <map>
 #include <set>
@@ -48,7 +47,9 @@ using tether::testing::TestDirectory;
 constexpr const char* kCarinho = "192.168.1.10:";
 constexpr const char* kNamorar = "203.0.113.10:";
 
-bool starts_with(const std::string& s, const std::string& head) { return s.compare(0, head.size(), head) == 0; }
+bool starts_with(const std::string& s, const std::string& head) {
+  return s.compare(0, head.size(), head) == 0;
+}
 
 struct Run {
   std::filesystem::path dir;
@@ -71,10 +72,13 @@ struct Seen {
   std::string detail;  // empty: not compared
 };
 
-bool wire_wg(const TimelineEvent& e, int type) { return e.layer.empty() && e.protocol == "wg" && e.wg_type == type; }
+bool wire_wg(const TimelineEvent& e, int type) {
+  return e.layer.empty() && e.protocol == "wg" && e.wg_type == type;
+}
 
 // handshake-completed at the host whose address starts `host`, on its link.
-std::vector<Seen> handshakes_completed(const Run& run, const std::vector<TimelineEvent>& link, const std::string& host) {
+std::vector<Seen> handshakes_completed(const Run& run, const std::vector<TimelineEvent>& link,
+                                       const std::string& host) {
   std::vector<Seen> out;
   std::set<std::uint32_t> answered;  // the host's responder indexes waiting for the first transport message
   for (const TimelineEvent& e : link) {
@@ -86,7 +90,8 @@ std::vector<Seen> handshakes_completed(const Run& run, const std::vector<Timelin
   return out;
 }
 
-std::vector<Seen> endpoint_changes(const Run& run, const std::vector<TimelineEvent>& link, const std::string& host) {
+std::vector<Seen> endpoint_changes(const Run& run, const std::vector<TimelineEvent>& link,
+                                   const std::string& host) {
   std::vector<Seen> out;
   std::string last = "-";
   for (const TimelineEvent& e : link) {
@@ -112,7 +117,8 @@ std::vector<Seen> of_kind(const Run& run, const std::vector<TimelineEvent>& link
                           const std::string& source_head) {
   std::vector<Seen> out;
   for (const TimelineEvent& e : link)
-    if ((e.layer.empty() ? "" : e.layer + "/") + e.protocol + "." + e.kind == key && starts_with(e.source, source_head))
+    if ((e.layer.empty() ? "" : e.layer + "/") + e.protocol + "." + e.kind == key &&
+        starts_with(e.source, source_head))
       out.push_back({run.seconds(e), ""});
   return out;
 }
@@ -147,11 +153,12 @@ std::vector<Seen> home_datagrams(const Run& run, const std::vector<TimelineEvent
 // events.csv's millisecond (a pcap keeps microseconds, events.csv rounds to
 // milliseconds), and where `seen` says, the same detail (the row's detail
 // ends with it).
-std::size_t expect_same(const Run& run, const std::string& source, const std::string& kind, const std::vector<Seen>& seen,
-                        const std::string& detail_has = "") {
+std::size_t expect_same(const Run& run, const std::string& source, const std::string& kind,
+                        const std::vector<Seen>& seen, const std::string& detail_has = "") {
   std::vector<SimEvent> rows;
   for (const SimEvent& e : run.events)
-    if (e.source == source && e.kind == kind && e.detail.find(detail_has) != std::string::npos) rows.push_back(e);
+    if (e.source == source && e.kind == kind && e.detail.find(detail_has) != std::string::npos)
+      rows.push_back(e);
   BOOST_TEST_CONTEXT(run.dir.filename().string() << ": " << source << "," << kind) {
     BOOST_TEST(rows.size() == seen.size());
     for (std::size_t i = 0; i < std::min(rows.size(), seen.size()); ++i) {
@@ -159,8 +166,8 @@ std::size_t expect_same(const Run& run, const std::string& source, const std::st
         BOOST_TEST(std::fabs(rows[i].at_s - seen[i].at_s) <= 0.0005 + 1e-6);
         if (!seen[i].detail.empty()) {
           const std::string& d = rows[i].detail;
-          BOOST_TEST((d.size() >= seen[i].detail.size() && d.compare(d.size() - seen[i].detail.size(), std::string::npos,
-                                                                     seen[i].detail) == 0),
+          BOOST_TEST((d.size() >= seen[i].detail.size() &&
+                      d.compare(d.size() - seen[i].detail.size(), std::string::npos, seen[i].detail) == 0),
                      "'" << d << "' does not end with '" << seen[i].detail << "'");
         }
       }
@@ -172,12 +179,14 @@ std::size_t expect_same(const Run& run, const std::string& source, const std::st
 // Every kind events.csv holds is either held against the capture or known
 // to leave no packet of its own; a kind added later has to be placed.
 void expect_every_kind_placed(const Run& run) {
-  const std::set<std::string> compared = {"handshake-completed", "endpoint-changed", "nat-mapping-created", "accepted",
-                                          "relayed", "submitted", "home-activity"};
-  const std::set<std::string> not_on_the_wire = {"attempt", "route-up", "delivered-maildir", "nat-mapping-flushed",
-                                                 "isp-address"};
+  const std::set<std::string> compared = {
+      "handshake-completed", "endpoint-changed", "nat-mapping-created", "accepted", "relayed",
+      "submitted",           "home-activity"};
+  const std::set<std::string> not_on_the_wire = {"attempt", "route-up", "delivered-maildir",
+                                                 "nat-mapping-flushed", "isp-address"};
   for (const SimEvent& e : run.events)
-    BOOST_TEST((compared.count(e.kind) || not_on_the_wire.count(e.kind)), "events.csv kind '" << e.kind << "' is not placed");
+    BOOST_TEST((compared.count(e.kind) || not_on_the_wire.count(e.kind)),
+               "events.csv kind '" << e.kind << "' is not placed");
 }
 
 // The counts held, per events.csv kind, over every run.
@@ -185,14 +194,22 @@ std::map<std::string, std::size_t> hold_run_against_events(const Run& run) {
   std::map<std::string, std::size_t> held;
   const auto lan = run.link("lan-0"), relay = run.link("namorar-0"), uplink = run.link("uplink-0"),
              submission = run.link("sender-submission-1");
-  held["carinho handshake-completed"] += expect_same(run, "carinho", "handshake-completed", handshakes_completed(run, lan, kCarinho));
-  held["namorar handshake-completed"] += expect_same(run, "namorar", "handshake-completed", handshakes_completed(run, relay, kNamorar));
-  held["namorar endpoint-changed"] += expect_same(run, "namorar", "endpoint-changed", endpoint_changes(run, relay, kNamorar));
-  held["gateway nat-mapping-created"] += expect_same(run, "gateway", "nat-mapping-created", nat_mappings(run, uplink));
-  held["carinho accepted"] += expect_same(run, "carinho", "accepted", of_kind(run, lan, "wg/smtp.transaction", "10.8.0.2:25"));
-  held["namorar relayed"] += expect_same(run, "namorar", "relayed", relays_to_home(run, relay), "carinho.lan");
-  held["sender accepted"] += expect_same(run, "sender", "accepted", of_kind(run, submission, "smtp.transaction", ""));
-  held["workload submitted"] += expect_same(run, "workload", "submitted", of_kind(run, submission, "smtp.transaction", ""));
+  held["carinho handshake-completed"] +=
+      expect_same(run, "carinho", "handshake-completed", handshakes_completed(run, lan, kCarinho));
+  held["namorar handshake-completed"] +=
+      expect_same(run, "namorar", "handshake-completed", handshakes_completed(run, relay, kNamorar));
+  held["namorar endpoint-changed"] +=
+      expect_same(run, "namorar", "endpoint-changed", endpoint_changes(run, relay, kNamorar));
+  held["gateway nat-mapping-created"] +=
+      expect_same(run, "gateway", "nat-mapping-created", nat_mappings(run, uplink));
+  held["carinho accepted"] +=
+      expect_same(run, "carinho", "accepted", of_kind(run, lan, "wg/smtp.transaction", "10.8.0.2:25"));
+  held["namorar relayed"] +=
+      expect_same(run, "namorar", "relayed", relays_to_home(run, relay), "carinho.lan");
+  held["sender accepted"] +=
+      expect_same(run, "sender", "accepted", of_kind(run, submission, "smtp.transaction", ""));
+  held["workload submitted"] +=
+      expect_same(run, "workload", "submitted", of_kind(run, submission, "smtp.transaction", ""));
   held["world home-activity"] += expect_same(run, "world", "home-activity", home_datagrams(run, lan));
   expect_every_kind_placed(run);
   return held;

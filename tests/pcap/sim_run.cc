@@ -1,15 +1,16 @@
 #include "pcap/sim_run.h"
 
 #include <boost/test/unit_test.hpp>
-
 #include <cstdio>
 #include <sstream>
 
 namespace tether::pcap::testing {
 
-void run_sim(const std::string& scenario, const std::filesystem::path& out, const std::vector<std::string>& sets) {
-  std::vector<std::string> argv = {TETHER_SIM_BINARY, std::string(TETHER_SOURCE_DIR) + "/scenarios/" + scenario,
-                                   "--pcap", "--out", out.string()};
+void run_sim(const std::string& scenario, const std::filesystem::path& out,
+             const std::vector<std::string>& sets) {
+  std::vector<std::string> argv = {TETHER_SIM_BINARY,
+                                   std::string(TETHER_SOURCE_DIR) + "/scenarios/" + scenario, "--pcap",
+                                   "--out", out.string()};
   for (const std::string& s : sets) {
     argv.push_back("--set");
     argv.push_back(s);
@@ -24,9 +25,10 @@ WallTime result_epoch(const std::filesystem::path& dir) {
   const std::size_t at = json.find(key);
   BOOST_TEST_REQUIRE(at != std::string::npos, "results.json has no epoch");
   int year, month, day, hour, minute, second, milli;
-  BOOST_TEST_REQUIRE(std::sscanf(json.c_str() + at + key.size(), "%d-%d-%dT%d:%d:%d.%dZ", &year, &month, &day, &hour,
-                                 &minute, &second, &milli) == 7);
-  const std::int64_t s = days_from_civil(year, unsigned(month), unsigned(day)) * 86400 + hour * 3600 + minute * 60 + second;
+  BOOST_TEST_REQUIRE(std::sscanf(json.c_str() + at + key.size(), "%d-%d-%dT%d:%d:%d.%dZ", &year, &month, &day,
+                                 &hour, &minute, &second, &milli) == 7);
+  const std::int64_t s =
+      days_from_civil(year, unsigned(month), unsigned(day)) * 86400 + hour * 3600 + minute * 60 + second;
   return WallTime::from_unix_ns(s * 1000'000'000 + std::int64_t(milli) * 1000'000);
 }
 
@@ -40,9 +42,12 @@ std::vector<std::string> csv_fields(const std::string& line) {
   for (std::size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
     if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') out.back() += '"', ++i;
-      else if (c == '"') quoted = false;
-      else out.back() += c;
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+        out.back() += '"', ++i;
+      else if (c == '"')
+        quoted = false;
+      else
+        out.back() += c;
     } else if (c == '"') {
       quoted = true;
     } else if (c == ',') {

@@ -19,7 +19,8 @@ struct SimEvent {
 
 // Runs `scenario` (under scenarios/) with --pcap into `out`, with the
 // --set overrides given; BOOST_REQUIREs its success.
-void run_sim(const std::string& scenario, const std::filesystem::path& out, const std::vector<std::string>& sets);
+void run_sim(const std::string& scenario, const std::filesystem::path& out,
+             const std::vector<std::string>& sets);
 
 // results.json's epoch ("2026-01-01T00:00:00.000Z").
 WallTime result_epoch(const std::filesystem::path& dir);
