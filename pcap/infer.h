@@ -56,9 +56,11 @@ struct HandshakeFigure {
   std::size_t capture = 0;
   std::string a, b;  // the pair's endpoints
   // Intervals between successive completed handshakes (responses) of the
-  // pair while it carried traffic (no silence over kBusySilence in between).
+  // pair while it carried traffic (no silence over kBusySilence in between),
+  // leaving out the handshakes a side starts when its data got no answer
+  // for 15 s (recoveries).
   Figure rekey;
-  std::size_t handshakes = 0;
+  std::size_t handshakes = 0, recoveries = 0;
 };
 
 struct RetryFigure {

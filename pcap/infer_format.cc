@@ -141,7 +141,8 @@ std::string infer_json(const Inference& inference) {
     json_key(out, "a", h.a);
     out += ",";
     json_key(out, "b", h.b);
-    out += ",\"handshakes\":" + std::to_string(h.handshakes) + ",\"rekey\":";
+    out += ",\"handshakes\":" + std::to_string(h.handshakes) + ",\"recoveries\":" + std::to_string(h.recoveries) +
+           ",\"rekey\":";
     json_figure(out, h.rekey);
     out += "}";
     comma = ",";

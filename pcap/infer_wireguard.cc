@@ -12,8 +12,7 @@
 //   - passive keepalive: KEEPALIVE_TIMEOUT (10 s) after data was received,
 //     if nothing was sent since (wg_timers_data_received, cancelled by
 //     wg_timers_any_authenticated_packet_sent; one more 10 s later when
-//     data came while it was pending): a keepalive ending a silence of 10
-//     to 11 s with the peer's data in the 22 s before it is this one and is
+//     data came while it was pending): is_passive() tells these, which are
 //     left out;
 //   - the initiator's confirmation right after a handshake (and OpenBSD's
 //     answer to it): a keepalive within 0.5 s of the previous packet is no
@@ -50,16 +49,34 @@ std::map<std::size_t, WallTime> capture_ends(const Timeline& timeline) {
   return ends;
 }
 
-// Whether the peer sent data within `window` before pair.events[i]: the
-// passive keepalive's cause. Its timer runs from when the data arrived at
-// the side, which a capture taken at the peer's end sees a round trip
-// early or late (packets cross); and data arriving while the timer is
-// pending asks for one more keepalive 10 s after it fires
-// (timer_need_another_keepalive), so the data may be two timeouts back.
-bool data_from_peer_before(const WireGuardPair& pair, std::size_t i, const std::string& peer, double window) {
+// Whether the keepalive at pair.events[i], from `side`, is a passive one:
+// KEEPALIVE_TIMEOUT after the peer's data, the side having sent nothing
+// since (its timer is cancelled by any packet sent, not by packets
+// received: the silence before it may be short); or KEEPALIVE_TIMEOUT after
+// a passive keepalive of its own when the peer's data came while that one
+// was pending (timer_need_another_keepalive; the data that armed it may
+// have come in a burst, so any data in its window counts). A packet the side sent within
+// kPrompt after the data may have crossed it on the way (the capture sees
+// one end's order) and does not count as sent since.
+bool is_passive(const WireGuardPair& pair, std::size_t i, const std::string& side, const std::vector<bool>& passive) {
+  const TimelineEvent& keepalive = *pair.events[i];
+  const TimelineEvent* sent = nullptr;  // the side's previous packet
+  std::size_t sent_at = 0;
   for (std::size_t j = i; j-- > 0;) {
-    if (seconds_between(*pair.events[j], *pair.events[i]) > window) return false;
-    if (pair.events[j]->kind == "data" && pair.events[j]->source == peer) return true;
+    const TimelineEvent& e = *pair.events[j];
+    double before = seconds_between(e, keepalive);
+    if (before > 2 * (kKeepaliveTimeout + kPassiveSlack)) return false;
+    if (e.source == side) {
+      if (!sent) sent = &e, sent_at = j;
+      continue;
+    }
+    if (e.kind != "data") continue;
+    bool answered = sent && seconds_between(e, *sent) > kPrompt;
+    if (!answered) return before >= kKeepaliveTimeout - 0.1 && before < kKeepaliveTimeout + kPassiveSlack;
+    // The side sent since: only the chained case remains.
+    double chain = seconds_between(*sent, keepalive);
+    return passive[sent_at] && chain >= kKeepaliveTimeout - 0.1 && chain < kKeepaliveTimeout + kPassiveSlack &&
+           seconds_between(e, *sent) < kKeepaliveTimeout + kPassiveSlack;
   }
   return false;
 }
@@ -71,17 +88,18 @@ KeepaliveFigure keepalives_of(const WireGuardPair& pair, const std::string& side
   k.side = side;
   k.peer = peer;
   std::vector<double> samples;
+  std::vector<bool> passive(pair.events.size(), false);
   for (std::size_t i = 1; i < pair.events.size(); ++i) {
     const TimelineEvent& e = *pair.events[i];
     const TimelineEvent& previous = *pair.events[i - 1];
     double silence = seconds_between(previous, e);
     k.longest_silence = std::max(k.longest_silence, silence);
     if (e.kind != "keepalive" || e.source != side) continue;
-    if (silence < kPrompt) {
-      ++k.prompt;
-    } else if (silence >= kKeepaliveTimeout - 0.1 && silence < kKeepaliveTimeout + kPassiveSlack &&
-               data_from_peer_before(pair, i, peer, 2 * (kKeepaliveTimeout + kPassiveSlack))) {
+    if (is_passive(pair, i, side, passive)) {  // first: a passive one may come right after the peer's
+      passive[i] = true;
       ++k.passive;
+    } else if (silence < kPrompt) {
+      ++k.prompt;
     } else {
       samples.push_back(silence);
     }
@@ -95,6 +113,29 @@ KeepaliveFigure keepalives_of(const WireGuardPair& pair, const std::string& side
   return k;
 }
 
+// Whether the initiation at pair.events[i] is the one Linux sends when data
+// it sent got nothing back for KEEPALIVE_TIMEOUT + REKEY_TIMEOUT (15 s;
+// wg_timers_data_sent arms it, any authenticated packet received disarms
+// it, wg_expired_new_handshake fires it): the initiator's previous packet
+// was data, 15 s (plus up to a third of a second of jitter, and a timer's
+// lateness) before. What the peer sent in between is no evidence either
+// way: the capture may see packets the initiator never got (a NAT that
+// dropped them is why it is recovering).
+bool after_unanswered_data(const WireGuardPair& pair, std::size_t i) {
+  const TimelineEvent& initiation = *pair.events[i];
+  for (std::size_t j = i; j-- > 0;) {
+    const TimelineEvent& e = *pair.events[j];
+    if (e.source != initiation.source) continue;
+    double since = seconds_between(e, initiation);
+    return e.kind == "data" && since >= kKeepaliveTimeout + kRekeyTimeout - 0.1 &&
+           since <= kKeepaliveTimeout + kRekeyTimeout + 1.0;
+  }
+  return false;
+}
+
+// The intervals between handshakes that were rekeys: not after a silence
+// over kBusySilence (a new session), and not the answer to data that went
+// unanswered (a recovery).
 HandshakeFigure handshakes_of(const WireGuardPair& pair) {
   HandshakeFigure h;
   h.capture = pair.capture;
@@ -103,19 +144,25 @@ HandshakeFigure handshakes_of(const WireGuardPair& pair) {
   std::vector<double> intervals;
   const TimelineEvent* last_handshake = nullptr;
   double longest_silence = 0;
+  bool recovery = false;  // the latest initiation was after_unanswered_data
   for (std::size_t i = 0; i < pair.events.size(); ++i) {
     const TimelineEvent& e = *pair.events[i];
     if (i > 0) longest_silence = std::max(longest_silence, seconds_between(*pair.events[i - 1], e));
+    if (e.kind == "initiation") recovery = after_unanswered_data(pair, i);
     if (e.kind != "response") continue;
     ++h.handshakes;
-    if (last_handshake && longest_silence <= kBusySilence) intervals.push_back(seconds_between(*last_handshake, e));
+    if (recovery) ++h.recoveries;
+    else if (last_handshake && longest_silence <= kBusySilence)
+      intervals.push_back(seconds_between(*last_handshake, e));
     last_handshake = &e;
     longest_silence = 0;
   }
-  h.rekey = figure_of(std::move(intervals),
-                      h.handshakes < 2 ? "cannot tell: " + std::to_string(h.handshakes) + " handshake(s) of the pair"
-                                       : "cannot tell: the pair was silent more than 60 s between every two "
-                                         "handshakes (those are new sessions, not rekeys)");
+  std::string why = h.handshakes < 2 ? "cannot tell: " + std::to_string(h.handshakes) + " handshake(s) of the pair"
+                                     : "cannot tell: no two handshakes of the pair a rekey apart (each after a "
+                                       "silence over 60 s, a new session, or after data went unanswered)";
+  h.rekey = figure_of(std::move(intervals), why);
+  if (h.rekey.value && h.recoveries)
+    h.rekey.note = std::to_string(h.recoveries) + " handshakes after unanswered data left out";
   return h;
 }
 
