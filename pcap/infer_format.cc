@@ -19,6 +19,8 @@ std::string number(double v, const char* format = "%.3f") {
 
 std::string seconds(double v) { return number(v) + " s"; }
 
+std::string count(std::size_t n, const std::string& what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }
+
 // "3.003 s (12 samples; p10 3.001, p90 3.005, min 3.000, max 3.008)", or
 // the note of a figure the capture cannot tell.
 std::string figure_text(const Figure& f) {
@@ -81,7 +83,7 @@ std::string infer_text(const Inference& inference) {
   if (inference.retries.empty()) out += "  cannot tell: no initiation in the capture\n";
   for (const RetryFigure& r : inference.retries) {
     out += "  " + capture_prefix(inference, r.capture) + r.initiator + " -> " + r.responder + ": " +
-           std::to_string(r.initiations) + " initiations in " + std::to_string(r.runs) + " runs (" +
+           count(r.initiations, "initiation") + " in " + count(r.runs, "run") + " (" +
            std::to_string(r.answered_runs) + " answered)\n";
     out += "    spacing: " + figure_text(r.spacing) + "\n";
     out += "    give-up: " + figure_text(r.give_up) + "\n";
@@ -104,12 +106,10 @@ std::string infer_text(const Inference& inference) {
     out += (b.at_least ? "at least " + seconds(*b.at_least) : std::string("no lower bound")) + ", " +
            (b.below ? "below " + seconds(*b.below) : std::string("no upper bound")) + "\n";
     if (b.at_least)
-      out += "    longest silence that worked: " + b.at_least_evidence + " (" + std::to_string(b.worked.samples) +
-             " probes worked)\n";
+      out += "    longest silence that worked: " + b.at_least_evidence + " (" + count(b.worked.samples, "probe") + " worked)\n";
     if (b.below)
-      out += "    shortest silence that failed: " + b.below_evidence + " (" + std::to_string(b.failed.samples) +
-             " probes failed)\n";
-    if (b.unknown) out += "    " + std::to_string(b.unknown) + " probes with no outcome the capture shows\n";
+      out += "    shortest silence that failed: " + b.below_evidence + " (" + count(b.failed.samples, "probe") + " failed)\n";
+    if (b.unknown) out += "    " + count(b.unknown, "probe") + " with no outcome the capture shows\n";
     if (!b.note.empty()) out += "    " + b.note + "\n";
   }
   return out;
