@@ -31,7 +31,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
-#include <set>
 
 #include "pcap/infer.h"
 #include "pcap/infer_pairs.h"

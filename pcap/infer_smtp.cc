@@ -15,6 +15,7 @@
 // attempts; a capture shows them to one destination as one sequence.
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <set>
 
