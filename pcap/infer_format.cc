@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "core/table_text.h"
 
@@ -40,25 +41,68 @@ std::string capture_prefix(const Inference& inference, std::size_t capture) {
   return several ? "[" + std::to_string(capture) + "] " : "";
 }
 
-void json_figure(std::string& out, const Figure& f) {
-  out += "{\"value_s\":";
-  out += f.value ? number(*f.value, "%.9f") : "null";
-  out += ",\"samples\":" + std::to_string(f.samples);
-  if (f.samples) {
-    out += ",\"median_s\":" + number(f.median, "%.9f") + ",\"p10_s\":" + number(f.p10, "%.9f") +
-           ",\"p90_s\":" + number(f.p90, "%.9f") + ",\"min_s\":" + number(f.min, "%.9f") +
-           ",\"max_s\":" + number(f.max, "%.9f");
-  }
-  out += ",\"note\":";
-  append_json_string(out, f.note);
-  out += "}";
-}
+// One JSON object, its fields appended in order; the braces close with
+// the object's scope.
+class JsonObject {
+ public:
+  explicit JsonObject(std::string& out) : out_(out) { out_ += "{"; }
+  ~JsonObject() { out_ += "}"; }
+  JsonObject(const JsonObject&) = delete;
+  JsonObject& operator=(const JsonObject&) = delete;
 
-void json_key(std::string& out, const char* key, const std::string& value) {
-  out += "\"";
+  JsonObject& text(const char* key, const std::string& value) {
+    name(key);
+    append_json_string(out_, value);
+    return *this;
+  }
+  JsonObject& count(const char* key, std::size_t value) {
+    name(key);
+    out_ += std::to_string(value);
+    return *this;
+  }
+  JsonObject& seconds(const char* key, std::optional<double> value) {
+    name(key);
+    out_ += value ? number(*value, "%.9f") : "null";
+    return *this;
+  }
+  // {value_s, samples, median_s, p10_s, p90_s, min_s, max_s, note}
+  JsonObject& figure(const char* key, const Figure& f) {
+    name(key);
+    write_figure(out_, f);
+    return *this;
+  }
+  static void write_figure(std::string& out, const Figure& f) {
+    JsonObject o(out);
+    o.seconds("value_s", f.value).count("samples", f.samples);
+    if (f.samples)
+      o.seconds("median_s", f.median).seconds("p10_s", f.p10).seconds("p90_s", f.p90).seconds("min_s", f.min)
+          .seconds("max_s", f.max);
+    o.text("note", f.note);
+  }
+
+ private:
+  void name(const char* key) {
+    out_ += first_ ? "\"" : ",\"";
+    first_ = false;
+    out_ += key;
+    out_ += "\":";
+  }
+  std::string& out_;
+  bool first_ = true;
+};
+
+// ,\n"key":[ one object per item, each on a line ]
+template <typename Item, typename Write>
+void json_array(std::string& out, const char* key, const std::vector<Item>& items, Write write) {
+  out += ",\n\"";
   out += key;
-  out += "\":";
-  append_json_string(out, value);
+  out += "\":[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    out += i ? ",\n" : "\n";
+    JsonObject o(out);
+    write(o, items[i]);
+  }
+  out += "]";
 }
 
 }  // namespace
@@ -115,99 +159,39 @@ std::string infer_text(const Inference& inference) {
   return out;
 }
 
-// Why over 80 lines: one JSON array per figure kind, each a few lines of
-// fields in the order of infer.h.
 std::string infer_json(const Inference& inference) {
-  std::string out = "{\"events\":" + std::to_string(inference.events) + ",\"span_s\":" +
-                    number(inference.span, "%.9f") + ",\n\"keepalives\":[";
-  const char* comma = "";
-  for (const KeepaliveFigure& k : inference.keepalives) {
-    out += comma;
-    out += "\n{\"capture\":" + std::to_string(k.capture) + ",";
-    json_key(out, "side", k.side);
-    out += ",";
-    json_key(out, "peer", k.peer);
-    out += ",\"interval\":";
-    json_figure(out, k.interval);
-    out += ",\"passive\":" + std::to_string(k.passive) + ",\"prompt\":" + std::to_string(k.prompt) +
-           ",\"longest_silence_s\":" + number(k.longest_silence, "%.9f") + "}";
-    comma = ",";
-  }
-  out += "],\n\"handshakes\":[";
-  comma = "";
-  for (const HandshakeFigure& h : inference.handshakes) {
-    out += comma;
-    out += "\n{\"capture\":" + std::to_string(h.capture) + ",";
-    json_key(out, "a", h.a);
-    out += ",";
-    json_key(out, "b", h.b);
-    out += ",\"handshakes\":" + std::to_string(h.handshakes) + ",\"recoveries\":" + std::to_string(h.recoveries) +
-           ",\"rekey\":";
-    json_figure(out, h.rekey);
-    out += "}";
-    comma = ",";
-  }
-  out += "],\n\"retries\":[";
-  comma = "";
-  for (const RetryFigure& r : inference.retries) {
-    out += comma;
-    out += "\n{\"capture\":" + std::to_string(r.capture) + ",";
-    json_key(out, "initiator", r.initiator);
-    out += ",";
-    json_key(out, "responder", r.responder);
-    out += ",\"initiations\":" + std::to_string(r.initiations) + ",\"runs\":" + std::to_string(r.runs) +
-           ",\"answered_runs\":" + std::to_string(r.answered_runs) + ",\"spacing\":";
-    json_figure(out, r.spacing);
-    out += ",\"give_up\":";
-    json_figure(out, r.give_up);
-    out += "}";
-    comma = ",";
-  }
-  out += "],\n\"smtp\":[";
-  comma = "";
-  for (const SmtpRetryFigure& s : inference.smtp) {
-    out += comma;
-    out += "\n{\"capture\":" + std::to_string(s.capture) + ",";
-    json_key(out, "layer", s.layer);
-    out += ",";
-    json_key(out, "client", s.client);
-    out += ",";
-    json_key(out, "destination", s.destination);
-    out += ",\"attempts\":" + std::to_string(s.attempts) + ",\"failed\":" + std::to_string(s.failed) +
-           ",\"delivered\":" + std::to_string(s.delivered) + ",\"deliveries\":" + std::to_string(s.deliveries) +
-           ",\"retry\":";
-    json_figure(out, s.retry);
+  std::string out = "{\"events\":" + std::to_string(inference.events) + ",\"span_s\":" + number(inference.span, "%.9f");
+  json_array(out, "keepalives", inference.keepalives, [](JsonObject& o, const KeepaliveFigure& k) {
+    o.count("capture", k.capture).text("side", k.side).text("peer", k.peer).figure("interval", k.interval);
+    o.count("passive", k.passive).count("prompt", k.prompt).seconds("longest_silence_s", k.longest_silence);
+  });
+  json_array(out, "handshakes", inference.handshakes, [](JsonObject& o, const HandshakeFigure& h) {
+    o.count("capture", h.capture).text("a", h.a).text("b", h.b).count("handshakes", h.handshakes);
+    o.count("recoveries", h.recoveries).figure("rekey", h.rekey);
+  });
+  json_array(out, "retries", inference.retries, [](JsonObject& o, const RetryFigure& r) {
+    o.count("capture", r.capture).text("initiator", r.initiator).text("responder", r.responder);
+    o.count("initiations", r.initiations).count("runs", r.runs).count("answered_runs", r.answered_runs);
+    o.figure("spacing", r.spacing).figure("give_up", r.give_up);
+  });
+  json_array(out, "smtp", inference.smtp, [&out](JsonObject& o, const SmtpRetryFigure& s) {
+    o.count("capture", s.capture).text("layer", s.layer).text("client", s.client).text("destination", s.destination);
+    o.count("attempts", s.attempts).count("failed", s.failed).count("delivered", s.delivered);
+    o.count("deliveries", s.deliveries).figure("retry", s.retry);
     out += ",\"by_retry\":[";
     for (std::size_t n = 0; n < s.by_retry.size(); ++n) {
       if (n) out += ",";
-      json_figure(out, s.by_retry[n]);
+      JsonObject::write_figure(out, s.by_retry[n]);
     }
-    out += "]}";
-    comma = ",";
-  }
-  out += "],\n\"nat\":[";
-  comma = "";
-  for (const NatBracket& b : inference.nat) {
-    out += comma;
-    out += "\n{\"capture\":" + std::to_string(b.capture) + ",";
-    json_key(out, "inside", b.inside);
-    out += ",";
-    json_key(out, "why_inside", b.why_inside);
-    out += ",\"at_least_s\":" + (b.at_least ? number(*b.at_least, "%.9f") : std::string("null"));
-    out += ",\"below_s\":" + (b.below ? number(*b.below, "%.9f") : std::string("null")) + ",";
-    json_key(out, "at_least_evidence", b.at_least_evidence);
-    out += ",";
-    json_key(out, "below_evidence", b.below_evidence);
-    out += ",\"worked\":";
-    json_figure(out, b.worked);
-    out += ",\"failed\":";
-    json_figure(out, b.failed);
-    out += ",\"unknown\":" + std::to_string(b.unknown) + ",";
-    json_key(out, "note", b.note);
-    out += "}";
-    comma = ",";
-  }
-  out += "]}\n";
+    out += "]";
+  });
+  json_array(out, "nat", inference.nat, [](JsonObject& o, const NatBracket& b) {
+    o.count("capture", b.capture).text("inside", b.inside).text("why_inside", b.why_inside);
+    o.seconds("at_least_s", b.at_least).seconds("below_s", b.below);
+    o.text("at_least_evidence", b.at_least_evidence).text("below_evidence", b.below_evidence);
+    o.figure("worked", b.worked).figure("failed", b.failed).count("unknown", b.unknown).text("note", b.note);
+  });
+  out += "}\n";
   return out;
 }
 
