@@ -30,21 +30,6 @@ Result<pcap::TimelineOptions> timeline_options(const CaptureOptions& options) {
   return out;
 }
 
-std::optional<pcap::Timeline> read_timeline(const std::vector<std::string>& files, const CaptureOptions& options) {
-  auto made = timeline_options(options);
-  if (!made.ok()) {
-    std::fprintf(stderr, "tether-pcap: %s\n", made.error().message.c_str());
-    return std::nullopt;
-  }
-  auto timeline = pcap::build_timeline(files, *made);
-  if (!timeline.ok()) {
-    std::fprintf(stderr, "tether-pcap: %s\n", timeline.error().message.c_str());
-    return std::nullopt;
-  }
-  print_problems(*timeline);
-  return std::move(*timeline);
-}
-
 void print_problems(const pcap::Timeline& timeline) {
   for (const std::string& p : timeline.problems) std::fprintf(stderr, "tether-pcap: %s\n", p.c_str());
   if (timeline.problems_dropped)

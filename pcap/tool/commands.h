@@ -5,7 +5,6 @@
 // usage or an input that cannot be read at all.
 
 #include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,12 +36,6 @@ void add_capture_options(CLI::App& command, CaptureOptions& options);
 // The timeline options they give; a key log that cannot be read at all
 // fails, naming the file (its bad lines are the timeline's problems).
 Result<pcap::TimelineOptions> timeline_options(const CaptureOptions& options);
-
-// The timeline of `files` with `options`: what `timeline` and `infer`
-// read. Prints why to stderr ("tether-pcap: ...") and returns nothing when
-// the key log or an input cannot be read at all; prints the timeline's
-// problems otherwise.
-std::optional<pcap::Timeline> read_timeline(const std::vector<std::string>& files, const CaptureOptions& options);
 
 // Prints a timeline's problems to stderr, "tether-pcap: " before each, and
 // how many were left out past the bound.

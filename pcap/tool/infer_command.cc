@@ -81,8 +81,19 @@ CommandRunner add_infer_command(CLI::App& app) {
       }
       names[mapping.substr(0, equals)] = mapping.substr(equals + 1);
     }
-    auto timeline = read_timeline(arguments->files, arguments->capture);
-    if (!timeline) return kUsageExit;
+    // The same reading as `timeline`'s (main has since given both
+    // read_inputs(), which also reads text traces and result directories).
+    auto options = timeline_options(arguments->capture);
+    if (!options.ok()) {
+      std::fprintf(stderr, "tether-pcap: %s\n", options.error().message.c_str());
+      return kUsageExit;
+    }
+    auto timeline = pcap::build_timeline(arguments->files, *options);
+    if (!timeline.ok()) {
+      std::fprintf(stderr, "tether-pcap: %s\n", timeline.error().message.c_str());
+      return kUsageExit;
+    }
+    print_problems(*timeline);
     pcap::Inference inference = pcap::infer(*timeline, arguments->infer);
     std::string text = arguments->as_set           ? pcap::infer_as_set(inference, names)
                        : arguments->format == "json" ? pcap::infer_json(inference)

@@ -30,8 +30,17 @@ CommandRunner add_timeline_command(CLI::App& app) {
   command->add_option("--out", arguments->out, "write the table to this file instead of the standard output");
 
   return [arguments]() {
-    auto timeline = read_timeline(arguments->files, arguments->capture);
-    if (!timeline) return kUsageExit;
+    auto options = timeline_options(arguments->capture);
+    if (!options.ok()) {
+      std::fprintf(stderr, "tether-pcap: %s\n", options.error().message.c_str());
+      return kUsageExit;
+    }
+    auto timeline = pcap::build_timeline(arguments->files, *options);
+    if (!timeline.ok()) {
+      std::fprintf(stderr, "tether-pcap: %s\n", timeline.error().message.c_str());
+      return kUsageExit;
+    }
+    print_problems(*timeline);
     std::FILE* out = stdout;
     if (!arguments->out.empty()) {
       out = std::fopen(arguments->out.c_str(), "wb");
