@@ -78,8 +78,8 @@ struct SmtpPeers {
     tether::testing::write_file(data, message_data(tag), 0644);
     std::string to;
     for (const std::string& r : kRecipients) to += (to.empty() ? "" : ",") + r;
-    std::vector<std::string> args{"--helo", "client.test", "--from",    kFrom, "--to",
-                                  to,       "--data",      "@" + data.string(), "--timeout", "10"};
+    std::vector<std::string> args{"--helo", "client.test",       "--from",    kFrom, "--to", to,
+                                  "--data", "@" + data.string(), "--timeout", "10"};
     args.insert(args.end(), extra.begin(), extra.end());
     return swaks(ns, "127.0.0.1", 25, args);
   }
@@ -127,9 +127,8 @@ Timeline check_capture(const std::string& file) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(peer_smtp_captures,
-                      *boost::unit_test::precondition(needs_swaks_tshark_and_dumpcap) *
-                          boost::unit_test::label("root"))
+BOOST_AUTO_TEST_SUITE(peer_smtp_captures, *boost::unit_test::precondition(needs_swaks_tshark_and_dumpcap) *
+                                              boost::unit_test::label("root"))
 
 BOOST_AUTO_TEST_CASE(swaks_to_tetherd_plain_and_starttls_captured_twice_equal_tshark) {
   SmtpPeers p;

@@ -47,8 +47,9 @@ const std::string kTetherPcap = TETHER_PCAP_BINARY;
 boost::test_tools::assertion_result needs_peers_and_dumpcap(boost::unit_test::test_unit_id id) {
   auto peers = needs_wireguard_go_and_tshark(id);
   if (!peers) return peers;
-  return tether::testing::skip_unless(tether::testing::program_exists("dumpcap"),
-                                      "dumpcap (Debian package wireshark-common, which tshark pulls in) is not installed");
+  return tether::testing::skip_unless(
+      tether::testing::program_exists("dumpcap"),
+      "dumpcap (Debian package wireshark-common, which tshark pulls in) is not installed");
 }
 
 // home (tetherd) 198.18.0.1 <-veth vh/vr-> relay (wireguard-go) 198.18.0.2;
@@ -68,12 +69,13 @@ struct WireGuardPeers {
     BOOST_TEST_REQUIRE(relay.created());
     link_namespaces(home, "vh", {"198.18.0.1/24"}, relay, "vr", {"198.18.0.2/24"});
     // Probes go to home's port 9, where nothing listens: UDP, as the filter.
-    captures = std::make_unique<TwoCaptures>(relay, dir,
-                                             TwoCapturesOptions{"vr", "udp", *Endpoint::parse("198.18.0.1:9")});
+    captures = std::make_unique<TwoCaptures>(
+        relay, dir, TwoCapturesOptions{"vr", "udp", *Endpoint::parse("198.18.0.1:9")});
   }
 
   std::string logs() {
-    return "--- tetherd ---\n" + (tetherd ? tetherd->log() : "") + "--- wireguard-go ---\n" + (wg ? wg->log() : "");
+    return "--- tetherd ---\n" + (tetherd ? tetherd->log() : "") + "--- wireguard-go ---\n" +
+           (wg ? wg->log() : "");
   }
 
   // clang-format off
@@ -107,8 +109,9 @@ struct WireGuardPeers {
     const std::string& name = wg->interface_name();
     ProcessResult removed = run_process({"wg", "set", name, "peer", tether_keys.public_key, "remove"});
     BOOST_TEST_REQUIRE(removed.exit_code == 0, removed.describe());
-    ProcessResult added = run_process({"wg", "set", name, "peer", tether_keys.public_key, "allowed-ips",
-                                       "192.0.2.1/32", "endpoint", "198.18.0.1:51820", "persistent-keepalive", "1"});
+    ProcessResult added =
+        run_process({"wg", "set", name, "peer", tether_keys.public_key, "allowed-ips", "192.0.2.1/32",
+                     "endpoint", "198.18.0.1:51820", "persistent-keepalive", "1"});
     BOOST_TEST_REQUIRE(added.exit_code == 0, added.describe());
   }
 };
@@ -118,8 +121,9 @@ std::map<std::uint64_t, Bytes> decrypted_by_the_dissector(const std::string& fil
                                                           std::shared_ptr<const WireGuardKeyLog> keys) {
   struct Feed : PacketVisitor {
     explicit Feed(std::shared_ptr<const WireGuardKeyLog> k) : dissector({}, std::move(k)) {
-      dissector.on_inner_packet(
-          [this](const WireGuardInnerPacket& p) { inner[p.outer.origin.packet_number] = p.packet.to_bytes(); });
+      dissector.on_inner_packet([this](const WireGuardInnerPacket& p) {
+        inner[p.outer.origin.packet_number] = p.packet.to_bytes();
+      });
     }
     void on_datagram(const Datagram& d) override { dissector.dissect(d, events); }
     WireGuardDissector dissector;
@@ -166,7 +170,8 @@ Timeline check_capture(const std::string& file, const std::string& key_log) {
   BOOST_TEST(count(*timeline, "wg", "syn") >= 1u);
   BOOST_TEST(timeline->counts.wg_decryption_failed == 0u);
 
-  const std::size_t rows = expect_wireguard_rows_equal(file, {"-o", "wg.keylog_file:" + key_log}, timeline->events);
+  const std::size_t rows =
+      expect_wireguard_rows_equal(file, {"-o", "wg.keylog_file:" + key_log}, timeline->events);
   BOOST_TEST_MESSAGE("  " << rows << " WireGuard rows equal tshark's");
 
   const auto ours = decrypted_by_the_dissector(file, options.keys);
@@ -180,7 +185,8 @@ Timeline check_capture(const std::string& file, const std::string& key_log) {
 
 // tether-pcap timeline FILE --keylog F: exit 0, the CSV header, a row per event.
 void check_tether_pcap_csv(const std::string& file, const std::string& key_log, const Timeline& timeline) {
-  ProcessResult r = run_process({kTetherPcap, "timeline", file, "--keylog", key_log}, "", Duration::seconds(60));
+  ProcessResult r =
+      run_process({kTetherPcap, "timeline", file, "--keylog", key_log}, "", Duration::seconds(60));
   BOOST_TEST_REQUIRE(r.exit_code == 0, r.describe());
   std::istringstream lines(r.out);
   std::string header;
@@ -198,8 +204,8 @@ void check_tether_pcap_csv(const std::string& file, const std::string& key_log, 
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(peer_wireguard_captures,
-                      *boost::unit_test::precondition(needs_peers_and_dumpcap) * boost::unit_test::label("root"))
+BOOST_AUTO_TEST_SUITE(peer_wireguard_captures, *boost::unit_test::precondition(needs_peers_and_dumpcap) *
+                                                   boost::unit_test::label("root"))
 
 BOOST_AUTO_TEST_CASE(tetherd_and_wireguard_go_captured_twice_equal_tshark) {
   WireGuardPeers p;

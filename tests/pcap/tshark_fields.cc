@@ -30,9 +30,13 @@ std::vector<std::string> split(const std::string& text, char separator) {
   return parts;
 }
 
-std::string first(const std::string& cell) { return cell.substr(0, cell.find(',')); }
+std::string first(const std::string& cell) {
+  return cell.substr(0, cell.find(','));
+}
 
-std::string optional_number(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : ""; }
+std::string optional_number(const std::optional<std::uint64_t>& v) {
+  return v ? std::to_string(*v) : "";
+}
 
 // tshark prints a BASE_HEX field as 0x...; compare numbers, not spellings.
 std::string as_number(const std::string& cell) {
@@ -57,7 +61,8 @@ std::string joined(const std::vector<std::string>& values) {
 // the ASCII column after them may itself look like hex, so it is not read.
 void append_hex_line(const std::string& line, Bytes& out) {
   std::istringstream hex(line.size() > 6 ? line.substr(6, 47) : std::string());
-  for (std::string byte; hex >> byte;) out.push_back(static_cast<std::uint8_t>(std::stoul(byte, nullptr, 16)));
+  for (std::string byte; hex >> byte;)
+    out.push_back(static_cast<std::uint8_t>(std::stoul(byte, nullptr, 16)));
 }
 
 }  // namespace
@@ -67,7 +72,8 @@ boost::test_tools::assertion_result needs_tshark(boost::unit_test::test_unit_id)
                                       "tshark (Debian package tshark) is not installed");
 }
 
-std::vector<std::vector<std::string>> tshark_rows(const std::string& pcap, const std::vector<std::string>& options,
+std::vector<std::vector<std::string>> tshark_rows(const std::string& pcap,
+                                                  const std::vector<std::string>& options,
                                                   const std::vector<std::string>& fields) {
   std::vector<std::string> arguments = options;
   for (const char* a : {"-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,"})
@@ -94,13 +100,14 @@ std::size_t expect_wireguard_rows_equal(const std::string& pcap, const std::vect
     if (e.protocol == "wg" && e.layer.empty()) mine.push_back(&e);
   // The timeline is in time order, tshark's rows in the file's; a capture's
   // timestamps need not grow with its records (packets stamped on two CPUs).
-  std::stable_sort(mine.begin(), mine.end(),
-                   [](const TimelineEvent* a, const TimelineEvent* b) { return a->packet_number < b->packet_number; });
+  std::stable_sort(mine.begin(), mine.end(), [](const TimelineEvent* a, const TimelineEvent* b) {
+    return a->packet_number < b->packet_number;
+  });
   std::vector<std::vector<std::string>> rows;
-  for (auto& row : tshark_rows(pcap, options,
-                               {"frame.number", "wg.type", "wg.sender", "wg.receiver", "wg.counter", "wg.stream",
-                                "wg.keepalive", "ip.src", "ipv6.src", "udp.srcport", "ip.dst", "ipv6.dst",
-                                "udp.dstport"}))
+  for (auto& row : tshark_rows(
+           pcap, options,
+           {"frame.number", "wg.type", "wg.sender", "wg.receiver", "wg.counter", "wg.stream", "wg.keepalive",
+            "ip.src", "ipv6.src", "udp.srcport", "ip.dst", "ipv6.dst", "udp.dstport"}))
     if (!row[1].empty()) rows.push_back(std::move(row));
   BOOST_TEST_REQUIRE(rows.size() == mine.size(), pcap);
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -152,8 +159,8 @@ std::map<std::uint64_t, Bytes> tshark_decrypted_packets(const std::string& pcap,
 FrameText smtp_frames_from_tshark(const std::string& pcap) {
   FrameText frames;
   for (auto& col : tshark_rows(pcap, {},
-                               {"frame.number", "smtp.req.command", "smtp.response.code", "tls.record.content_type",
-                                "tls.record.opaque_type"})) {
+                               {"frame.number", "smtp.req.command", "smtp.response.code",
+                                "tls.record.content_type", "tls.record.opaque_type"})) {
     // TLS 1.3 hides the type of encrypted records: tshark reports them as
     // tls.record.opaque_type, after the plaintext ones of the same frame.
     if (!col[4].empty()) col[3] += (col[3].empty() ? "" : ",") + col[4];
@@ -178,7 +185,8 @@ FrameText smtp_frames_from_events(const std::vector<TimelineEvent>& events) {
     // Wireshark's smtp.req.command holds a command's first 4 characters
     // ("STAR" for STARTTLS); the timeline keeps the whole verb.
     if (e.kind == "command") command[e.packet_number].push_back(e.smtp_verb.substr(0, 4));
-    if (e.kind == "reply" || e.kind == "greeting") code[e.packet_number].push_back(std::to_string(*e.smtp_code));
+    if (e.kind == "reply" || e.kind == "greeting")
+      code[e.packet_number].push_back(std::to_string(*e.smtp_code));
     if (kTypes.count(e.kind)) tls[e.packet_number].push_back(kTypes.at(e.kind));
   }
   FrameText frames;

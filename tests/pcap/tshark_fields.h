@@ -24,7 +24,8 @@ boost::test_tools::assertion_result needs_tshark(boost::unit_test::test_unit_id)
 // tshark's rows for `pcap`: one vector of fields per frame, each field's
 // occurrences joined by ',' (the outer packet's first, a decrypted inner
 // packet's after it). `options` go before the fields (-o, -d, -Y).
-std::vector<std::vector<std::string>> tshark_rows(const std::string& pcap, const std::vector<std::string>& options,
+std::vector<std::vector<std::string>> tshark_rows(const std::string& pcap,
+                                                  const std::vector<std::string>& options,
                                                   const std::vector<std::string>& fields);
 
 // The WireGuard events on the wire (protocol "wg", layer "") of `events`,

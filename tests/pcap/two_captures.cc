@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <boost/test/unit_test.hpp>
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <sstream>
@@ -63,9 +63,9 @@ TwoCaptures::TwoCaptures(const tether::testing::NamedNamespace& ns, const tether
       options_(std::move(options)),
       dumpcap_file_((dir / ("dumpcap-" + options_.interface + ".pcapng")).string()),
       live_file_((dir / ("tether-" + options_.interface + ".pcap")).string()) {
-  auto spawned = tether::testing::ChildProcess::spawn(
-      {"ip", "netns", "exec", ns.name(), "dumpcap", "-i", options_.interface, "-f", options_.filter, "-w",
-       dumpcap_file_});
+  auto spawned =
+      tether::testing::ChildProcess::spawn({"ip", "netns", "exec", ns.name(), "dumpcap", "-i",
+                                            options_.interface, "-f", options_.filter, "-w", dumpcap_file_});
   BOOST_TEST_REQUIRE(spawned.ok(), why(spawned));
   dumpcap_ = std::move(*spawned);
   BOOST_TEST_REQUIRE(dumpcap_->wait_for_output("Capturing on", Duration::seconds(20)), dumpcap_->output());
@@ -129,7 +129,7 @@ void TwoCaptures::stop() {
   // from ours only: the comparisons would fail without saying why.
   const LiveCapture::Stats stats = live_->stats();
   BOOST_TEST(stats.dropped == 0u, "tether's capture: the kernel dropped " << stats.dropped << " of "
-                                                                           << stats.received << " packets");
+                                                                          << stats.received << " packets");
   BOOST_TEST(live_has_end_, "tether's capture never saw the end probe");
   auto closed = writer_->close();
   BOOST_TEST_REQUIRE(closed.ok(), why(closed));
@@ -182,7 +182,8 @@ bool TwoCaptures::dumpcap_holds(const std::string& payload) const {
   return false;
 }
 
-std::size_t expect_same_events(const std::vector<TimelineEvent>& dumpcap, const std::vector<TimelineEvent>& ours) {
+std::size_t expect_same_events(const std::vector<TimelineEvent>& dumpcap,
+                               const std::vector<TimelineEvent>& ours) {
   // dumpcap's file has the start probes before the first packet of ours.
   BOOST_TEST_REQUIRE(!ours.empty());
   BOOST_TEST_REQUIRE(!dumpcap.empty());
@@ -203,13 +204,14 @@ std::size_t expect_same_events(const std::vector<TimelineEvent>& dumpcap, const 
   for (const TimelineEvent* e : ours_sorted) ours_said.push_back(what(*e, 0));
   if (theirs_said != ours_said) {
     std::size_t first = 0;
-    while (first < theirs_said.size() && first < ours_said.size() && theirs_said[first] == ours_said[first]) ++first;
+    while (first < theirs_said.size() && first < ours_said.size() && theirs_said[first] == ours_said[first])
+      ++first;
     auto at = [first](const std::vector<std::string>& said) {
       return first < said.size() ? said[first] : std::string("(nothing more)");
     };
-    BOOST_ERROR("the two captures part at event " << first << " of " << theirs_said.size() << " (dumpcap) and "
-                                                   << ours_said.size() << " (ours):\n  dumpcap: " << at(theirs_said)
-                                                   << "\n  ours:    " << at(ours_said));
+    BOOST_ERROR("the two captures part at event "
+                << first << " of " << theirs_said.size() << " (dumpcap) and " << ours_said.size()
+                << " (ours):\n  dumpcap: " << at(theirs_said) << "\n  ours:    " << at(ours_said));
     return 0;
   }
   for (std::size_t i = 0; i < ours.size(); ++i) {

@@ -79,6 +79,7 @@ class TwoCaptures {
 // kernel's stamps for each capturing socket (on loopback; bounded here by
 // 10 ms, far below what a misread timestamp would be off by). Returns the
 // number of events compared (0 when they differ).
-std::size_t expect_same_events(const std::vector<TimelineEvent>& dumpcap, const std::vector<TimelineEvent>& ours);
+std::size_t expect_same_events(const std::vector<TimelineEvent>& dumpcap,
+                               const std::vector<TimelineEvent>& ours);
 
 }  // namespace tether::pcap::testing
