@@ -2,10 +2,11 @@
 // tetherd (home) and wireguard-go (relay) in two network namespaces on a
 // veth pair, captured on the relay's veth by dumpcap and by tether's own
 // LiveCapture at once (two_captures.h). The traffic: tetherd's handshake,
-// pings and an iperf3 TCP transfer through the tunnel, then wireguard-go
-// forgets tetherd and shakes hands again itself (a second session, tetherd
-// responding, with tetherd's keepalives on the old one in between), and
-// keepalives from both sides (PersistentKeepalive 1).
+// pings and an iperf3 TCP transfer through the tunnel over IPv4, then
+// wireguard-go forgets tetherd and shakes hands again itself, over IPv6 (a
+// second session, tetherd responding and following it to its new address,
+// with tetherd's keepalives on the old session in between), and keepalives
+// from both sides (PersistentKeepalive 1).
 //
 // For each of the two files, with the key log tetherd wrote (--key-log):
 //  - the timeline's WireGuard events equal tshark's wg fields, row by row;
@@ -52,8 +53,9 @@ boost::test_tools::assertion_result needs_peers_and_dumpcap(boost::unit_test::te
       "dumpcap (Debian package wireshark-common, which tshark pulls in) is not installed");
 }
 
-// home (tetherd) 198.18.0.1 <-veth vh/vr-> relay (wireguard-go) 198.18.0.2;
-// inside the tunnel tetherd 192.0.2.1, wireguard-go 192.0.2.2.
+// home (tetherd) 198.18.0.1, 2001:db8:1::1 <-veth vh/vr-> relay
+// (wireguard-go) 198.18.0.2, 2001:db8:1::2; inside the tunnel tetherd
+// 192.0.2.1, wireguard-go 192.0.2.2.
 struct WireGuardPeers {
   TestDirectory dir{"tether-pcap-peers-wg"};
   KeyPair tether_keys = KeyPair::generate(), wg_keys = KeyPair::generate();
@@ -67,7 +69,8 @@ struct WireGuardPeers {
   WireGuardPeers() {
     BOOST_TEST_REQUIRE(home.created());
     BOOST_TEST_REQUIRE(relay.created());
-    link_namespaces(home, "vh", {"198.18.0.1/24"}, relay, "vr", {"198.18.0.2/24"});
+    link_namespaces(home, "vh", {"198.18.0.1/24", "2001:db8:1::1/64"}, relay, "vr",
+                    {"198.18.0.2/24", "2001:db8:1::2/64"});
     // Probes go to home's port 9, where nothing listens: UDP, as the filter.
     captures = std::make_unique<TwoCaptures>(
         relay, dir, TwoCapturesOptions{"vr", "udp", *Endpoint::parse("198.18.0.1:9")});
@@ -104,14 +107,15 @@ struct WireGuardPeers {
   // clang-format on
 
   // wireguard-go drops tetherd as a peer (its sessions with it) and takes it
-  // back with an endpoint: its next packet for tetherd starts a handshake.
+  // back with an IPv6 endpoint: its next packet for tetherd starts a
+  // handshake there.
   void wireguard_go_forgets_tetherd() {
     const std::string& name = wg->interface_name();
     ProcessResult removed = run_process({"wg", "set", name, "peer", tether_keys.public_key, "remove"});
     BOOST_TEST_REQUIRE(removed.exit_code == 0, removed.describe());
     ProcessResult added =
         run_process({"wg", "set", name, "peer", tether_keys.public_key, "allowed-ips", "192.0.2.1/32",
-                     "endpoint", "198.18.0.1:51820", "persistent-keepalive", "1"});
+                     "endpoint", "[2001:db8:1::1]:51820", "persistent-keepalive", "1"});
     BOOST_TEST_REQUIRE(added.exit_code == 0, added.describe());
   }
 };
@@ -161,8 +165,14 @@ Timeline check_capture(const std::string& file, const std::string& key_log) {
   BOOST_TEST_REQUIRE(timeline.ok(), why(timeline));
   BOOST_TEST(timeline->problems.empty(), joined(timeline->problems));
 
-  // Two handshakes (tetherd's, then wireguard-go's), data, keepalives.
+  // Two handshakes (tetherd's over IPv4, then wireguard-go's over IPv6),
+  // data, keepalives.
   BOOST_TEST(count(*timeline, "", "initiation") == 2u);
+  std::vector<std::string> initiators;
+  for (const TimelineEvent& e : timeline->events)
+    if (e.kind == "initiation") initiators.push_back(e.source);
+  BOOST_TEST(initiators == (std::vector<std::string>{"198.18.0.1:51820", "[2001:db8:1::2]:51820"}),
+             boost::test_tools::per_element());
   BOOST_TEST(count(*timeline, "", "response") == 2u);
   BOOST_TEST(count(*timeline, "", "keepalive") >= 4u);
   BOOST_TEST(count(*timeline, "", "data") >= 20u);

@@ -44,9 +44,15 @@ std::string as_number(const std::string& cell) {
   return std::to_string(std::stoull(cell, nullptr, 0));
 }
 
-// "198.18.0.1:51820" or "[2001:db8::1]:51820" from the outer header's fields.
-std::string endpoint(const std::string& v4, const std::string& v6, const std::string& port) {
-  if (!first(v4).empty()) return first(v4) + ":" + first(port);
+// "198.18.0.1:51820" or "[2001:db8::1]:51820" from the outer headers'
+// fields. A decrypted inner packet's addresses come after the outer ones,
+// in the same field when both are IPv4 or both IPv6, so which family is
+// outside is read from frame.protocols ("eth:ethertype:ipv6:udp:wg:ip:...").
+std::string endpoint(const std::string& protocols, const std::string& v4, const std::string& v6,
+                     const std::string& port) {
+  const std::string layers = ":" + protocols + ":";
+  const std::size_t at_v4 = layers.find(":ip:"), at_v6 = layers.find(":ipv6:");
+  if (at_v4 < at_v6) return first(v4) + ":" + first(port);
   return "[" + first(v6) + "]:" + first(port);
 }
 
@@ -107,7 +113,7 @@ std::size_t expect_wireguard_rows_equal(const std::string& pcap, const std::vect
   for (auto& row : tshark_rows(
            pcap, options,
            {"frame.number", "wg.type", "wg.sender", "wg.receiver", "wg.counter", "wg.stream", "wg.keepalive",
-            "ip.src", "ipv6.src", "udp.srcport", "ip.dst", "ipv6.dst", "udp.dstport"}))
+            "ip.src", "ipv6.src", "udp.srcport", "ip.dst", "ipv6.dst", "udp.dstport", "frame.protocols"}))
     if (!row[1].empty()) rows.push_back(std::move(row));
   BOOST_TEST_REQUIRE(rows.size() == mine.size(), pcap);
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -122,8 +128,8 @@ std::size_t expect_wireguard_rows_equal(const std::string& pcap, const std::vect
       BOOST_TEST(row[5] == optional_number(e.wg_session));
       // An expert item in tshark: present (its text) only on keepalives.
       BOOST_TEST(!row[6].empty() == e.wg_keepalive.value_or(false), "wg.keepalive '" << row[6] << "'");
-      BOOST_TEST(endpoint(row[7], row[8], row[9]) == e.source);
-      BOOST_TEST(endpoint(row[10], row[11], row[12]) == e.destination);
+      BOOST_TEST(endpoint(row[13], row[7], row[8], row[9]) == e.source);
+      BOOST_TEST(endpoint(row[13], row[10], row[11], row[12]) == e.destination);
     }
   }
   return rows.size();
