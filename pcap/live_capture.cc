@@ -23,6 +23,8 @@ Result<std::unique_ptr<LiveCapture>> LiveCapture::open(const LiveCaptureOptions&
   pcap_set_snaplen(handle, static_cast<int>(options.snaplen));
   pcap_set_promisc(handle, options.promiscuous ? 1 : 0);
   pcap_set_timeout(handle, static_cast<int>(options.poll.ns() / 1000'000));
+  if (int status = pcap_set_buffer_size(handle, static_cast<int>(options.buffer_size)); status != 0)
+    return fail("buffer size", status);
   if (int status = pcap_set_immediate_mode(handle, 1); status != 0) return fail("immediate mode", status);
   if (int status = pcap_set_tstamp_precision(handle, PCAP_TSTAMP_PRECISION_NANO); status != 0) {
     return fail("nanosecond timestamps", status);

@@ -9,7 +9,7 @@ namespace tether::pcap_tool {
 
 void add_capture_options(CLI::App& command, CaptureOptions& options) {
   command.add_option("--keylog", options.keylog,
-                     "WireGuard key log (Wireshark's format, as tetherd --wg-key-log writes it): "
+                     "WireGuard key log (Wireshark's format, as tetherd --key-log writes it): "
                      "decrypts transport messages and dissects their inner packets");
   command.add_option("--wg-port", options.wg_ports,
                      "a UDP port whose every datagram is WireGuard (repeatable); others are "

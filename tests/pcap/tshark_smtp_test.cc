@@ -7,12 +7,11 @@
 // one per reply here) and TLS records (content_type, or opaque_type for
 // TLS 1.3's encrypted ones).
 //
-// TODO(p-reader): once pcap/ reads files, also run the timeline over the
-// same file and over a capture of swaks against tetherd.
+// The same comparison on captures of swaks against tetherd, through the
+// whole timeline: peer_smtp_test.cc. The shapes compared: tshark_fields.h.
 
 #include <boost/test/unit_test.hpp>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,13 +19,12 @@
 #include "pcap/smtp_conversation.h"
 #include "pcap/tcp_dissector.h"
 #include "pcap/tcp_flow.h"
-#include "support/preconditions.h"
+#include "pcap/tshark_fields.h"
 #include "support/run_process.h"
 
 using namespace tether;
 using namespace tether::pcap;
 using namespace tether::pcap::testing;
-using tether::testing::run_process;
 
 namespace {
 
@@ -80,63 +78,6 @@ std::string raw_ip_pcap(const std::vector<Segment>& segments) {
   return f;
 }
 
-// "frame N: EHLO | 250 | 22,22" for every frame with something to say.
-std::map<std::uint64_t, std::string> from_tshark(const std::string& fields) {
-  std::map<std::uint64_t, std::string> frames;
-  std::istringstream in(fields);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> col;
-    std::size_t start = 0;
-    for (std::size_t tab; (tab = line.find('\t', start)) != std::string::npos; start = tab + 1)
-      col.push_back(line.substr(start, tab - start));
-    col.push_back(line.substr(start));
-    col.resize(5);
-    // TLS 1.3 hides the type of encrypted records: tshark reports them as
-    // tls.record.opaque_type, after the plaintext ones of the same frame.
-    if (!col[4].empty()) col[3] += (col[3].empty() ? "" : ",") + col[4];
-    // One code per reply line: collapse a multi-line reply's repeats.
-    std::string codes, last;
-    std::istringstream cs(col[2]);
-    for (std::string c; std::getline(cs, c, ',');)
-      if (c != last) codes += (codes.empty() ? "" : ",") + (last = c);
-    if (col[1].empty() && codes.empty() && col[3].empty()) continue;
-    frames[std::stoull(col[0])] = col[1] + " | " + codes + " | " + col[3];
-  }
-  return frames;
-}
-
-std::map<std::uint64_t, std::string> from_dissector(const DissectorOutput& out) {
-  std::map<std::uint64_t, std::vector<std::string>> cmd, code, tls;
-  static const std::map<std::string, std::string> kTypes{{"tls-change-cipher-spec", "20"},
-                                                         {"tls-alert", "21"},
-                                                         {"tls-handshake", "22"},
-                                                         {"tls-application-data", "23"}};
-  for (const TimelineEvent& e : of(out, "smtp")) {
-    // Wireshark's smtp.req.command holds a command's first 4 characters
-    // ("STAR" for STARTTLS); the timeline keeps the whole verb.
-    if (e.kind == "command") cmd[e.packet_number].push_back(e.smtp_verb.substr(0, 4));
-    if (e.kind == "reply" || e.kind == "greeting") code[e.packet_number].push_back(std::to_string(*e.smtp_code));
-    if (kTypes.count(e.kind)) tls[e.packet_number].push_back(kTypes.at(e.kind));
-  }
-  auto list = [](const std::vector<std::string>& v) {
-    std::string s;
-    for (const std::string& x : v) s += (s.empty() ? "" : ",") + x;
-    return s;
-  };
-  std::map<std::uint64_t, std::string> frames;
-  for (const auto* m : {&cmd, &code, &tls})
-    for (const auto& [n, v] : *m) frames[n];
-  for (auto& [n, text] : frames) text = list(cmd[n]) + " | " + list(code[n]) + " | " + list(tls[n]);
-  return frames;
-}
-
-std::string show(const std::map<std::uint64_t, std::string>& frames) {
-  std::string s;
-  for (const auto& [n, text] : frames) s += "frame " + std::to_string(n) + ": " + text + "\n";
-  return s;
-}
-
 void compare_with_tshark(const ConversationOptions& options) {
   Conversation c = smtp_conversation(options);
   BOOST_REQUIRE(c.delivered);
@@ -148,18 +89,9 @@ void compare_with_tshark(const ConversationOptions& options) {
 
   tether::testing::TestDirectory dir("pcap-tshark");
   tether::testing::write_file(dir / "smtp.pcap", raw_ip_pcap(packets));
-  auto result = run_process({"tshark", "-n", "-r", (dir / "smtp.pcap").string(), "-T", "fields", "-e", "frame.number",
-                             "-e", "smtp.req.command", "-e", "smtp.response.code", "-e", "tls.record.content_type", "-e",
-                             "tls.record.opaque_type"},
-                            "", Duration::seconds(60));
-  BOOST_REQUIRE_MESSAGE(result.exit_code == 0, result.describe());
-  std::string expected = show(from_tshark(result.out));
+  std::string expected = show(smtp_frames_from_tshark((dir / "smtp.pcap").string()));
   BOOST_TEST(!expected.empty());
-  BOOST_TEST(show(from_dissector(out)) == expected);
-}
-
-boost::test_tools::assertion_result needs_tshark(boost::unit_test::test_unit_id) {
-  return tether::testing::skip_unless(tether::testing::program_exists("tshark"), "tshark is not installed");
+  BOOST_TEST(show(smtp_frames_from_events(out.events)) == expected);
 }
 
 }  // namespace
@@ -201,7 +133,7 @@ BOOST_AUTO_TEST_CASE(tcp_flags_and_retransmissions_match_tshark) {
   number(packets, "tcp.pcap", Duration::milliseconds(300));
   DissectorOutput out = dissect(packets);
 
-  std::map<std::uint64_t, std::string> mine;
+  FrameText mine;
   for (const TimelineEvent& e : of(out, "tcp")) {
     if (e.kind == "unanswered") continue;  // a conclusion, not a packet's property
     std::string& text = mine[e.packet_number];
@@ -210,18 +142,11 @@ BOOST_AUTO_TEST_CASE(tcp_flags_and_retransmissions_match_tshark) {
   }
   tether::testing::TestDirectory dir("pcap-tshark");
   tether::testing::write_file(dir / "tcp.pcap", raw_ip_pcap(packets));
-  auto result = run_process({"tshark", "-n", "-r", (dir / "tcp.pcap").string(), "-T", "fields", "-e", "frame.number",
-                             "-e", "tcp.flags", "-e", "tcp.analysis.retransmission"},
-                            "", Duration::seconds(60));
-  BOOST_REQUIRE_MESSAGE(result.exit_code == 0, result.describe());
-  std::map<std::uint64_t, std::string> theirs;
-  std::istringstream in(result.out);
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream cols(line);
-    std::string number, flags, retrans;
-    std::getline(cols, number, '\t');
-    std::getline(cols, flags, '\t');
-    std::getline(cols, retrans, '\t');
+  FrameText theirs;
+  for (const auto& row : tshark_rows((dir / "tcp.pcap").string(), {},
+                                     {"frame.number", "tcp.flags", "tcp.analysis.retransmission"})) {
+    const std::string& flags = row[1];
+    const std::string& retrans = row[2];
     unsigned f = static_cast<unsigned>(std::stoul(flags, nullptr, 16));
     Segment s;
     s.fin = f & 1;
@@ -232,7 +157,7 @@ BOOST_AUTO_TEST_CASE(tcp_flags_and_retransmissions_match_tshark) {
     std::string text;
     if (s.syn || s.fin || s.rst) text = tcp_flags_text(s);
     if (!retrans.empty()) text += " retransmission";
-    if (!text.empty()) theirs[std::stoull(number)] = text;
+    if (!text.empty()) theirs[std::stoull(row[0])] = text;
   }
   BOOST_TEST(show(mine) == show(theirs));
   BOOST_TEST(show(mine).find("retransmission") != std::string::npos);

@@ -10,8 +10,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <map>
-#include <sstream>
 
+#include "pcap/tshark_fields.h"
 #include "pcap/wireguard_dissector.h"
 #include "pcap/wireguard_traffic.h"
 #include "support/run_process.h"
@@ -22,8 +22,6 @@
 using namespace tether;
 using namespace tether::pcap;
 using namespace tether::pcap::testing;
-using tether::testing::ProcessResult;
-using tether::testing::run_process;
 
 namespace {
 
@@ -61,42 +59,6 @@ void write_pcap(const std::string& path, const std::vector<Datagram>& datagrams)
   pcap_close(dead);
 }
 
-// tshark's rows: one vector of fields per frame; each field's
-// occurrences joined by ','.
-std::vector<std::vector<std::string>> tshark_rows(const std::string& pcap, const std::vector<std::string>& options,
-                                                  const std::vector<std::string>& fields) {
-  std::vector<std::string> argv{"tshark", "-n", "-r", pcap};
-  argv.insert(argv.end(), options.begin(), options.end());
-  for (const char* a : {"-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,"})
-    argv.push_back(a);
-  for (const auto& f : fields) {
-    argv.push_back("-e");
-    argv.push_back(f);
-  }
-  ProcessResult r = run_process(argv, "", Duration::seconds(60));
-  BOOST_TEST_REQUIRE(r.exit_code == 0, r.describe());
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream lines(r.out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::vector<std::string> row;
-    std::istringstream cells(line);
-    std::string cell;
-    while (std::getline(cells, cell, '\t')) row.push_back(cell);
-    row.resize(fields.size());
-    rows.push_back(row);
-  }
-  return rows;
-}
-
-std::string optional_number(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : ""; }
-
-// tshark prints a BASE_HEX field as 0x...; compare numbers, not spellings.
-std::string as_number(const std::string& cell) {
-  if (cell.empty()) return "";
-  return std::to_string(std::stoull(cell, nullptr, 0));
-}
-
 struct TsharkFixture {
   TsharkFixture() : dir("pcap-wg") {
     if (!tether::testing::program_exists("tshark"))
@@ -123,24 +85,8 @@ BOOST_FIXTURE_TEST_CASE(every_row_equals_tsharks_wg_fields, TsharkFixture) {
   std::vector<TimelineEvent> events;
   for (const Datagram& d : datagrams) BOOST_TEST(dissector.dissect(d, events));
 
-  const auto rows = tshark_rows(path, {},
-                                {"frame.number", "wg.type", "wg.sender", "wg.receiver", "wg.counter", "wg.stream", "wg.keepalive"});
-  BOOST_TEST_REQUIRE(rows.size() == events.size());
+  BOOST_TEST(expect_wireguard_rows_equal(path, {}, events) == datagrams.size());
   BOOST_TEST(dissector.sessions().all().size() == 3u);
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const auto& row = rows[i];
-    const TimelineEvent& e = events[i];
-    BOOST_TEST_CONTEXT("frame " << row[0] << " (" << e.kind << ")") {
-      BOOST_TEST(row[0] == std::to_string(e.packet_number));
-      BOOST_TEST(row[1] == std::to_string(*e.wg_type));
-      BOOST_TEST(as_number(row[2]) == optional_number(e.wg_sender));
-      BOOST_TEST(as_number(row[3]) == optional_number(e.wg_receiver));
-      BOOST_TEST(row[4] == optional_number(e.wg_counter));
-      BOOST_TEST(row[5] == optional_number(e.wg_session));
-      // An expert item in tshark: present (its text) only on keepalives.
-      BOOST_TEST(!row[6].empty() == e.wg_keepalive.value_or(false), "wg.keepalive '" << row[6] << "'");
-    }
-  }
 }
 
 // Decrypts `traffic` with `key_log_lines`, as we do and as tshark does.

@@ -89,4 +89,27 @@ NetworkNamespace::~NetworkNamespace() {
   }
 }
 
+Result<std::unique_ptr<ThreadInNamespace>> ThreadInNamespace::enter(const std::string& name) {
+  std::unique_ptr<ThreadInNamespace> visit(new ThreadInNamespace());
+  // setns changes only the calling thread: remember that thread's namespace.
+  visit->original_fd_ = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (visit->original_fd_ < 0)
+    return Error(ErrorCode::io, std::string("cannot open /proc/thread-self/ns/net: ") + std::strerror(errno));
+  const std::string path = "/var/run/netns/" + name;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Error(ErrorCode::io, "cannot open " + path + ": " + std::strerror(errno));
+  int rc = ::setns(fd, CLONE_NEWNET);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return Error(ErrorCode::io, "cannot enter network namespace " + name + ": " + std::strerror(err));
+  return visit;
+}
+
+ThreadInNamespace::~ThreadInNamespace() {
+  if (original_fd_ < 0) return;
+  if (::setns(original_fd_, CLONE_NEWNET) != 0)
+    std::fprintf(stderr, "warning: cannot return to the original network namespace: %s\n", std::strerror(errno));
+  ::close(original_fd_);
+}
+
 }  // namespace tether::testing

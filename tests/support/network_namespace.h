@@ -1,7 +1,8 @@
 #pragma once
 // A private network namespace for a test, entered by the calling thread, so
 // that TUN devices, routes, addresses and sockets the test creates are
-// invisible to (and cannot disturb) the machine and other tests. Needs root.
+// invisible to (and cannot disturb) the machine and other tests; and a
+// visit by the calling thread to a namespace that exists already. Needs root.
 
 #include <memory>
 #include <string>
@@ -29,6 +30,22 @@ class NetworkNamespace {
   std::string name_;
   int original_fd_ = -1;
   bool created_ = false;
+};
+
+// The calling thread inside an existing named namespace (`ip netns add`,
+// as NamedNamespace makes) for the object's life: what a test opens
+// meanwhile (a capture socket, a probe's socket) stays in that namespace
+// after the thread goes back, so the test can use it from anywhere.
+class ThreadInNamespace {
+ public:
+  static Result<std::unique_ptr<ThreadInNamespace>> enter(const std::string& name);
+  ~ThreadInNamespace();  // back to the namespace the thread was in
+  ThreadInNamespace(const ThreadInNamespace&) = delete;
+  ThreadInNamespace& operator=(const ThreadInNamespace&) = delete;
+
+ private:
+  ThreadInNamespace() = default;
+  int original_fd_ = -1;
 };
 
 bool running_as_root();
