@@ -81,14 +81,8 @@ CommandRunner add_infer_command(CLI::App& app) {
       }
       names[mapping.substr(0, equals)] = mapping.substr(equals + 1);
     }
-    // The same reading as `timeline`'s (main has since given both
-    // read_inputs(), which also reads text traces and result directories).
-    auto options = timeline_options(arguments->capture);
-    if (!options.ok()) {
-      std::fprintf(stderr, "tether-pcap: %s\n", options.error().message.c_str());
-      return kUsageExit;
-    }
-    auto timeline = pcap::build_timeline(arguments->files, *options);
+    // The same reading as `timeline`'s: captures, text traces and result directories.
+    auto timeline = read_inputs(arguments->files, arguments->capture);
     if (!timeline.ok()) {
       std::fprintf(stderr, "tether-pcap: %s\n", timeline.error().message.c_str());
       return kUsageExit;
