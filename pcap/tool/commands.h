@@ -21,11 +21,8 @@ constexpr int kUsageExit = 2;
 using CommandRunner = std::function<int()>;
 
 CommandRunner add_timeline_command(CLI::App& app);
-<<<<<<< HEAD
-CommandRunner add_compare_command(CLI::App& app);
-=======
 CommandRunner add_infer_command(CLI::App& app);
->>>>>>> p-infer
+CommandRunner add_compare_command(CLI::App& app);
 
 // The options every command that reads captures takes: --keylog F (a
 // Wireshark WireGuard key log), --wg-port P (repeatable: always WireGuard),

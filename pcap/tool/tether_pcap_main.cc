@@ -13,21 +13,15 @@ int main(int argc, char** argv) {
                "comparison of two.",
                "tether-pcap");
   tether::cli::set_synopsis(app, {"tether-pcap timeline FILE... [--keylog F] [--wg-port P] [--format csv|json]",
-<<<<<<< HEAD
+                                 "tether-pcap infer FILE... [--inside ADDRESS] [--format text|json] [--as-set --scenario F | --host A=NAME]",
                                  "tether-pcap compare A B [--tolerance [KINDS:]MEASURE=VALUE]... [--format text|json]"});
-=======
-                                 "tether-pcap infer FILE... [--inside ADDRESS] [--format text|json] [--as-set --scenario F | --host A=NAME]"});
->>>>>>> p-infer
   app.require_subcommand(1);
   const std::vector<std::pair<CLI::App*, CommandRunner>> commands = [&] {
     std::vector<std::pair<CLI::App*, CommandRunner>> out;
     auto add = [&](CommandRunner run) { out.emplace_back(app.get_subcommands({}).back(), std::move(run)); };
     add(add_timeline_command(app));
-<<<<<<< HEAD
-    add(add_compare_command(app));
-=======
     add(add_infer_command(app));
->>>>>>> p-infer
+    add(add_compare_command(app));
     return out;
   }();
   if (auto exit_code = tether::cli::parse_or_exit(app, argc, argv, kUsageExit)) return *exit_code;
