@@ -71,10 +71,12 @@ class TextTraceReader {
     const TcpdumpLine read = read_tcpdump_line(text);
     if (read.kind == TcpdumpLine::Kind::not_a_packet) return;
     if (read.kind == TcpdumpLine::Kind::unreadable) {
+      ++timed_lines_;
       problem(number, read.problem);
       return;
     }
     ++packet_lines_;
+    ++timed_lines_;
     ++counts_.records;
     const TcpdumpPacket& p = read.packet;
     Origin origin;
@@ -91,11 +93,13 @@ class TextTraceReader {
     }
   }
 
+  bool any_timed_line() const { return timed_lines_ > 0; }
+
   void finish() {
     tcp_.finish();
     for (const WireGuardProblem& p : wireguard_.problems()) out_.problem(p.origin, p.message);
     counts_.wg_messages += wireguard_.counts().messages + length_only_messages_;
-    if (packet_lines_ == 0)
+    if (packet_lines_ == 0 && timed_lines_ > 0)
       out_.problems.push_back(name_ + ": no tcpdump packet line could be read (lines that begin with a time)");
   }
 
@@ -214,6 +218,7 @@ class TextTraceReader {
   std::int64_t day_;
   std::optional<std::int64_t> last_time_of_day_;
   std::uint64_t packet_lines_ = 0;
+  std::uint64_t timed_lines_ = 0;  // lines that begin with a time, read or not
   std::uint64_t length_only_messages_ = 0;
   // Initiations seen by length only, (initiator, responder), not yet answered.
   std::map<std::pair<Endpoint, Endpoint>, bool> unanswered_;
@@ -236,8 +241,8 @@ bool is_text_trace(const std::string& path) {
   });
 }
 
-void add_text_trace_text(Timeline& timeline, std::string_view text, const std::string& name, std::size_t capture,
-                         const TimelineOptions& options) {
+Result<void> add_text_trace_text(Timeline& timeline, std::string_view text, const std::string& name,
+                                 std::size_t capture, const TimelineOptions& options) {
   DissectorOutput out;
   out.events = std::move(timeline.events);
   TextTraceReader reader(out, timeline.counts, options, name, capture);
@@ -251,6 +256,13 @@ void add_text_trace_text(Timeline& timeline, std::string_view text, const std::s
   timeline.events = std::move(out.events);
   timeline.link_types.push_back(kTextTraceLinkType);
   append_problems(timeline, std::move(out.problems), out.problems_dropped);
+  // Not one line that begins with a time: this is no trace at all (an
+  // events.csv, a config), and saying so beats an empty table.
+  if (!reader.any_timed_line())
+    return Error(ErrorCode::invalid_argument,
+                 name + ": neither a capture (no pcap or pcapng magic number) nor a tcpdump text trace (no line "
+                        "begins with a time)");
+  return {};
 }
 
 Result<void> add_text_trace(Timeline& timeline, const std::string& path, std::size_t capture,
@@ -260,8 +272,7 @@ Result<void> add_text_trace(Timeline& timeline, const std::string& path, std::si
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) return Error(ErrorCode::io, path + ": read failed");
-  add_text_trace_text(timeline, text.str(), path, capture, options);
-  return {};
+  return add_text_trace_text(timeline, text.str(), path, capture, options);
 }
 
 }  // namespace tether::pcap

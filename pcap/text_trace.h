@@ -54,12 +54,13 @@ bool is_text_trace(const std::string& path);
 
 // Reads the text trace at `path` into `timeline` (events appended,
 // unsorted; problems and counts added), `capture` being its index among the
-// inputs. Fails only when the file cannot be read at all.
+// inputs. Fails only when the file cannot be read at all, or when no line
+// of it begins with a time (it is no trace: an events.csv, a config).
 Result<void> add_text_trace(Timeline& timeline, const std::string& path, std::size_t capture,
                             const TimelineOptions& options);
 
 // The same over text in memory, `name` standing for the file.
-void add_text_trace_text(Timeline& timeline, std::string_view text, const std::string& name, std::size_t capture,
+Result<void> add_text_trace_text(Timeline& timeline, std::string_view text, const std::string& name, std::size_t capture,
                          const TimelineOptions& options);
 
 }  // namespace tether::pcap

@@ -28,7 +28,7 @@ Timeline read_trace(const std::string& file, CivilDate date = {2021, 3, 1}) {
 
 Timeline read_text(const std::string& text, TimelineOptions options = {}) {
   Timeline timeline;
-  add_text_trace_text(timeline, text, "trace.txt", 0, options);
+  (void)add_text_trace_text(timeline, text, "trace.txt", 0, options);
   sort_timeline(timeline);
   return timeline;
 }
@@ -359,10 +359,19 @@ BOOST_AUTO_TEST_CASE(each_bad_line_is_a_problem_naming_file_and_line) {
 }
 
 BOOST_AUTO_TEST_CASE(prose_only_says_so_and_binary_is_not_text) {
-  const Timeline t = read_text("Keepalives\nThe solution to this problem is to send data every 10 s.\n");
+  Timeline prose;
+  auto read = add_text_trace_text(prose, "Keepalives\nThe solution to this problem is to send data every 10 s.\n",
+                                  "trace.txt", 0, TimelineOptions{});
+  BOOST_TEST_REQUIRE(!read.ok());
+  BOOST_TEST(read.error().message ==
+             "trace.txt: neither a capture (no pcap or pcapng magic number) nor a tcpdump text trace (no line begins "
+             "with a time)");
+  BOOST_TEST(prose.events.empty());
+  // Lines with times, none of them readable: a trace, each line a problem.
+  const Timeline t = read_text("07:55:05.580987 what\n07:55:06.580987 now\n");
   BOOST_TEST(t.events.empty());
-  BOOST_TEST_REQUIRE(t.problems.size() == 1u);
-  BOOST_TEST(t.problems[0] == "trace.txt: no tcpdump packet line could be read (lines that begin with a time)");
+  BOOST_TEST_REQUIRE(t.problems.size() == 3u);
+  BOOST_TEST(t.problems[2] == "trace.txt: no tcpdump packet line could be read (lines that begin with a time)");
 
   BOOST_TEST(is_text_trace(kData + "/article-keepalives-0755.txt"));
   BOOST_TEST(!is_text_trace("-"));

@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.wireguard.ports = {51820};
   options.text_date = {2026, 12, 7};
   Timeline timeline;
-  add_text_trace_text(timeline, text, "fuzz.txt", 0, options);
+  (void)add_text_trace_text(timeline, text, "fuzz.txt", 0, options);
   const auto lines = std::uint64_t(std::count(text.begin(), text.end(), '\n')) + 1;
   for (const TimelineEvent& e : timeline.events) {
     require(e.protocol == "wg" || e.protocol == "tcp" || e.protocol == "icmp");
