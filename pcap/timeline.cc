@@ -59,9 +59,11 @@ class LayerDissectors : public PacketVisitor {
 // raw-IP decoder with its own dissectors for what WireGuard decrypts.
 class CaptureDissectors : public LayerDissectors {
  public:
-  CaptureDissectors(DissectorOutput& out, const TimelineOptions& options, TimelineCounts& counts)
+  CaptureDissectors(DissectorOutput& out, const TimelineOptions& options, TimelineCounts& counts,
+                    const TimelineEventSink& sink)
       : LayerDissectors(out, {}),
         counts_(counts),
+        sink_(sink),
         wireguard_(options.wireguard, options.keys),
         inner_(out, "wg"),
         inner_decoder_(DLT_RAW, inner_, options.reassembly) {
@@ -75,14 +77,17 @@ class CaptureDissectors : public LayerDissectors {
   void on_datagram(const Datagram& d) override {
     ++counts_.datagrams;
     wireguard_.dissect(d, out_.events);
+    hand_over();
   }
   void on_segment(const Segment& s) override {
     ++counts_.segments;
     LayerDissectors::on_segment(s);
+    hand_over();
   }
   void on_icmp(const IcmpMessage& m) override {
     ++counts_.icmp;
     LayerDissectors::on_icmp(m);
+    hand_over();
   }
 
   void finish() {
@@ -93,10 +98,20 @@ class CaptureDissectors : public LayerDissectors {
     counts_.wg_messages += wireguard_.counts().messages;
     counts_.wg_decrypted += wireguard_.counts().decrypted;
     counts_.wg_decryption_failed += wireguard_.counts().decryption_failed;
+    hand_over();
   }
 
  private:
+  // A unit's events are complete once its dissector returns (inner packets
+  // are dissected within it): they go to the sink, if any.
+  void hand_over() {
+    if (!sink_ || out_.events.empty()) return;
+    sink_(out_.events);
+    out_.events.clear();
+  }
+
   TimelineCounts& counts_;
+  const TimelineEventSink& sink_;
   WireGuardDissector wireguard_;
   LayerDissectors inner_;
   Decoder inner_decoder_;
@@ -105,10 +120,10 @@ class CaptureDissectors : public LayerDissectors {
 }  // namespace
 
 Result<void> add_capture(Timeline& timeline, const std::string& path, std::size_t capture,
-                         const TimelineOptions& options) {
+                         const TimelineOptions& options, const TimelineEventSink& sink) {
   DissectorOutput out;
   out.events = std::move(timeline.events);
-  CaptureDissectors dissectors(out, options, timeline.counts);
+  CaptureDissectors dissectors(out, options, timeline.counts, sink);
   auto read = read_capture(path, capture, dissectors, options.reassembly);
   if (!read.ok()) {
     timeline.events = std::move(out.events);
@@ -135,10 +150,15 @@ void sort_timeline(Timeline& timeline) {
 }
 
 Result<Timeline> build_timeline(const std::vector<std::string>& paths, const TimelineOptions& options) {
+  return build_timeline(paths, options, {});
+}
+
+Result<Timeline> build_timeline(const std::vector<std::string>& paths, const TimelineOptions& options,
+                                const TimelineEventSink& sink) {
   Timeline timeline;
   if (options.keys) timeline.problems = options.keys->problems();
   for (std::size_t i = 0; i < paths.size(); ++i) {
-    if (auto added = add_capture(timeline, paths[i], i, options); !added.ok()) return added.error();
+    if (auto added = add_capture(timeline, paths[i], i, options, sink); !added.ok()) return added.error();
   }
   sort_timeline(timeline);
   return timeline;

@@ -13,6 +13,7 @@
 // packet in the order they were found.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,11 +53,18 @@ struct Timeline {
   std::vector<int> link_types;        // per input
 };
 
+// Takes the events of each packet as soon as they are found (and those
+// found at the end of each input), in the order they were found, instead of
+// timeline.events, which then stays empty: what writes a large capture's
+// table without holding every TimelineEvent (timeline_format.h's
+// TimelineTable). It may move from the events; they are cleared after.
+using TimelineEventSink = std::function<void(std::vector<TimelineEvent>& found)>;
+
 // Dissects one input into `timeline` (events appended, unsorted), `capture`
 // being its index among the inputs. Fails only when the file cannot be read
 // at all; everything read before a cut record is kept.
 Result<void> add_capture(Timeline& timeline, const std::string& path, std::size_t capture,
-                         const TimelineOptions& options);
+                         const TimelineOptions& options, const TimelineEventSink& sink = {});
 
 // Puts the events in time order (stable: one packet's events keep theirs).
 void sort_timeline(Timeline& timeline);
@@ -64,5 +72,9 @@ void sort_timeline(Timeline& timeline);
 // The timeline of `paths`, in time order. Fails on the first input that
 // cannot be read at all.
 Result<Timeline> build_timeline(const std::vector<std::string>& paths, const TimelineOptions& options);
+// The same, each input's events handed to `sink` as they are found (in the
+// order found, not sorted); the Timeline has the problems and counts.
+Result<Timeline> build_timeline(const std::vector<std::string>& paths, const TimelineOptions& options,
+                                const TimelineEventSink& sink);
 
 }  // namespace tether::pcap

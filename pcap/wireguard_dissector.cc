@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "pcap/dissector_output.h"
 #include "tunnel/inner_packet.h"
 #include "tunnel/messages.h"
 
@@ -57,15 +58,26 @@ std::optional<std::string> invalid_shape(ByteView payload) {
 
 bool reserved_zero(ByteView payload) { return payload[1] == 0 && payload[2] == 0 && payload[3] == 0; }
 
-std::string hex32(std::uint32_t v) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08x", unsigned(v));
-  return buf;
+// The detail texts are built by appending, without snprintf or a
+// temporary string per part: every WireGuard message has one.
+void append_hex32(std::string& out, std::uint32_t v) {
+  static const char kHex[] = "0123456789abcdef";
+  char buf[10] = {'0', 'x'};
+  for (int i = 9; i >= 2; --i, v >>= 4) buf[i] = kHex[v & 0xf];
+  out.append(buf, sizeof buf);
 }
 
+// "session 3 peers 1 attempt 2"
 std::string session_text(const WireGuardSession& s) {
-  return "session " + std::to_string(s.id) + " peers " + std::to_string(s.peer_pair) + " attempt " +
-         std::to_string(s.attempt);
+  std::string out;
+  out.reserve(64);
+  out += "session ";
+  append_decimal(out, s.id);
+  out += " peers ";
+  append_decimal(out, s.peer_pair);
+  out += " attempt ";
+  append_decimal(out, s.attempt);
+  return out;
 }
 
 }  // namespace
@@ -120,8 +132,8 @@ bool WireGuardDissector::dissect(const Datagram& d, std::vector<TimelineEvent>& 
   e.capture = d.origin.capture;
   e.link = d.origin.capture_name;
   e.packet_number = d.origin.packet_number;
-  e.source = d.source.to_string();
-  e.destination = d.destination.to_string();
+  e.source = endpoint_text(d.source);
+  e.destination = endpoint_text(d.destination);
   e.protocol = "wg";
   e.wg_type = int(type);
   pending_inner_.reset();
@@ -147,7 +159,9 @@ void WireGuardDissector::dissect_initiation(const Datagram& d, ByteView message,
   e.wg_sender = m.sender_index;
   WireGuardSession& s = sessions_.initiation(m.sender_index, d.source, d.destination, d.origin.packet_number);
   e.wg_session = s.id;
-  e.detail = session_text(s) + " sender " + hex32(m.sender_index);
+  e.detail = session_text(s);
+  e.detail += " sender ";
+  append_hex32(e.detail, m.sender_index);
   if (keys_) {
     s.secrets = read_initiation(*keys_, message);
     if (!s.secrets) e.detail += "; no key opens it";
@@ -200,11 +214,14 @@ void WireGuardDissector::dissect_transport(const Datagram& d, ByteView message, 
   e.wg_keepalive = keepalive;
   auto match = sessions_.transport(m.receiver_index, d.source, d.destination);
   if (!match.session) {
-    e.detail = "no session seen for receiver " + hex32(m.receiver_index);
+    e.detail = "no session seen for receiver ";
+    append_hex32(e.detail, m.receiver_index);
     return;
   }
   e.wg_session = match.session->id;
-  e.detail = session_text(*match.session) + " " + to_string(match.direction);
+  e.detail = session_text(*match.session);
+  e.detail += ' ';
+  e.detail += to_string(match.direction);
   if (match.session->ciphers) decrypt(*match.session, match.direction, m.counter, m.encrypted_packet, e);
 }
 

@@ -35,7 +35,12 @@ CommandRunner add_timeline_command(CLI::App& app) {
       std::fprintf(stderr, "tether-pcap: %s\n", options.error().message.c_str());
       return kUsageExit;
     }
-    auto timeline = pcap::build_timeline(arguments->files, *options);
+    // The rows are rendered as the events are found and only they are kept:
+    // a capture of millions of packets is not held as TimelineEvents.
+    pcap::TimelineTable table(arguments->format);
+    auto timeline = pcap::build_timeline(arguments->files, *options, [&](std::vector<pcap::TimelineEvent>& found) {
+      for (const pcap::TimelineEvent& e : found) table.add(e);
+    });
     if (!timeline.ok()) {
       std::fprintf(stderr, "tether-pcap: %s\n", timeline.error().message.c_str());
       return kUsageExit;
@@ -49,7 +54,7 @@ CommandRunner add_timeline_command(CLI::App& app) {
         return kUsageExit;
       }
     }
-    bool written = pcap::write_timeline(out, timeline->events, arguments->format);
+    bool written = table.write(out);
     if (out != stdout) written &= std::fclose(out) == 0;
     if (!written) {
       std::fprintf(stderr, "tether-pcap: %s: write failed\n", arguments->out.empty() ? "stdout" : arguments->out.c_str());
