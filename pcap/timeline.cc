@@ -98,14 +98,17 @@ class CaptureDissectors : public LayerDissectors {
     counts_.wg_messages += wireguard_.counts().messages;
     counts_.wg_decrypted += wireguard_.counts().decrypted;
     counts_.wg_decryption_failed += wireguard_.counts().decryption_failed;
-    hand_over();
+    hand_over(true);
   }
 
  private:
   // A unit's events are complete once its dissector returns (inner packets
-  // are dissected within it): they go to the sink, if any.
-  void hand_over() {
-    if (!sink_ || out_.events.empty()) return;
+  // are dissected within it): they go to the sink, if any, a few thousand
+  // at a time (the sink may then take the whole vector over by a swap), and
+  // the rest at the end.
+  void hand_over(bool at_end = false) {
+    constexpr std::size_t kBatch = 4096;
+    if (!sink_ || out_.events.empty() || (!at_end && out_.events.size() < kBatch)) return;
     sink_(out_.events);
     out_.events.clear();
   }

@@ -53,11 +53,12 @@ struct Timeline {
   std::vector<int> link_types;        // per input
 };
 
-// Takes the events of each packet as soon as they are found (and those
-// found at the end of each input), in the order they were found, instead of
+// Takes the events as they are found, a few thousand at a time (and the
+// rest at the end of each input), in the order they were found, instead of
 // timeline.events, which then stays empty: what writes a large capture's
 // table without holding every TimelineEvent (timeline_format.h's
-// TimelineTable). It may move from the events; they are cleared after.
+// TimelineTable). It may move from the events, or swap the vector for an
+// empty one; the vector is cleared after.
 using TimelineEventSink = std::function<void(std::vector<TimelineEvent>& found)>;
 
 // Dissects one input into `timeline` (events appended, unsorted), `capture`

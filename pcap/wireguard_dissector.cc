@@ -127,7 +127,8 @@ bool WireGuardDissector::dissect(const Datagram& d, std::vector<TimelineEvent>& 
     message = zeroed;
   }
 
-  TimelineEvent e;
+  // Built in place: every WireGuard message of a capture is an event.
+  TimelineEvent& e = out.emplace_back();
   e.at = d.origin.at;
   e.capture = d.origin.capture;
   e.link = d.origin.capture_name;
@@ -144,7 +145,6 @@ bool WireGuardDissector::dissect(const Datagram& d, std::vector<TimelineEvent>& 
     case MessageType::transport: dissect_transport(d, message, e); break;
   }
   ++counts_.messages;
-  out.push_back(std::move(e));
   if (pending_inner_ && inner_handler_) {
     inner_handler_(WireGuardInnerPacket{d, out.back(), *pending_inner_->session, pending_inner_->direction,
                                         pending_inner_->packet});

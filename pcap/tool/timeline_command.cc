@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "pcap/timeline_format.h"
+#include "pcap/timeline_render_thread.h"
 #include "pcap/tool/commands.h"
 
 namespace tether::pcap_tool {
@@ -35,12 +36,14 @@ CommandRunner add_timeline_command(CLI::App& app) {
       std::fprintf(stderr, "tether-pcap: %s\n", options.error().message.c_str());
       return kUsageExit;
     }
-    // The rows are rendered as the events are found and only they are kept:
-    // a capture of millions of packets is not held as TimelineEvents.
+    // The rows are rendered as the events are found, on a second thread,
+    // and only they are kept: a capture of millions of packets is not held
+    // as TimelineEvents.
     pcap::TimelineTable table(arguments->format);
-    auto timeline = pcap::build_timeline(arguments->files, *options, [&](std::vector<pcap::TimelineEvent>& found) {
-      for (const pcap::TimelineEvent& e : found) table.add(e);
-    });
+    pcap::TimelineRenderThread renderer(table);
+    auto timeline = pcap::build_timeline(arguments->files, *options,
+                                         [&](std::vector<pcap::TimelineEvent>& found) { renderer.add(found); });
+    renderer.finish();
     if (!timeline.ok()) {
       std::fprintf(stderr, "tether-pcap: %s\n", timeline.error().message.c_str());
       return kUsageExit;

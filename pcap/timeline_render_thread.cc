@@ -1,0 +1,67 @@
+#include "pcap/timeline_render_thread.h"
+
+#include <utility>
+
+namespace tether::pcap {
+
+TimelineRenderThread::TimelineRenderThread(TimelineTable& table) : table_(table) {
+  batch_.reserve(kBatch);
+  thread_ = std::thread([this] { run(); });
+}
+
+TimelineRenderThread::~TimelineRenderThread() { finish(); }
+
+void TimelineRenderThread::add(std::vector<TimelineEvent>& found) {
+  if (batch_.empty()) {
+    std::swap(batch_, found);  // the usual case: a whole batch, taken as it is
+  } else {
+    for (TimelineEvent& e : found) batch_.push_back(std::move(e));
+    found.clear();
+  }
+  if (batch_.size() >= kBatch) send_batch();
+}
+
+void TimelineRenderThread::send_batch() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [this] { return queued_.size() < kMaxQueued; });
+  queued_.push_back(std::move(batch_));
+  batch_.clear();
+  if (!spare_.empty()) {
+    batch_ = std::move(spare_.back());
+    spare_.pop_back();
+  } else {
+    batch_.reserve(kBatch);
+  }
+  changed_.notify_all();
+}
+
+void TimelineRenderThread::finish() {
+  if (!thread_.joinable()) return;
+  if (!batch_.empty()) send_batch();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closing_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void TimelineRenderThread::run() {
+  for (;;) {
+    std::vector<TimelineEvent> batch;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      changed_.wait(lock, [this] { return !queued_.empty() || closing_; });
+      if (queued_.empty()) return;  // closing, and everything rendered
+      batch = std::move(queued_.front());
+      queued_.pop_front();
+      changed_.notify_all();
+    }
+    for (const TimelineEvent& e : batch) table_.add(e);
+    batch.clear();
+    std::lock_guard<std::mutex> lock(mutex_);
+    spare_.push_back(std::move(batch));
+  }
+}
+
+}  // namespace tether::pcap
