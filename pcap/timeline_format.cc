@@ -1,7 +1,5 @@
 #include "pcap/timeline_format.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
@@ -206,17 +204,10 @@ std::string timeline_text(const std::vector<TimelineEvent>& events, TimelineForm
   return buffer;
 }
 
-TimelineTable::Block::Block(std::size_t size) : capacity(size) {
-  // Whole huge pages where the kernel offers them on request (transparent
-  // huge pages in "madvise" mode): a large table's rows then cost a page
-  // fault per 2 MiB rather than per 4 KiB.
-  constexpr std::size_t kHugePage = 2u << 20;
-  capacity = (size + kHugePage - 1) / kHugePage * kHugePage;
-  data.reset(static_cast<char*>(std::aligned_alloc(kHugePage, capacity)));
+// Plain pages: transparent huge pages (madvise) cost twice the system time
+// here (the kernel zeroes and compacts 2 MiB at a time) for the same wall time.
+TimelineTable::Block::Block(std::size_t size) : data(static_cast<char*>(std::malloc(size))), capacity(size) {
   if (!data) throw std::bad_alloc();
-#ifdef MADV_HUGEPAGE
-  ::madvise(data.get(), capacity, MADV_HUGEPAGE);
-#endif
 }
 
 char* TimelineTable::room(std::size_t bytes) {

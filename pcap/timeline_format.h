@@ -55,7 +55,8 @@ class TimelineTable {
     std::int64_t at_ns;
     std::uint32_t block, offset, length;
   };
-  // Rows back to back in memory that is never moved once written.
+  // Rows back to back in memory that is never moved once written (a block
+  // holds many rows; one larger than a block gets a block of its own).
   struct Block {
     struct Free {
       void operator()(char* p) const { std::free(p); }

@@ -29,6 +29,10 @@ void TimelineRenderThread::send_batch() {
   if (!spare_.empty()) {
     batch_ = std::move(spare_.back());
     spare_.pop_back();
+    // Rendered events are freed here, on the thread that allocated them:
+    // freed on the other, glibc's malloc handed their memory back through
+    // its slow paths (a fifth of the time of a large capture).
+    batch_.clear();
   } else {
     batch_.reserve(kBatch);
   }
@@ -58,7 +62,6 @@ void TimelineRenderThread::run() {
       changed_.notify_all();
     }
     for (const TimelineEvent& e : batch) table_.add(e);
-    batch.clear();
     std::lock_guard<std::mutex> lock(mutex_);
     spare_.push_back(std::move(batch));
   }

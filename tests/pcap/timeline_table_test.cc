@@ -1,7 +1,8 @@
 // What `tether-pcap timeline` writes large captures with, held against the
 // plain path it replaced: a TimelineTable fed events in the order they are
-// found must write the same bytes as write_timeline of the events sorted by
-// sort_timeline (CSV and JSON); build_timeline with a sink must find the
+// found, directly or through a TimelineRenderThread, must write the same
+// bytes as write_timeline of the events sorted by sort_timeline (CSV and
+// JSON); build_timeline with a sink must find the
 // same events as without; the hand-written endpoint text must equal
 // Endpoint::to_string (inet_ntop's); a CaptureName reads as its string.
 
@@ -16,6 +17,7 @@
 #include "pcap/tcp_flow.h"
 #include "pcap/timeline.h"
 #include "pcap/timeline_format.h"
+#include "pcap/timeline_render_thread.h"
 #include "pcap/wireguard_traffic.h"
 #include "support/run_process.h"
 
@@ -27,9 +29,7 @@ using tether::testing::TestDirectory;
 
 namespace {
 
-std::string table_text(const std::vector<TimelineEvent>& events, TimelineFormat format) {
-  TimelineTable table(format);
-  for (const TimelineEvent& e : events) table.add(e);
+std::string written(TimelineTable& table) {
   TestDirectory dir("tether-timeline-table");
   const std::string path = (dir / "out").string();
   std::FILE* out = std::fopen(path.c_str(), "wb");
@@ -37,6 +37,12 @@ std::string table_text(const std::vector<TimelineEvent>& events, TimelineFormat 
   BOOST_TEST_REQUIRE(table.write(out));
   std::fclose(out);
   return read_file(path);
+}
+
+std::string table_text(const std::vector<TimelineEvent>& events, TimelineFormat format) {
+  TimelineTable table(format);
+  for (const TimelineEvent& e : events) table.add(e);
+  return written(table);
 }
 
 std::string sorted_text(std::vector<TimelineEvent> events, TimelineFormat format) {
@@ -95,6 +101,31 @@ BOOST_AUTO_TEST_CASE(writes_what_sorting_then_writing_writes) {
     sort_timeline(sorted);
     BOOST_TEST(table_text(sorted.events, format) == timeline_text(sorted.events, format));
     BOOST_TEST(table_text({}, format) == timeline_text({}, format));
+  }
+}
+
+// Handed over in pieces of every size (one event, a few, more than a
+// batch), rendered on the other thread: the same rows.
+BOOST_AUTO_TEST_CASE(a_render_thread_writes_the_same_rows) {
+  std::vector<TimelineEvent> events;
+  for (int copy = 0; copy < 40; ++copy)
+    for (TimelineEvent& e : awkward_events()) events.push_back(std::move(e));
+  for (TimelineFormat format : {TimelineFormat::csv, TimelineFormat::json}) {
+    TimelineTable table(format);
+    {
+      TimelineRenderThread renderer(table);
+      const std::size_t pieces[] = {1, 7, 5000, 2, 4096};
+      for (std::size_t at = 0, i = 0; at < events.size(); ++i) {
+        const std::size_t n = std::min(pieces[i % 5], events.size() - at);
+        std::vector<TimelineEvent> found(events.begin() + long(at), events.begin() + long(at + n));
+        renderer.add(found);
+        BOOST_TEST_REQUIRE(found.empty());
+        at += n;
+      }
+      renderer.finish();
+    }
+    BOOST_TEST(table.rows() == events.size());
+    BOOST_TEST(written(table) == sorted_text(events, format));
   }
 }
 
