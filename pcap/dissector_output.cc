@@ -65,7 +65,7 @@ char* write_ipv6(char* at, const std::uint8_t* bytes) {
 
 }  // namespace
 
-std::string endpoint_text(const Endpoint& endpoint) {
+void append_endpoint_text(std::string& out, const Endpoint& endpoint) {
   const IpAddress& address = endpoint.address();
   char buf[64];  // [ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535
   char* at = buf;
@@ -78,7 +78,33 @@ std::string endpoint_text(const Endpoint& endpoint) {
   }
   *at++ = ':';
   at = std::to_chars(at, buf + sizeof buf, unsigned(endpoint.port())).ptr;
-  return std::string(buf, std::size_t(at - buf));
+  out.append(buf, std::size_t(at - buf));
+}
+
+std::string endpoint_text(const Endpoint& endpoint) {
+  std::string out;
+  append_endpoint_text(out, endpoint);
+  return out;
+}
+
+TimelineEvent& new_event(std::vector<TimelineEvent>& out, std::vector<TimelineEvent>* recycled) {
+  if (!recycled || recycled->empty()) return out.emplace_back();
+  TimelineEvent& e = out.emplace_back(std::move(recycled->back()));
+  recycled->pop_back();
+  e.at = WallTime();
+  e.capture = 0;
+  e.packet_number = 0;
+  for (std::string* text : {&e.link, &e.source, &e.destination, &e.layer, &e.protocol, &e.kind, &e.detail,
+                            &e.smtp_verb, &e.tcp_flags})
+    text->clear();
+  e.wg_type.reset();
+  e.wg_sender.reset();
+  e.wg_receiver.reset();
+  e.wg_counter.reset();
+  e.wg_keepalive.reset();
+  e.wg_session.reset();
+  e.smtp_code.reset();
+  return e;
 }
 
 void DissectorOutput::problem(const Origin& origin, const std::string& what) {

@@ -67,6 +67,7 @@ class CaptureDissectors : public LayerDissectors {
         wireguard_(options.wireguard, options.keys),
         inner_(out, "wg"),
         inner_decoder_(DLT_RAW, inner_, options.reassembly) {
+    wireguard_.reuse_events_from(&recycled_);
     wireguard_.on_inner_packet([this](const WireGuardInnerPacket& p) {
       ++counts_.inner_packets;
       // Inner packets carry the outer record's place in the capture.
@@ -105,16 +106,23 @@ class CaptureDissectors : public LayerDissectors {
   // A unit's events are complete once its dissector returns (inner packets
   // are dissected within it): they go to the sink, if any, a few thousand
   // at a time (the sink may then take the whole vector over by a swap), and
-  // the rest at the end.
+  // the rest at the end. What the sink leaves in the vector (events it has
+  // written out) is memory for the next WireGuard events.
   void hand_over(bool at_end = false) {
     constexpr std::size_t kBatch = 4096;
     if (!sink_ || out_.events.empty() || (!at_end && out_.events.size() < kBatch)) return;
     sink_(out_.events);
+    if (recycled_.empty()) {
+      recycled_.swap(out_.events);
+    } else {
+      for (TimelineEvent& e : out_.events) recycled_.push_back(std::move(e));
+    }
     out_.events.clear();
   }
 
   TimelineCounts& counts_;
   const TimelineEventSink& sink_;
+  std::vector<TimelineEvent> recycled_;
   WireGuardDissector wireguard_;
   LayerDissectors inner_;
   Decoder inner_decoder_;

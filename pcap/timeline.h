@@ -57,8 +57,9 @@ struct Timeline {
 // rest at the end of each input), in the order they were found, instead of
 // timeline.events, which then stays empty: what writes a large capture's
 // table without holding every TimelineEvent (timeline_format.h's
-// TimelineTable). It may move from the events, or swap the vector for an
-// empty one; the vector is cleared after.
+// TimelineTable). It may move from the events or swap the vector for
+// another; whatever it leaves in the vector is taken as events it is done
+// with, whose memory new events reuse.
 using TimelineEventSink = std::function<void(std::vector<TimelineEvent>& found)>;
 
 // Dissects one input into `timeline` (events appended, unsorted), `capture`

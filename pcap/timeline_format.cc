@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <new>
 
 #include "core/table_text.h"
@@ -236,20 +237,39 @@ void TimelineTable::add(const TimelineEvent& event) {
   block.size += length;
 }
 
+void TimelineTable::sort_keys() {
+  // A capture read in time order gives rows in order but for a few found
+  // late (a SYN never answered is reported at the end, with its own time):
+  // those are taken out, sorted, and merged back, which is stable as
+  // sort_timeline is (a late row follows the in-order rows of its time,
+  // found before it, and precedes none found after it, which are later).
+  auto earlier = [](const Key& a, const Key& b) { return a.at_ns < b.at_ns; };
+  std::vector<Key> in_order, late;
+  in_order.reserve(keys_.size());
+  for (const Key& k : keys_) (in_order.empty() || k.at_ns >= in_order.back().at_ns ? in_order : late).push_back(k);
+  std::stable_sort(late.begin(), late.end(), earlier);
+  keys_.clear();
+  std::merge(in_order.begin(), in_order.end(), late.begin(), late.end(), std::back_inserter(keys_), earlier);
+  in_order_ = true;
+}
+
 bool TimelineTable::write(std::FILE* out) {
   BufferedOutput output{out, {}};
   append_header(output.buffer, format_);
-  if (in_order_ && format_ == TimelineFormat::csv) {
-    // The rows are the table already: the blocks go out as they are.
+  if (!in_order_) sort_keys();
+  if (format_ == TimelineFormat::csv) {
+    // Rows next to each other in a block go out in one write: in order,
+    // the blocks go out whole.
     output.flush(true);
-    for (const Block& block : blocks_) {
-      if (output.ok && std::fwrite(block.data.get(), 1, block.size, out) != block.size) output.ok = false;
+    for (std::size_t i = 0; i < keys_.size() && output.ok;) {
+      const Key& first = keys_[i];
+      std::size_t end = first.offset + first.length;
+      for (++i; i < keys_.size() && keys_[i].block == first.block && keys_[i].offset == end; ++i)
+        end += keys_[i].length;
+      const std::size_t length = end - first.offset;
+      if (std::fwrite(blocks_[first.block].data.get() + first.offset, 1, length, out) != length) output.ok = false;
     }
   } else {
-    if (!in_order_) {
-      std::stable_sort(keys_.begin(), keys_.end(), [](const Key& a, const Key& b) { return a.at_ns < b.at_ns; });
-      in_order_ = true;
-    }
     for (std::size_t i = 0; i < keys_.size(); ++i) {
       append_separator(output.buffer, format_, i == 0);
       output.buffer.append(blocks_[keys_[i].block].data.get() + keys_[i].offset, keys_[i].length);

@@ -66,6 +66,7 @@ class TimelineTable {
     std::size_t size = 0, capacity = 0;
   };
   char* room(std::size_t bytes);  // where `bytes` more fit in the last block
+  void sort_keys();               // into time order, stable
 
   TimelineFormat format_;
   std::vector<Block> blocks_;  // the rows, in the order added

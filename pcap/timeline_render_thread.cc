@@ -5,7 +5,6 @@
 namespace tether::pcap {
 
 TimelineRenderThread::TimelineRenderThread(TimelineTable& table) : table_(table) {
-  batch_.reserve(kBatch);
   thread_ = std::thread([this] { run(); });
 }
 
@@ -19,6 +18,15 @@ void TimelineRenderThread::add(std::vector<TimelineEvent>& found) {
     found.clear();
   }
   if (batch_.size() >= kBatch) send_batch();
+  // A rendered batch goes back in `found`: its events' memory serves the
+  // caller's next ones (timeline.h, TimelineEventSink), and they are freed
+  // on the thread that allocated them (freed here, glibc's malloc handed
+  // their memory back through its slow paths).
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!spare_.empty()) {
+    found.swap(spare_.back());
+    spare_.pop_back();
+  }
 }
 
 void TimelineRenderThread::send_batch() {
@@ -26,16 +34,6 @@ void TimelineRenderThread::send_batch() {
   changed_.wait(lock, [this] { return queued_.size() < kMaxQueued; });
   queued_.push_back(std::move(batch_));
   batch_.clear();
-  if (!spare_.empty()) {
-    batch_ = std::move(spare_.back());
-    spare_.pop_back();
-    // Rendered events are freed here, on the thread that allocated them:
-    // freed on the other, glibc's malloc handed their memory back through
-    // its slow paths (a fifth of the time of a large capture).
-    batch_.clear();
-  } else {
-    batch_.reserve(kBatch);
-  }
   changed_.notify_all();
 }
 

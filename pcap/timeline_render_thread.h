@@ -26,7 +26,8 @@ class TimelineRenderThread {
   TimelineRenderThread(const TimelineRenderThread&) = delete;
   TimelineRenderThread& operator=(const TimelineRenderThread&) = delete;
 
-  // Takes the events (moved from; `found` is left empty), in order.
+  // Takes the events, in order, and leaves in `found` events already
+  // rendered (or nothing), for the caller to reuse or free.
   void add(std::vector<TimelineEvent>& found);
   // Returns once every event handed over is in the table; the table is the
   // caller's again.
@@ -46,7 +47,7 @@ class TimelineRenderThread {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<std::vector<TimelineEvent>> queued_;
-  std::vector<std::vector<TimelineEvent>> spare_;  // emptied batches, their capacity kept
+  std::vector<std::vector<TimelineEvent>> spare_;  // rendered batches, back to the caller
   bool closing_ = false;
   std::thread thread_;
 };

@@ -68,15 +68,18 @@ void append_hex32(std::string& out, std::uint32_t v) {
 }
 
 // "session 3 peers 1 attempt 2"
-std::string session_text(const WireGuardSession& s) {
-  std::string out;
-  out.reserve(64);
+void append_session_text(std::string& out, const WireGuardSession& s) {
   out += "session ";
   append_decimal(out, s.id);
   out += " peers ";
   append_decimal(out, s.peer_pair);
   out += " attempt ";
   append_decimal(out, s.attempt);
+}
+
+std::string session_text(const WireGuardSession& s) {
+  std::string out;
+  append_session_text(out, s);
   return out;
 }
 
@@ -127,15 +130,16 @@ bool WireGuardDissector::dissect(const Datagram& d, std::vector<TimelineEvent>& 
     message = zeroed;
   }
 
-  // Built in place: every WireGuard message of a capture is an event.
-  TimelineEvent& e = out.emplace_back();
+  // Built in place, in a written-out event's memory when there is one:
+  // every WireGuard message of a capture is an event.
+  TimelineEvent& e = new_event(out, recycled_);
   e.at = d.origin.at;
   e.capture = d.origin.capture;
-  e.link = d.origin.capture_name;
+  e.link.assign(d.origin.capture_name.str());
   e.packet_number = d.origin.packet_number;
-  e.source = endpoint_text(d.source);
-  e.destination = endpoint_text(d.destination);
-  e.protocol = "wg";
+  append_endpoint_text(e.source, d.source);
+  append_endpoint_text(e.destination, d.destination);
+  e.protocol.assign("wg");
   e.wg_type = int(type);
   pending_inner_.reset();
   switch (type) {
@@ -159,7 +163,7 @@ void WireGuardDissector::dissect_initiation(const Datagram& d, ByteView message,
   e.wg_sender = m.sender_index;
   WireGuardSession& s = sessions_.initiation(m.sender_index, d.source, d.destination, d.origin.packet_number);
   e.wg_session = s.id;
-  e.detail = session_text(s);
+  append_session_text(e.detail, s);
   e.detail += " sender ";
   append_hex32(e.detail, m.sender_index);
   if (keys_) {
@@ -214,12 +218,12 @@ void WireGuardDissector::dissect_transport(const Datagram& d, ByteView message, 
   e.wg_keepalive = keepalive;
   auto match = sessions_.transport(m.receiver_index, d.source, d.destination);
   if (!match.session) {
-    e.detail = "no session seen for receiver ";
+    e.detail += "no session seen for receiver ";
     append_hex32(e.detail, m.receiver_index);
     return;
   }
   e.wg_session = match.session->id;
-  e.detail = session_text(*match.session);
+  append_session_text(e.detail, *match.session);
   e.detail += ' ';
   e.detail += to_string(match.direction);
   if (match.session->ciphers) decrypt(*match.session, match.direction, m.counter, m.encrypted_packet, e);

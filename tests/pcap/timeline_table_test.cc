@@ -118,8 +118,7 @@ BOOST_AUTO_TEST_CASE(a_render_thread_writes_the_same_rows) {
       for (std::size_t at = 0, i = 0; at < events.size(); ++i) {
         const std::size_t n = std::min(pieces[i % 5], events.size() - at);
         std::vector<TimelineEvent> found(events.begin() + long(at), events.begin() + long(at + n));
-        renderer.add(found);
-        BOOST_TEST_REQUIRE(found.empty());
+        renderer.add(found);  // leaves rendered events, or nothing
         at += n;
       }
       renderer.finish();
