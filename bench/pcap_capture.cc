@@ -290,11 +290,7 @@ class SmtpConnection : public Flow {
 
   std::int64_t step(std::int64_t now, Output& out) override {
     const pcap::Segment& s = segments_[next_].segment;
-    const std::uint8_t flags = static_cast<std::uint8_t>((s.fin ? 0x01 : 0) | (s.syn ? 0x02 : 0) | (s.rst ? 0x04 : 0) |
-                                                         (s.psh ? 0x08 : 0) | (s.ack_flag ? 0x10 : 0));
-    out.write(now, s.source, s.destination, kTcp,
-              pcap::testing::tcp(s.source.port(), s.destination.port(), s.seq, s.ack, flags, s.window, s.payload),
-              kTcpSegment);
+    out.write(now, s.source, s.destination, kTcp, pcap::testing::tcp(s), kTcpSegment);
     return ++next_ < segments_.size() ? segments_[next_].at : -1;
   }
   std::int64_t first() const { return segments_.front().at; }

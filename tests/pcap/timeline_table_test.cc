@@ -196,10 +196,7 @@ BOOST_AUTO_TEST_CASE(a_sink_sees_what_build_timeline_keeps) {
     const WallTime at = traffic.wall0 + Duration::milliseconds(std::int64_t(i));
     if (next_segment < segments.size() && (i % 2 == 0 || next_datagram == datagrams.size())) {
       const Segment& s = segments[next_segment++];
-      const std::uint8_t flags = std::uint8_t((s.fin ? 1 : 0) | (s.syn ? 2 : 0) | (s.rst ? 4 : 0) | (s.psh ? 8 : 0) |
-                                              (s.ack_flag ? 16 : 0));
-      const Bytes l4 = tcp(s.source.port(), s.destination.port(), s.seq, s.ack, flags, s.window, s.payload);
-      (*writer)->write(at, ethernet(ipv4(s.source.address(), s.destination.address(), 6, l4)));
+      (*writer)->write(at, ethernet(ipv4(s.source.address(), s.destination.address(), 6, tcp(s))));
     } else {
       const Datagram& d = datagrams[next_datagram++];
       const Bytes l4 = udp(d.source.port(), d.destination.port(), d.payload);
