@@ -20,7 +20,6 @@
 #include <string>
 #include <vector>
 
-#include "pcap/prefaulted_blocks.h"
 #include "pcap/timeline_event.h"
 
 namespace tether::pcap {
@@ -40,15 +39,12 @@ std::string timeline_text(const std::vector<TimelineEvent>& events, TimelineForm
 // found (timeline.h's TimelineEventSink) and written in time order, stable
 // as sort_timeline is, so the bytes equal write_timeline's of the sorted
 // events. Each event is rendered into its row at once and only the rows are
-// kept (a fraction of a TimelineEvent's size), in blocks faulted in ahead
-// on a helper thread (prefaulted_blocks.h): what lets `tether-pcap
-// timeline` read captures of millions of packets within a few times
-// libpcap's own pace (bench/pcap_timeline).
+// kept (a fraction of a TimelineEvent's size): what lets `tether-pcap
+// timeline` read captures of millions of packets at close to libpcap's own
+// pace (bench/pcap_timeline).
 class TimelineTable {
  public:
-  // `block_size`: how the rows' memory grows (tests make it small).
-  explicit TimelineTable(TimelineFormat format, std::size_t block_size = 8u << 20)
-      : format_(format), supply_(block_size) {}
+  explicit TimelineTable(TimelineFormat format) : format_(format) {}
   void add(const TimelineEvent& event);
   std::size_t rows() const { return keys_.size(); }
   // Writes header, rows and footer to `out`, buffered. False when a write failed.
@@ -62,14 +58,17 @@ class TimelineTable {
   // Rows back to back in memory that is never moved once written (a block
   // holds many rows; one larger than a block gets a block of its own).
   struct Block {
-    BlockMemory data;
+    struct Free {
+      void operator()(char* p) const { std::free(p); }
+    };
+    explicit Block(std::size_t size);
+    std::unique_ptr<char[], Free> data;
     std::size_t size = 0, capacity = 0;
   };
   char* room(std::size_t bytes);  // where `bytes` more fit in the last block
   void sort_keys();               // into time order, stable
 
   TimelineFormat format_;
-  PrefaultedBlocks supply_;
   std::vector<Block> blocks_;  // the rows, in the order added
   std::vector<Key> keys_;
   bool in_order_ = true;       // rows added so far are in time order
