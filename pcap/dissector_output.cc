@@ -88,22 +88,17 @@ std::string endpoint_text(const Endpoint& endpoint) {
 }
 
 TimelineEvent& new_event(std::vector<TimelineEvent>& out, std::vector<TimelineEvent>* recycled) {
-  if (!recycled || recycled->empty()) return out.emplace_back();
-  TimelineEvent& e = out.emplace_back(std::move(recycled->back()));
+  TimelineEvent& e = out.emplace_back();
+  if (!recycled || recycled->empty()) return e;
+  // Only the strings that outgrow their inline buffer are taken over (the
+  // whole event moved cost more: it was last read on the render thread's
+  // core).
+  TimelineEvent& old = recycled->back();
+  for (auto field : {&TimelineEvent::link, &TimelineEvent::source, &TimelineEvent::destination, &TimelineEvent::detail}) {
+    (e.*field).swap(old.*field);
+    (e.*field).clear();
+  }
   recycled->pop_back();
-  e.at = WallTime();
-  e.capture = 0;
-  e.packet_number = 0;
-  for (std::string* text : {&e.link, &e.source, &e.destination, &e.layer, &e.protocol, &e.kind, &e.detail,
-                            &e.smtp_verb, &e.tcp_flags})
-    text->clear();
-  e.wg_type.reset();
-  e.wg_sender.reset();
-  e.wg_receiver.reset();
-  e.wg_counter.reset();
-  e.wg_keepalive.reset();
-  e.wg_session.reset();
-  e.smtp_code.reset();
   return e;
 }
 

@@ -212,9 +212,8 @@ TimelineTable::Block::Block(std::size_t size) : data(static_cast<char*>(std::mal
 }
 
 char* TimelineTable::room(std::size_t bytes) {
-  constexpr std::size_t kBlock = 8u << 20;
   if (blocks_.empty() || blocks_.back().capacity - blocks_.back().size < bytes)
-    blocks_.emplace_back(std::max(kBlock, bytes));
+    blocks_.emplace_back(std::max(block_size_, bytes));
   Block& block = blocks_.back();
   return block.data.get() + block.size;
 }

@@ -44,7 +44,9 @@ std::string timeline_text(const std::vector<TimelineEvent>& events, TimelineForm
 // pace (bench/pcap_timeline).
 class TimelineTable {
  public:
-  explicit TimelineTable(TimelineFormat format) : format_(format) {}
+  // `block_size`: how the rows' memory grows (tests make it small).
+  explicit TimelineTable(TimelineFormat format, std::size_t block_size = 8u << 20)
+      : format_(format), block_size_(block_size) {}
   void add(const TimelineEvent& event);
   std::size_t rows() const { return keys_.size(); }
   // Writes header, rows and footer to `out`, buffered. False when a write failed.
@@ -69,6 +71,7 @@ class TimelineTable {
   void sort_keys();               // into time order, stable
 
   TimelineFormat format_;
+  std::size_t block_size_;
   std::vector<Block> blocks_;  // the rows, in the order added
   std::vector<Key> keys_;
   bool in_order_ = true;       // rows added so far are in time order

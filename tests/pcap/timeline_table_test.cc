@@ -39,8 +39,9 @@ std::string written(TimelineTable& table) {
   return read_file(path);
 }
 
-std::string table_text(const std::vector<TimelineEvent>& events, TimelineFormat format) {
-  TimelineTable table(format);
+std::string table_text(const std::vector<TimelineEvent>& events, TimelineFormat format,
+                       std::size_t block_size = 8u << 20) {
+  TimelineTable table(format, block_size);
   for (const TimelineEvent& e : events) table.add(e);
   return written(table);
 }
@@ -57,7 +58,8 @@ std::string sorted_text(std::vector<TimelineEvent> events, TimelineFormat format
 std::vector<TimelineEvent> awkward_events() {
   std::mt19937 random(7);
   std::vector<TimelineEvent> events;
-  const char* texts[] = {"plain", "a,comma", "a \"quote\"", "two\nlines", "", "caf\xc3\xa9 \xff", "cr\r"};
+  const std::string long_text(10000, 'x');  // more than a small table's block
+  const char* texts[] = {"plain", "a,comma", "a \"quote\"", "two\r\nlines", "", "caf\xc3\xa9 \xff", long_text.c_str()};
   for (int i = 0; i < 300; ++i) {
     TimelineEvent e;
     e.at = WallTime::from_unix_ns(std::int64_t(random() % 40) * 250'000'000 - 1'500'000'001);
@@ -95,6 +97,8 @@ BOOST_AUTO_TEST_CASE(writes_what_sorting_then_writing_writes) {
   const auto events = awkward_events();
   for (TimelineFormat format : {TimelineFormat::csv, TimelineFormat::json}) {
     BOOST_TEST(table_text(events, format) == sorted_text(events, format));
+    // Small blocks: rows across many, a row larger than one in its own.
+    BOOST_TEST(table_text(events, format, 4096) == sorted_text(events, format));
     // Already in order: CSV takes its shortcut (the rows as they are).
     Timeline sorted;
     sorted.events = events;
