@@ -109,7 +109,7 @@ class CaptureDissectors : public LayerDissectors {
   // the rest at the end. What the sink leaves in the vector (events it has
   // written out) is memory for the next WireGuard events.
   void hand_over(bool at_end = false) {
-    constexpr std::size_t kBatch = 4096;
+    constexpr std::size_t kBatch = 512;
     if (!sink_ || out_.events.empty() || (!at_end && out_.events.size() < kBatch)) return;
     sink_(out_.events);
     if (recycled_.empty()) {

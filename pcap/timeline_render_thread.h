@@ -40,7 +40,7 @@ class TimelineRenderThread {
   // Events go over in batches, so that the lock is taken once per batch;
   // at most kMaxQueued wait, so that memory stays bounded when rendering is
   // the slower side.
-  static constexpr std::size_t kBatch = 4096, kMaxQueued = 8;
+  static constexpr std::size_t kBatch = 512, kMaxQueued = 16;
 
   TimelineTable& table_;
   std::vector<TimelineEvent> batch_;
