@@ -104,7 +104,7 @@ class CaptureDissectors : public LayerDissectors {
 
  private:
   // A unit's events are complete once its dissector returns (inner packets
-  // are dissected within it): they go to the sink, if any, a few thousand
+  // are dissected within it): they go to the sink, if any, some hundreds
   // at a time (the sink may then take the whole vector over by a swap), and
   // the rest at the end. What the sink leaves in the vector (events it has
   // written out) is memory for the next WireGuard events.

@@ -53,7 +53,7 @@ struct Timeline {
   std::vector<int> link_types;        // per input
 };
 
-// Takes the events as they are found, a few thousand at a time (and the
+// Takes the events as they are found, some hundreds at a time (and the
 // rest at the end of each input), in the order they were found, instead of
 // timeline.events, which then stays empty: what writes a large capture's
 // table without holding every TimelineEvent (timeline_format.h's
