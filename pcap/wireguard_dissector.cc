@@ -137,8 +137,8 @@ bool WireGuardDissector::dissect(const Datagram& d, std::vector<TimelineEvent>& 
   e.capture = d.origin.capture;
   e.link.assign(d.origin.capture_name.str());
   e.packet_number = d.origin.packet_number;
-  append_endpoint_text(e.source, d.source);
-  append_endpoint_text(e.destination, d.destination);
+  append_endpoint(e.source, d.source);
+  append_endpoint(e.destination, d.destination);
   e.protocol.assign("wg");
   e.wg_type = int(type);
   pending_inner_.reset();
@@ -223,10 +223,37 @@ void WireGuardDissector::dissect_transport(const Datagram& d, ByteView message, 
     return;
   }
   e.wg_session = match.session->id;
-  append_session_text(e.detail, *match.session);
-  e.detail += ' ';
-  e.detail += to_string(match.direction);
+  e.detail += transport_detail(*match.session, match.direction);
   if (match.session->ciphers) decrypt(*match.session, match.direction, m.counter, m.encrypted_packet, e);
+}
+
+void WireGuardDissector::append_endpoint(std::string& out, const Endpoint& endpoint) {
+  constexpr std::size_t kSlots = 1024;
+  if (endpoint_texts_.empty()) endpoint_texts_.resize(kSlots);
+  const IpAddress& address = endpoint.address();
+  std::uint32_t hash = endpoint.port();
+  for (std::size_t i = 0; i < address.size(); ++i) hash = hash * 31 + address.bytes()[i];
+  EndpointText& slot = endpoint_texts_[(hash ^ (hash >> 10)) % kSlots];
+  if (slot.text.empty() || !(slot.endpoint == endpoint)) {
+    slot.endpoint = endpoint;
+    slot.text.clear();
+    append_endpoint_text(slot.text, endpoint);
+  }
+  out += slot.text;
+}
+
+// "session 3 peers 1 attempt 2 initiator->responder"
+const std::string& WireGuardDissector::transport_detail(const WireGuardSession& session,
+                                                        WireGuardDirection direction) {
+  const std::size_t at = session.id * 2 + (direction == WireGuardDirection::initiator_to_responder ? 0 : 1);
+  if (transport_details_.size() <= at) transport_details_.resize(at + 2);
+  std::string& text = transport_details_[at];
+  if (text.empty()) {
+    append_session_text(text, session);
+    text += ' ';
+    text += to_string(direction);
+  }
+  return text;
 }
 
 void WireGuardDissector::decrypt(WireGuardSession& session, WireGuardDirection direction, std::uint64_t counter,

@@ -120,6 +120,18 @@ class WireGuardDissector {
   Bytes plaintext_;  // reused across transport messages
   std::optional<PendingInner> pending_inner_;
   std::vector<TimelineEvent>* recycled_ = nullptr;
+
+  // Texts that every message of a session or an endpoint repeats, kept
+  // rather than formatted again per message: an endpoint's (a small table,
+  // by a hash of it) and a session's transport detail per direction.
+  void append_endpoint(std::string& out, const Endpoint& endpoint);
+  const std::string& transport_detail(const WireGuardSession& session, WireGuardDirection direction);
+  struct EndpointText {
+    Endpoint endpoint;
+    std::string text;  // empty: not filled yet
+  };
+  std::vector<EndpointText> endpoint_texts_;
+  std::vector<std::string> transport_details_;  // by session id * 2 + direction
 };
 
 }  // namespace tether::pcap
