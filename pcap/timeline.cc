@@ -59,11 +59,10 @@ class LayerDissectors : public PacketVisitor {
 // raw-IP decoder with its own dissectors for what WireGuard decrypts.
 class CaptureDissectors : public LayerDissectors {
  public:
-  CaptureDissectors(DissectorOutput& out, const TimelineOptions& options, TimelineCounts& counts,
-                    const TimelineEventSink& sink)
+  CaptureDissectors(DissectorOutput& out, const TimelineOptions& options, TimelineCounts& counts)
       : LayerDissectors(out, {}),
         counts_(counts),
-        sink_(sink),
+        sink_(options.sink),
         wireguard_(options.wireguard, options.keys),
         inner_(out, "wg"),
         inner_decoder_(DLT_RAW, inner_, options.reassembly) {
@@ -130,11 +129,24 @@ class CaptureDissectors : public LayerDissectors {
 
 }  // namespace
 
+namespace {
+
+// Events of the inputs before, if they went to timeline.events although a
+// sink is set (a text trace's), go to the sink first, in input order.
+void hand_over_kept(Timeline& timeline, const TimelineOptions& options) {
+  if (!options.sink || timeline.events.empty()) return;
+  options.sink(timeline.events);
+  timeline.events.clear();
+}
+
+}  // namespace
+
 Result<void> add_capture(Timeline& timeline, const std::string& path, std::size_t capture,
-                         const TimelineOptions& options, const TimelineEventSink& sink) {
+                         const TimelineOptions& options) {
+  hand_over_kept(timeline, options);
   DissectorOutput out;
   out.events = std::move(timeline.events);
-  CaptureDissectors dissectors(out, options, timeline.counts, sink);
+  CaptureDissectors dissectors(out, options, timeline.counts);
   auto read = read_capture(path, capture, dissectors, options.reassembly);
   if (!read.ok()) {
     timeline.events = std::move(out.events);
@@ -161,16 +173,12 @@ void sort_timeline(Timeline& timeline) {
 }
 
 Result<Timeline> build_timeline(const std::vector<std::string>& paths, const TimelineOptions& options) {
-  return build_timeline(paths, options, {});
-}
-
-Result<Timeline> build_timeline(const std::vector<std::string>& paths, const TimelineOptions& options,
-                                const TimelineEventSink& sink) {
   Timeline timeline;
   if (options.keys) timeline.problems = options.keys->problems();
   for (std::size_t i = 0; i < paths.size(); ++i) {
-    if (auto added = add_capture(timeline, paths[i], i, options, sink); !added.ok()) return added.error();
+    if (auto added = add_capture(timeline, paths[i], i, options); !added.ok()) return added.error();
   }
+  hand_over_kept(timeline, options);
   sort_timeline(timeline);
   return timeline;
 }

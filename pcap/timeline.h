@@ -26,7 +26,17 @@
 
 namespace tether::pcap {
 
+// Where the events go when TimelineOptions::sink is set: as they are found,
+// some hundreds at a time (and the rest at the end of each input), in the
+// order they were found, instead of into timeline.events, which then stays
+// empty: what writes a large capture's table without holding every
+// TimelineEvent (timeline_format.h's TimelineTable). It may move from the
+// events or swap the vector for another; whatever it leaves in the vector
+// is taken as events it is done with, whose memory new events reuse.
+using TimelineEventSink = std::function<void(std::vector<TimelineEvent>& found)>;
+
 struct TimelineOptions {
+  TimelineEventSink sink;                          // null: events kept in Timeline::events
   WireGuardDissectorOptions wireguard;            // --wg-port, heuristic
   std::shared_ptr<const WireGuardKeyLog> keys;    // --keylog; null: nothing is decrypted
   ReassemblyLimits reassembly;
@@ -53,20 +63,11 @@ struct Timeline {
   std::vector<int> link_types;        // per input
 };
 
-// Takes the events as they are found, some hundreds at a time (and the
-// rest at the end of each input), in the order they were found, instead of
-// timeline.events, which then stays empty: what writes a large capture's
-// table without holding every TimelineEvent (timeline_format.h's
-// TimelineTable). It may move from the events or swap the vector for
-// another; whatever it leaves in the vector is taken as events it is done
-// with, whose memory new events reuse.
-using TimelineEventSink = std::function<void(std::vector<TimelineEvent>& found)>;
-
 // Dissects one input into `timeline` (events appended, unsorted), `capture`
 // being its index among the inputs. Fails only when the file cannot be read
 // at all; everything read before a cut record is kept.
 Result<void> add_capture(Timeline& timeline, const std::string& path, std::size_t capture,
-                         const TimelineOptions& options, const TimelineEventSink& sink = {});
+                         const TimelineOptions& options);
 
 // Puts the events in time order (stable: one packet's events keep theirs).
 void sort_timeline(Timeline& timeline);
@@ -74,9 +75,5 @@ void sort_timeline(Timeline& timeline);
 // The timeline of `paths`, in time order. Fails on the first input that
 // cannot be read at all.
 Result<Timeline> build_timeline(const std::vector<std::string>& paths, const TimelineOptions& options);
-// The same, each input's events handed to `sink` as they are found (in the
-// order found, not sorted); the Timeline has the problems and counts.
-Result<Timeline> build_timeline(const std::vector<std::string>& paths, const TimelineOptions& options,
-                                const TimelineEventSink& sink);
 
 }  // namespace tether::pcap

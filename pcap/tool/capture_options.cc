@@ -20,6 +20,7 @@ void add_capture_options(CLI::App& command, CaptureOptions& options) {
 
 Result<pcap::TimelineOptions> timeline_options(const CaptureOptions& options) {
   pcap::TimelineOptions out;
+  out.sink = options.sink;
   out.wireguard.ports = options.wg_ports;
   out.wireguard.heuristic = !options.no_heuristic;
   if (!options.keylog.empty()) {

@@ -26,6 +26,9 @@ CommandRunner add_timeline_command(CLI::App& app);
 // Wireshark WireGuard key log), --wg-port P (repeatable: always WireGuard),
 // --no-heuristic.
 struct CaptureOptions {
+  // Not an option: where a command has the events go as they are found
+  // (pcap/timeline.h, TimelineOptions::sink); null: kept in the Timeline.
+  pcap::TimelineEventSink sink;
   std::string keylog;
   std::vector<std::uint16_t> wg_ports;
   bool no_heuristic = false;

@@ -31,19 +31,20 @@ CommandRunner add_timeline_command(CLI::App& app) {
   command->add_option("--out", arguments->out, "write the table to this file instead of the standard output");
 
   return [arguments]() {
-    auto options = timeline_options(arguments->capture);
-    if (!options.ok()) {
-      std::fprintf(stderr, "tether-pcap: %s\n", options.error().message.c_str());
-      return kUsageExit;
-    }
     // The rows are rendered as the events are found, on a second thread,
     // and only they are kept: a capture of millions of packets is not held
     // as TimelineEvents.
     pcap::TimelineTable table(arguments->format);
     pcap::TimelineRenderThread renderer(table);
-    auto timeline = pcap::build_timeline(arguments->files, *options,
-                                         [&](std::vector<pcap::TimelineEvent>& found) { renderer.add(found); });
+    arguments->capture.sink = [&](std::vector<pcap::TimelineEvent>& found) { renderer.add(found); };
+    auto options = timeline_options(arguments->capture);
+    if (!options.ok()) {
+      std::fprintf(stderr, "tether-pcap: %s\n", options.error().message.c_str());
+      return kUsageExit;
+    }
+    auto timeline = pcap::build_timeline(arguments->files, *options);
     renderer.finish();
+    arguments->capture.sink = nullptr;
     if (!timeline.ok()) {
       std::fprintf(stderr, "tether-pcap: %s\n", timeline.error().message.c_str());
       return kUsageExit;

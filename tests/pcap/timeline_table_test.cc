@@ -212,9 +212,11 @@ BOOST_AUTO_TEST_CASE(a_sink_sees_what_build_timeline_keeps) {
   auto kept = build_timeline({path}, {});
   BOOST_TEST_REQUIRE(kept.ok());
   std::vector<TimelineEvent> found;
-  auto streamed = build_timeline({path}, {}, [&](std::vector<TimelineEvent>& events) {
+  TimelineOptions options;
+  options.sink = [&](std::vector<TimelineEvent>& events) {
     for (TimelineEvent& e : events) found.push_back(std::move(e));
-  });
+  };
+  auto streamed = build_timeline({path}, options);
   BOOST_TEST_REQUIRE(streamed.ok());
   BOOST_TEST(streamed->events.empty());
   BOOST_TEST(streamed->problems == kept->problems);
