@@ -30,4 +30,18 @@ struct DissectorOutput {
 // "smtp.pcap packet 12" (or "capture 0 packet 12" when the capture has no name).
 std::string describe(const Origin& origin);
 
+// Endpoint::to_string's text ("192.0.2.1:25", "[2001:db8::1]:51820") for an
+// event's source and destination, written by hand rather than through
+// inet_ntop's sprintf, as it is twice per event of a large capture.
+std::string endpoint_text(const Endpoint& endpoint);
+void append_endpoint_text(std::string& out, const Endpoint& endpoint);
+
+// A new event at the end of `out`: one of `recycled` (events already
+// written out, their strings' memory kept and every field emptied) when
+// there is one, so that a large capture's events cost no allocation each;
+// a fresh one otherwise.
+TimelineEvent& new_event(std::vector<TimelineEvent>& out, std::vector<TimelineEvent>* recycled);
+// std::to_string's digits, appended.
+void append_decimal(std::string& out, std::uint64_t value);
+
 }  // namespace tether::pcap

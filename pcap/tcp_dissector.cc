@@ -107,7 +107,7 @@ void TcpDissector::segment(const Segment& s) {
   const bool from_client = s.source == c->context.client;
   const int d = from_client ? 0 : 1;
   auto event = [&](const char* kind, std::string detail) {
-    TimelineEvent& e = out_.add(s.origin, s.source.to_string(), s.destination.to_string(), "tcp", kind,
+    TimelineEvent& e = out_.add(s.origin, endpoint_text(s.source), endpoint_text(s.destination), "tcp", kind,
                                 std::move(detail));
     e.tcp_flags = tcp_flags_text(s);
   };

@@ -63,9 +63,11 @@ class CaptureDissectors : public LayerDissectors {
   CaptureDissectors(DissectorOutput& out, const TimelineOptions& options, TimelineCounts& counts)
       : LayerDissectors(out, {}),
         counts_(counts),
+        sink_(options.sink),
         wireguard_(options.wireguard, options.keys),
         inner_(out, "wg"),
         inner_decoder_(DLT_RAW, inner_, options.reassembly) {
+    wireguard_.reuse_events_from(&recycled_);
     wireguard_.on_inner_packet([this](const WireGuardInnerPacket& p) {
       ++counts_.inner_packets;
       // Inner packets carry the outer record's place in the capture.
@@ -76,14 +78,17 @@ class CaptureDissectors : public LayerDissectors {
   void on_datagram(const Datagram& d) override {
     ++counts_.datagrams;
     wireguard_.dissect(d, out_.events);
+    hand_over();
   }
   void on_segment(const Segment& s) override {
     ++counts_.segments;
     LayerDissectors::on_segment(s);
+    hand_over();
   }
   void on_icmp(const IcmpMessage& m) override {
     ++counts_.icmp;
     LayerDissectors::on_icmp(m);
+    hand_over();
   }
 
   void finish() {
@@ -94,10 +99,30 @@ class CaptureDissectors : public LayerDissectors {
     counts_.wg_messages += wireguard_.counts().messages;
     counts_.wg_decrypted += wireguard_.counts().decrypted;
     counts_.wg_decryption_failed += wireguard_.counts().decryption_failed;
+    hand_over(true);
   }
 
  private:
+  // A unit's events are complete once its dissector returns (inner packets
+  // are dissected within it): they go to the sink, if any, some hundreds
+  // at a time (the sink may then take the whole vector over by a swap), and
+  // the rest at the end. What the sink leaves in the vector (events it has
+  // written out) is memory for the next WireGuard events.
+  void hand_over(bool at_end = false) {
+    constexpr std::size_t kBatch = 512;
+    if (!sink_ || out_.events.empty() || (!at_end && out_.events.size() < kBatch)) return;
+    sink_(out_.events);
+    if (recycled_.empty()) {
+      recycled_.swap(out_.events);
+    } else {
+      for (TimelineEvent& e : out_.events) recycled_.push_back(std::move(e));
+    }
+    out_.events.clear();
+  }
+
   TimelineCounts& counts_;
+  const TimelineEventSink& sink_;
+  std::vector<TimelineEvent> recycled_;
   WireGuardDissector wireguard_;
   LayerDissectors inner_;
   Decoder inner_decoder_;
@@ -105,8 +130,21 @@ class CaptureDissectors : public LayerDissectors {
 
 }  // namespace
 
+namespace {
+
+// Events of the inputs before, if they went to timeline.events although a
+// sink is set (a text trace's), go to the sink first, in input order.
+void hand_over_kept(Timeline& timeline, const TimelineOptions& options) {
+  if (!options.sink || timeline.events.empty()) return;
+  options.sink(timeline.events);
+  timeline.events.clear();
+}
+
+}  // namespace
+
 Result<void> add_capture(Timeline& timeline, const std::string& path, std::size_t capture,
                          const TimelineOptions& options) {
+  hand_over_kept(timeline, options);
   DissectorOutput out;
   out.events = std::move(timeline.events);
   CaptureDissectors dissectors(out, options, timeline.counts);
@@ -147,6 +185,7 @@ Result<Timeline> build_timeline(const std::vector<std::string>& paths, const Tim
                                          : add_capture(timeline, paths[i], i, options);
     if (!added.ok()) return added.error();
   }
+  hand_over_kept(timeline, options);
   sort_timeline(timeline);
   return timeline;
 }

@@ -13,6 +13,7 @@
 // packet in the order they were found.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,7 +26,17 @@
 
 namespace tether::pcap {
 
+// Where the events go when TimelineOptions::sink is set: as they are found,
+// some hundreds at a time (and the rest at the end of each input), in the
+// order they were found, instead of into timeline.events, which then stays
+// empty: what writes a large capture's table without holding every
+// TimelineEvent (timeline_format.h's TimelineTable). It may move from the
+// events or swap the vector for another; whatever it leaves in the vector
+// is taken as events it is done with, whose memory new events reuse.
+using TimelineEventSink = std::function<void(std::vector<TimelineEvent>& found)>;
+
 struct TimelineOptions {
+  TimelineEventSink sink;                          // null: events kept in Timeline::events
   WireGuardDissectorOptions wireguard;            // --wg-port, heuristic
   std::shared_ptr<const WireGuardKeyLog> keys;    // --keylog; null: nothing is decrypted
   ReassemblyLimits reassembly;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "pcap/dissector_output.h"
 #include "tunnel/inner_packet.h"
 #include "tunnel/messages.h"
 
@@ -57,15 +58,29 @@ std::optional<std::string> invalid_shape(ByteView payload) {
 
 bool reserved_zero(ByteView payload) { return payload[1] == 0 && payload[2] == 0 && payload[3] == 0; }
 
-std::string hex32(std::uint32_t v) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08x", unsigned(v));
-  return buf;
+// The detail texts are built by appending, without snprintf or a
+// temporary string per part: every WireGuard message has one.
+void append_hex32(std::string& out, std::uint32_t v) {
+  static const char kHex[] = "0123456789abcdef";
+  char buf[10] = {'0', 'x'};
+  for (int i = 9; i >= 2; --i, v >>= 4) buf[i] = kHex[v & 0xf];
+  out.append(buf, sizeof buf);
+}
+
+// "session 3 peers 1 attempt 2"
+void append_session_text(std::string& out, const WireGuardSession& s) {
+  out += "session ";
+  append_decimal(out, s.id);
+  out += " peers ";
+  append_decimal(out, s.peer_pair);
+  out += " attempt ";
+  append_decimal(out, s.attempt);
 }
 
 std::string session_text(const WireGuardSession& s) {
-  return "session " + std::to_string(s.id) + " peers " + std::to_string(s.peer_pair) + " attempt " +
-         std::to_string(s.attempt);
+  std::string out;
+  append_session_text(out, s);
+  return out;
 }
 
 }  // namespace
@@ -115,14 +130,16 @@ bool WireGuardDissector::dissect(const Datagram& d, std::vector<TimelineEvent>& 
     message = zeroed;
   }
 
-  TimelineEvent e;
+  // Built in place, in a written-out event's memory when there is one:
+  // every WireGuard message of a capture is an event.
+  TimelineEvent& e = new_event(out, recycled_);
   e.at = d.origin.at;
   e.capture = d.origin.capture;
-  e.link = d.origin.capture_name;
+  e.link.assign(d.origin.capture_name.str());
   e.packet_number = d.origin.packet_number;
-  e.source = d.source.to_string();
-  e.destination = d.destination.to_string();
-  e.protocol = "wg";
+  append_endpoint(e.source, d.source);
+  append_endpoint(e.destination, d.destination);
+  e.protocol.assign("wg");
   e.wg_type = int(type);
   pending_inner_.reset();
   switch (type) {
@@ -132,7 +149,6 @@ bool WireGuardDissector::dissect(const Datagram& d, std::vector<TimelineEvent>& 
     case MessageType::transport: dissect_transport(d, message, e); break;
   }
   ++counts_.messages;
-  out.push_back(std::move(e));
   if (pending_inner_ && inner_handler_) {
     inner_handler_(WireGuardInnerPacket{d, out.back(), *pending_inner_->session, pending_inner_->direction,
                                         pending_inner_->packet});
@@ -147,7 +163,9 @@ void WireGuardDissector::dissect_initiation(const Datagram& d, ByteView message,
   e.wg_sender = m.sender_index;
   WireGuardSession& s = sessions_.initiation(m.sender_index, d.source, d.destination, d.origin.packet_number);
   e.wg_session = s.id;
-  e.detail = session_text(s) + " sender " + hex32(m.sender_index);
+  append_session_text(e.detail, s);
+  e.detail += " sender ";
+  append_hex32(e.detail, m.sender_index);
   if (keys_) {
     s.secrets = read_initiation(*keys_, message);
     if (!s.secrets) e.detail += "; no key opens it";
@@ -200,12 +218,42 @@ void WireGuardDissector::dissect_transport(const Datagram& d, ByteView message, 
   e.wg_keepalive = keepalive;
   auto match = sessions_.transport(m.receiver_index, d.source, d.destination);
   if (!match.session) {
-    e.detail = "no session seen for receiver " + hex32(m.receiver_index);
+    e.detail += "no session seen for receiver ";
+    append_hex32(e.detail, m.receiver_index);
     return;
   }
   e.wg_session = match.session->id;
-  e.detail = session_text(*match.session) + " " + to_string(match.direction);
+  e.detail += transport_detail(*match.session, match.direction);
   if (match.session->ciphers) decrypt(*match.session, match.direction, m.counter, m.encrypted_packet, e);
+}
+
+void WireGuardDissector::append_endpoint(std::string& out, const Endpoint& endpoint) {
+  constexpr std::size_t kSlots = 1024;
+  if (endpoint_texts_.empty()) endpoint_texts_.resize(kSlots);
+  const IpAddress& address = endpoint.address();
+  std::uint32_t hash = endpoint.port();
+  for (std::size_t i = 0; i < address.size(); ++i) hash = hash * 31 + address.bytes()[i];
+  EndpointText& slot = endpoint_texts_[(hash ^ (hash >> 10)) % kSlots];
+  if (slot.text.empty() || !(slot.endpoint == endpoint)) {
+    slot.endpoint = endpoint;
+    slot.text.clear();
+    append_endpoint_text(slot.text, endpoint);
+  }
+  out += slot.text;
+}
+
+// "session 3 peers 1 attempt 2 initiator->responder"
+const std::string& WireGuardDissector::transport_detail(const WireGuardSession& session,
+                                                        WireGuardDirection direction) {
+  const std::size_t at = session.id * 2 + (direction == WireGuardDirection::initiator_to_responder ? 0 : 1);
+  if (transport_details_.size() <= at) transport_details_.resize(at + 2);
+  std::string& text = transport_details_[at];
+  if (text.empty()) {
+    append_session_text(text, session);
+    text += ' ';
+    text += to_string(direction);
+  }
+  return text;
 }
 
 void WireGuardDissector::decrypt(WireGuardSession& session, WireGuardDirection direction, std::uint64_t counter,

@@ -79,6 +79,10 @@ class WireGuardDissector {
   // carried a packet. The views live for the call only.
   void on_inner_packet(std::function<void(const WireGuardInnerPacket&)> handler);
 
+  // Events already written out whose memory the dissector's new events may
+  // take over (dissector_output.h, new_event); null: none.
+  void reuse_events_from(std::vector<TimelineEvent>* recycled) { recycled_ = recycled; }
+
   const std::vector<WireGuardProblem>& problems() const { return problems_; }
   const WireGuardSessions& sessions() const { return sessions_; }
 
@@ -115,6 +119,19 @@ class WireGuardDissector {
   Counts counts_;
   Bytes plaintext_;  // reused across transport messages
   std::optional<PendingInner> pending_inner_;
+  std::vector<TimelineEvent>* recycled_ = nullptr;
+
+  // Texts that every message of a session or an endpoint repeats, kept
+  // rather than formatted again per message: an endpoint's (a small table,
+  // by a hash of it) and a session's transport detail per direction.
+  void append_endpoint(std::string& out, const Endpoint& endpoint);
+  const std::string& transport_detail(const WireGuardSession& session, WireGuardDirection direction);
+  struct EndpointText {
+    Endpoint endpoint;
+    std::string text;  // empty: not filled yet
+  };
+  std::vector<EndpointText> endpoint_texts_;
+  std::vector<std::string> transport_details_;  // by session id * 2 + direction
 };
 
 }  // namespace tether::pcap

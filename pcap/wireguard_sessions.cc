@@ -18,16 +18,17 @@ WireGuardSession& WireGuardSessions::initiation(std::uint32_t sender, const Endp
   auto [it, inserted] = pairs_.try_emplace(key, pairs_.size(), 0);
   session->peer_pair = it->second.first;
   session->attempt = ++it->second.second;
-  by_index_.emplace(sender, session.get());
+  by_index_[sender].push_back(session.get());
   sessions_.push_back(std::move(session));
   return *sessions_.back();
 }
 
 WireGuardSession* WireGuardSessions::answered_by(std::uint32_t receiver, const Endpoint& to) {
-  auto [first, last] = by_index_.equal_range(receiver);
+  auto named = by_index_.find(receiver);
+  if (named == by_index_.end()) return nullptr;
   // Newest first; an answer goes back to where the initiation came from.
-  for (auto it = last; it != first;) {
-    WireGuardSession* s = (--it)->second;
+  for (auto it = named->second.rbegin(); it != named->second.rend(); ++it) {
+    WireGuardSession* s = *it;
     if (s->initiator_index == receiver && !s->response_packet && s->initiator == to) return s;
   }
   return nullptr;
@@ -38,17 +39,18 @@ void WireGuardSessions::response(WireGuardSession& session, std::uint32_t sender
   session.responder_index = sender;
   session.responder = from;
   session.response_packet = packet;
-  by_index_.emplace(sender, &session);
+  by_index_[sender].push_back(&session);
 }
 
 WireGuardSessions::TransportMatch WireGuardSessions::transport(std::uint32_t receiver, const Endpoint& from,
                                                                const Endpoint& to) {
-  auto [first, last] = by_index_.equal_range(receiver);
+  TransportMatch fallback;
+  auto named = by_index_.find(receiver);
+  if (named == by_index_.end()) return fallback;
   // Newest answered session first; one addressed to the side it names wins
   // over one that only shares the index.
-  TransportMatch fallback;
-  for (auto it = last; it != first;) {
-    WireGuardSession* s = (--it)->second;
+  for (auto it = named->second.rbegin(); it != named->second.rend(); ++it) {
+    WireGuardSession* s = *it;
     if (!s->response_packet) continue;
     const bool to_initiator = s->initiator_index == receiver;
     const Endpoint& receiver_endpoint = to_initiator ? s->initiator : s->responder;

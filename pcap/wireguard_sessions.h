@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -68,8 +69,10 @@ class WireGuardSessions {
 
  private:
   std::vector<std::unique_ptr<WireGuardSession>> sessions_;
-  // Index -> the sessions it names (either side), oldest first.
-  std::multimap<std::uint32_t, WireGuardSession*> by_index_;
+  // Index -> the sessions it names (either side), oldest first. Hashed:
+  // every transport message looks its index up, and a tree's walk showed in
+  // large captures.
+  std::unordered_map<std::uint32_t, std::vector<WireGuardSession*>> by_index_;
   // Unordered endpoint pair -> (peer pair id, initiations so far).
   std::map<std::pair<Endpoint, Endpoint>, std::pair<std::size_t, std::size_t>> pairs_;
 };

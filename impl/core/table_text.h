@@ -11,6 +11,9 @@ namespace tether {
 // The field as is, or in double quotes (quotes doubled) when it holds a
 // comma, a quote or a line break.
 void append_csv_field(std::string& out, std::string_view field);
+// The same, written at `out`, which has room for 2 + 2 * field.size()
+// bytes; returns the end. For writers that size a whole row at once.
+char* write_csv_field(char* out, std::string_view field);
 std::string csv_field(std::string_view field);
 
 // A JSON string literal, quotes included: ", \ and control characters

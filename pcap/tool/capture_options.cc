@@ -40,6 +40,7 @@ Result<CivilDate> parse_date(const std::string& text) {
 
 Result<pcap::TimelineOptions> timeline_options(const CaptureOptions& options) {
   pcap::TimelineOptions out;
+  out.sink = options.sink;
   out.wireguard.ports = options.wg_ports;
   out.wireguard.heuristic = !options.no_heuristic;
   if (!options.date.empty()) {

@@ -29,6 +29,9 @@ CommandRunner add_compare_command(CLI::App& app);
 // --no-heuristic, --date D (text traces), --link GLOB (repeatable: the
 // links read from a result directory, pcap/result_directory.h).
 struct CaptureOptions {
+  // Not an option: where a command has the events go as they are found
+  // (pcap/timeline.h, TimelineOptions::sink); null: kept in the Timeline.
+  pcap::TimelineEventSink sink;
   std::string keylog;
   std::vector<std::uint16_t> wg_ports;
   bool no_heuristic = false;

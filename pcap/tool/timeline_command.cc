@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "pcap/timeline_format.h"
+#include "pcap/timeline_render_thread.h"
 #include "pcap/tool/commands.h"
 
 namespace tether::pcap_tool {
@@ -34,7 +35,15 @@ CommandRunner add_timeline_command(CLI::App& app) {
   command->add_option("--out", arguments->out, "write the table to this file instead of the standard output");
 
   return [arguments]() {
+    // The rows are rendered as the events are found, on a second thread,
+    // and only they are kept: a capture of millions of packets is not held
+    // as TimelineEvents.
+    pcap::TimelineTable table(arguments->format);
+    pcap::TimelineRenderThread renderer(table);
+    arguments->capture.sink = [&](std::vector<pcap::TimelineEvent>& found) { renderer.add(found); };
     auto timeline = read_inputs(arguments->files, arguments->capture);
+    renderer.finish();
+    arguments->capture.sink = nullptr;
     if (!timeline.ok()) {
       std::fprintf(stderr, "tether-pcap: %s\n", timeline.error().message.c_str());
       return kUsageExit;
@@ -48,7 +57,7 @@ CommandRunner add_timeline_command(CLI::App& app) {
         return kUsageExit;
       }
     }
-    bool written = pcap::write_timeline(out, timeline->events, arguments->format);
+    bool written = table.write(out);
     if (out != stdout) written &= std::fclose(out) == 0;
     if (!written) {
       std::fprintf(stderr, "tether-pcap: %s: write failed\n", arguments->out.empty() ? "stdout" : arguments->out.c_str());

@@ -45,6 +45,12 @@ Bytes tcp(std::uint16_t source_port, std::uint16_t destination_port, std::uint32
   return b;
 }
 
+Bytes tcp(const Segment& s) {
+  const auto flags = static_cast<std::uint8_t>((s.fin ? 0x01 : 0) | (s.syn ? 0x02 : 0) | (s.rst ? 0x04 : 0) |
+                                               (s.psh ? 0x08 : 0) | (s.ack_flag ? 0x10 : 0));
+  return tcp(s.source.port(), s.destination.port(), s.seq, s.ack, flags, s.window, s.payload);
+}
+
 Bytes icmp(std::uint8_t type, std::uint8_t code, ByteView body) {
   Bytes b{type, code, 0, 0, 0, 0, 0, 0};
   add_bytes(b, body);

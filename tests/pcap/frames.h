@@ -27,6 +27,8 @@ IpAddress v6(const char* text);
 Bytes udp(std::uint16_t source_port, std::uint16_t destination_port, ByteView payload);
 Bytes tcp(std::uint16_t source_port, std::uint16_t destination_port, std::uint32_t seq, std::uint32_t ack,
           std::uint8_t flags, std::uint16_t window, ByteView payload, std::size_t option_bytes = 0);
+// The same, from a segment's own fields (ports, numbers, flags, window, payload).
+Bytes tcp(const Segment& segment);
 Bytes icmp(std::uint8_t type, std::uint8_t code, ByteView body);
 
 // An IPv4 packet; `flags_offset` is the raw 16-bit flags and fragment offset field.
