@@ -97,7 +97,7 @@ BOOST_AUTO_TEST_CASE(jitter_keeps_order_unless_reordering_is_asked) {
     print("100 ms +- 10 ms in order", s);
     print("  (the schedule, another seed)", e);
     BOOST_TEST(s.min >= 70.0);
-    BOOST_TEST(s.max <= 135.0);
+    BOOST_TEST(s.max <= 150.0);  // 130 (3 std-devs) and the delayer's lateness on a busy machine
     BOOST_TEST(std::fabs(s.mean - e.mean) < 5.0);
   }
   shape.reorder = true;

@@ -89,6 +89,7 @@ BOOST_AUTO_TEST_CASE(cost_and_ceiling) {
   std::printf("TCP (iperf3, 3 s): unshaped veth %.0f Mbit/s; through the delayer (1 ms) %.0f Mbit/s; ratio %.3f\n", bare / 1e6,
               shaped / 1e6, shaped / bare);
   print_delayer("delayer, TCP at its ceiling:", stats);
+  std::printf("  that is %.0f packets/s through the delayer\n", double(stats.packets) / 3);
   {
     auto link = shape_a_to_b(lab, shape);
     const auto run = testing::send_probes(lab, 20000, Duration::microseconds(100), Duration::milliseconds(300));
