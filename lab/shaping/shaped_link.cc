@@ -166,7 +166,9 @@ bool kernel_has_netem() {
   static std::once_flag tried;
   static bool has = false;
   std::call_once(tried, [] {
-    const std::string scratch = "tether-netem-probe-" + std::to_string(::getpid());
+    // Named as the tests' namespaces are (tether-PURPOSE-PID-N), so a sweep
+    // of a dead process's namespaces finds it.
+    const std::string scratch = "tether-netemprobe-" + std::to_string(::getpid()) + "-0";
     if (!run_tool("", {"ip", "netns", "add", scratch})) return;
     has = run_tool(scratch, {"tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"}).ok();
     (void)run_tool("", {"ip", "netns", "del", scratch});

@@ -18,6 +18,7 @@
 #include "support/child_process.h"
 #include "support/preconditions.h"
 #include "support/root_precondition.h"
+#include "support/test_skip.h"
 #include "veth_lab.h"
 
 namespace tether::lab {
@@ -253,6 +254,33 @@ BOOST_AUTO_TEST_CASE(a_burst_beyond_the_queue_is_dropped_and_counted) {
     BOOST_TEST(run.one_way_ms.size() == 5000u);
     BOOST_TEST(stats->kernel_dropped == 0u);
   }
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_device_is_named_and_leaves_nothing) {
+  VethLab lab;
+  BOOST_TEST_REQUIRE(lab.ok());
+  LinkShape shape;
+  shape.delay = Duration::milliseconds(10), shape.rate_bps = 1'000'000;
+  ShapingOptions o;
+  o.mechanism = ShapingMechanism::nfqueue;
+  auto link = ShapedLink::install(LinkEnd{lab.a(), "nosuch0"}, LinkEnd{lab.b(), "vb"}, shape, o);
+  BOOST_TEST_REQUIRE(!link.ok());
+  BOOST_TEST(link.error().message.find("nosuch0") != std::string::npos, link.error().message);
+  std::string what;
+  BOOST_TEST(!anything_left(lab, &what), what);
+  auto nowhere = ShapedLink::install(LinkEnd{lab.a(), "va"}, LinkEnd{"tether-no-such-namespace", "vb"}, shape, o);
+  BOOST_TEST_REQUIRE(!nowhere.ok());
+  BOOST_TEST(nowhere.error().message.find("tether-no-such-namespace") != std::string::npos, nowhere.error().message);
+}
+
+BOOST_AUTO_TEST_CASE(netem_is_found_where_the_kernel_config_has_it) {
+  const auto config = testing::run_process({"sh", "-c", "zcat /proc/config.gz | grep NET_SCH_NETEM"});
+  if (config.out.empty()) return testing::skip("no /proc/config.gz to hold kernel_has_netem() against");
+  const bool configured = config.out.find("CONFIG_NET_SCH_NETEM=y") != std::string::npos ||
+                          config.out.find("CONFIG_NET_SCH_NETEM=m") != std::string::npos;
+  std::printf("shaping: netem %s in the kernel config, kernel_has_netem() %d\n", configured ? "on" : "off", int(kernel_has_netem()));
+  if (!configured) BOOST_TEST(!kernel_has_netem());
+  else BOOST_TEST_MESSAGE("netem configured (a module may still not load): kernel_has_netem() " << kernel_has_netem());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
