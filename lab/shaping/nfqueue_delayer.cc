@@ -90,7 +90,7 @@ struct NfqueueDelayer::Loop {
     const PacketDecision d = loop.schedule.admit(monotonic_now());
     if (d.drop) {
       ++loop.local.lost;
-      nfq_set_verdict(loop.queue, id, NF_DROP, 0, nullptr);
+      loop.verdict(id, NF_DROP);
       return 0;
     }
     loop.held.push(HeldPacket{d.due, loop.sequence++, id});
@@ -116,8 +116,12 @@ struct NfqueueDelayer::Loop {
     return Error(ErrorCode::address_in_use, "no free NFQUEUE number from " + std::to_string(o.first_queue) + " in namespace '" + o.netns + "'");
   }
 
+  void verdict(std::uint32_t id, std::uint32_t what) {
+    if (nfq_set_verdict(queue, id, what, 0, nullptr) < 0) ++local.verdict_failures;
+  }
+
   void release(std::uint32_t id, Time due, Time now) {
-    nfq_set_verdict(queue, id, NF_ACCEPT, 0, nullptr);
+    verdict(id, NF_ACCEPT);
     ++local.released;
     const Duration late = now - due;
     local.total_late += late;
@@ -173,7 +177,7 @@ struct NfqueueDelayer::Loop {
       if (held.empty() || now - last_publish >= Duration::milliseconds(50)) publish(), last_publish = now;
     }
     for (; !held.empty(); held.pop()) {
-      nfq_set_verdict(queue, held.top().id, NF_ACCEPT, 0, nullptr);
+      verdict(held.top().id, NF_ACCEPT);
       ++local.released_at_stop;
     }
     publish();

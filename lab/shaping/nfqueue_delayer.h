@@ -38,6 +38,7 @@ struct DelayerStats {
   std::uint64_t kernel_dropped = 0;       // queue full (nfnetlink_queue's queue_dropped)
   std::uint64_t kernel_user_dropped = 0;  // not delivered to the socket (queue_user_dropped)
   std::uint64_t socket_overruns = 0;      // ENOBUFS seen by the delayer
+  std::uint64_t verdict_failures = 0;     // a verdict the kernel refused (the packet stays queued)
   std::size_t max_held = 0;               // most packets held at once
   Duration total_late = Duration::zero();  // sum of (verdict - due) over released packets
   Duration max_late = Duration::zero();

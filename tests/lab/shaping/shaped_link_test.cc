@@ -256,6 +256,30 @@ BOOST_AUTO_TEST_CASE(a_burst_beyond_the_queue_is_dropped_and_counted) {
   }
 }
 
+// ping's "rtt min/avg/max/mdev = a/b/c/d ms": the minimum, ms; -1 if absent.
+double ping_min_rtt(const std::string& out) {
+  std::smatch m;
+  if (!std::regex_search(out, m, std::regex("= ([0-9.]+)/([0-9.]+)/([0-9.]+)/"))) return -1;
+  return std::stod(m[1]);
+}
+
+BOOST_AUTO_TEST_CASE(ipv6_is_held_as_ipv4_is) {
+  VethLab lab(/*ipv6=*/true);
+  BOOST_TEST_REQUIRE(lab.ok());
+  LinkShape shape;
+  shape.delay = Duration::milliseconds(20);
+  auto link = shape_a_to_b(lab, shape);
+  // One direction shaped: a round trip takes the 20 ms once.
+  for (const char* to : {"10.77.0.2", "fd77::2"}) {
+    const auto ping = testing::run_process({"ip", "netns", "exec", lab.a(), "ping", "-c", "5", "-i", "0.2", "-W", "2", to});
+    BOOST_TEST_REQUIRE(ping.exit_code == 0, ping.describe());
+    const double rtt = ping_min_rtt(ping.out);
+    std::printf("shaping: 20 ms one way, ping %s: min rtt %.3f ms\n", to, rtt);
+    BOOST_TEST(rtt >= 20.0);
+    BOOST_TEST(rtt <= 25.0);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_missing_device_is_named_and_leaves_nothing) {
   VethLab lab;
   BOOST_TEST_REQUIRE(lab.ok());

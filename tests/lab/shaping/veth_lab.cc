@@ -53,12 +53,18 @@ struct Payload {
 
 }  // namespace
 
-VethLab::VethLab() {
+VethLab::VethLab(bool ipv6) {
   if (!a_.created() || !b_.created()) return;
-  const std::vector<std::vector<std::string>> steps = {
-      {"ip", "-n", a(), "link", "add", "va", "type", "veth", "peer", "name", "vb", "netns", b()},
-      {"ip", "netns", "exec", a(), "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"},
-      {"ip", "netns", "exec", b(), "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"},
+  std::vector<std::vector<std::string>> steps = {
+      {"ip", "-n", a(), "link", "add", "va", "type", "veth", "peer", "name", "vb", "netns", b()}};
+  if (ipv6) {
+    steps.push_back({"ip", "-n", a(), "addr", "add", "fd77::1/64", "dev", "va", "nodad"});
+    steps.push_back({"ip", "-n", b(), "addr", "add", "fd77::2/64", "dev", "vb", "nodad"});
+  } else {
+    steps.push_back({"ip", "netns", "exec", a(), "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"});
+    steps.push_back({"ip", "netns", "exec", b(), "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"});
+  }
+  steps.insert(steps.end(), {
       {"ip", "-n", a(), "addr", "add", "10.77.0.1/24", "dev", "va"},
       {"ip", "-n", b(), "addr", "add", "10.77.0.2/24", "dev", "vb"},
       {"ip", "-n", a(), "link", "set", "va", "up"},
@@ -66,7 +72,7 @@ VethLab::VethLab() {
       // Resolve the neighbour now: ARP is not IP and would wait in no queue,
       // but the first probe would wait for it.
       {"ip", "netns", "exec", a(), "ping", "-c", "1", "-W", "2", "10.77.0.2"},
-  };
+  });
   for (const auto& step : steps) {
     auto r = run_process(step);
     if (r.exit_code != 0) {

@@ -1,7 +1,7 @@
 #pragma once
 // Two namespaces joined by one veth pair (10.77.0.1/24 "va" in the first,
-// 10.77.0.2/24 "vb" in the second, IPv6 off so that only the test's own
-// packets cross), and timestamped UDP probes from one end to the other:
+// 10.77.0.2/24 "vb" in the second, IPv6 off unless asked so that only the
+// test's own packets cross), and timestamped UDP probes from one end to the other:
 // each probe carries its sequence number and send time, the receiver
 // reads the same clock when recvmsg returns, so the one-way delay is
 // measured on one clock. (Not the kernel's receive stamp, SO_TIMESTAMPNS:
@@ -20,7 +20,9 @@ namespace tether::testing {
 
 class VethLab {
  public:
-  VethLab();  // check ok() before use; failures are BOOST_TEST_REQUIRE'd
+  // With `ipv6`, IPv6 stays on and the ends also get fd77::1/64 and
+  // fd77::2/64 (no duplicate address detection). Check ok() before use.
+  explicit VethLab(bool ipv6 = false);
   const std::string& a() const { return a_.name(); }
   const std::string& b() const { return b_.name(); }
   bool ok() const { return ok_; }
