@@ -41,33 +41,11 @@ IpAddress first_of_24(const IpAddress& a) {
   return *IpAddress::parse(text.substr(0, text.rfind('.')) + ".1");
 }
 
-// The world's default for the link `key` ("uplink", "lte", "lan", or a
-// public host's name): what a link the scenario does not give, or a field
-// it leaves out, gets.
-LinkConfig default_link(const std::string& key) {
-  if (key == "lte") return LinkConfig::lte();
-  LinkConfig d;
-  if (key == "lan") d.data_rate = "1Gbps", d.delay = Duration::milliseconds(1);
-  if (key == "uplink") d.data_rate = "50Mbps", d.delay = Duration::milliseconds(10);
-  return d;
-}
-
 // The scenario's link between `key` and the internet (or the home and the
-// gateway), over the world's default for it.
+// gateway), over the world's default for it (scenario/world_links.h, which
+// the lab reads too).
 LinkConfig link_config(const Scenario& scenario, const std::string& key) {
-  LinkConfig c = default_link(key);
-  for (const LinkSpec& l : scenario.links) {
-    const bool match = (key == "uplink" && l.a == "gateway" && l.b == "internet" && !l.lte) || (key == "lte" && l.lte) ||
-                       (key == "lan" && l.b == "gateway" && l.a != "internet") || (l.a == key && l.b == "internet");
-    if (!match) continue;
-    if (l.rate) c.data_rate = *l.rate;
-    if (l.delay) c.delay = *l.delay;
-    if (l.jitter) c.jitter = *l.jitter;
-    c.reorder = l.reorder;
-    c.loss = l.loss;
-    break;
-  }
-  return c;
+  return LinkConfig::from(scenario::world_link(scenario, key));
 }
 
 }  // namespace

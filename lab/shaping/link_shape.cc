@@ -2,6 +2,8 @@
 // rate's text read as ns-3's DataRate reads it.
 #include "lab/shaping/link_shape.h"
 
+#include "scenario/world_links.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
@@ -43,39 +45,31 @@ Result<std::uint64_t> parse_rate(const std::string& text) {
   return std::uint64_t(std::llround(value * scale));
 }
 
-LinkShape default_link_shape(const std::string& key) {
-  LinkShape d;
-  d.rate_bps = 100'000'000;
-  d.delay = Duration::milliseconds(5);
-  if (key == "lan") d.rate_bps = 1'000'000'000, d.delay = Duration::milliseconds(1);
-  if (key == "uplink") d.rate_bps = 50'000'000, d.delay = Duration::milliseconds(10);
-  if (key == "lte") {
-    // sim/world/point_to_point_link.h, LinkConfig::lte(): from the seed's
-    // pings over 4G.
-    d.rate_bps = 10'000'000, d.delay = Duration::milliseconds(130), d.jitter = Duration::milliseconds(12);
+namespace {
+
+// The scenario world's link (scenario/world_links.h, as the simulation
+// builds it) as a shape; `where` names its rate in an error.
+Result<LinkShape> shape_of(const scenario::WorldLink& link) {
+  LinkShape shape;
+  auto rate = parse_rate(link.rate);
+  if (!rate) {
+    const std::string where = link.line ? "line " + std::to_string(link.line) + ": links[].rate: " : "links[].rate: ";
+    return Error(ErrorCode::invalid_argument, where + rate.error().message);
   }
-  return d;
+  shape.rate_bps = *rate;
+  shape.delay = link.delay;
+  shape.jitter = link.jitter;
+  shape.reorder = link.reorder;
+  shape.loss = link.loss;
+  return shape;
 }
 
+}  // namespace
+
+LinkShape default_link_shape(const std::string& key) { return *shape_of(scenario::default_world_link(key)); }
+
 Result<LinkShape> link_shape_for(const scenario::Scenario& scenario, const std::string& key) {
-  LinkShape shape = default_link_shape(key);
-  for (const scenario::LinkSpec& l : scenario.links) {
-    // The same match as the simulation's link_config.
-    const bool match = (key == "uplink" && l.a == "gateway" && l.b == "internet" && !l.lte) || (key == "lte" && l.lte) ||
-                       (key == "lan" && l.b == "gateway" && l.a != "internet") || (l.a == key && l.b == "internet");
-    if (!match) continue;
-    if (l.rate) {
-      auto rate = parse_rate(*l.rate);
-      if (!rate) return Error(ErrorCode::invalid_argument, "line " + std::to_string(l.line) + ": links[].rate: " + rate.error().message);
-      shape.rate_bps = *rate;
-    }
-    if (l.delay) shape.delay = *l.delay;
-    if (l.jitter) shape.jitter = *l.jitter;
-    shape.reorder = l.reorder;
-    shape.loss = l.loss;
-    break;
-  }
-  return shape;
+  return shape_of(scenario::world_link(scenario, key));
 }
 
 }  // namespace tether::lab

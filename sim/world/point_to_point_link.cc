@@ -15,13 +15,17 @@
 
 namespace tether::sim {
 
-LinkConfig LinkConfig::lte() {
+LinkConfig LinkConfig::from(const scenario::WorldLink& link) {
   LinkConfig config;
-  config.data_rate = "10Mbps";
-  config.delay = Duration::milliseconds(130);
-  config.jitter = Duration::milliseconds(12);
+  config.data_rate = link.rate;
+  config.delay = link.delay;
+  config.jitter = link.jitter;
+  config.reorder = link.reorder;
+  config.loss = link.loss;
   return config;
 }
+
+LinkConfig LinkConfig::lte() { return from(scenario::default_world_link("lte")); }
 
 namespace {
 

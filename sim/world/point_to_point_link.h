@@ -14,6 +14,7 @@
 #include <ns3/point-to-point-net-device.h>
 
 #include "core/time.h"
+#include "scenario/world_links.h"
 #include "sim/world/link_outage.h"
 
 namespace tether::sim {
@@ -30,17 +31,10 @@ struct LinkConfig {
   // The device transmit queue, in packets.
   std::uint32_t queue_packets = 100;
 
-  // A 4G uplink, from the seed's pings over 4G through the tunnel
-  // (smtp-over-ipsec.txt, "Testing the tunnel"), home to VM and back:
-  //   carinho -> vpn1: 270.8/283.2/312.6 ms min/avg/max, std-dev 17.3 ms;
-  //   namorar -> vpn0: 250.5/259.9/284.2 ms, std-dev 14.1 ms.
-  // Pooled, the 8 round trips average 271.6 ms. In the scenario world the
-  // rest of that path (the LAN, 1 ms, and the VM's link, 5 ms, each way)
-  // adds 12 ms, so 4G carries (271.6 - 12) / 2 = 130 ms each way. The
-  // round trip's spread is two independent one-way draws: std-dev 17.3 ms
-  // (the first ping's figure, the larger) needs 17.3 / sqrt(2) = 12 ms of
-  // one-way jitter. In order, as one radio bearer delivers. 10 Mbit/s,
-  // slower than the wired line. tests/sim/world/link_test.cc pings it.
+  // The scenario world's link (scenario/world_links.h), as ns-3 builds it.
+  static LinkConfig from(const scenario::WorldLink& link);
+  // The world's default 4G uplink (scenario/world_links.cc says where its
+  // figures come from). tests/sim/world/link_test.cc pings it.
   static LinkConfig lte();
 };
 
