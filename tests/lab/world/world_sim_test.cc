@@ -11,11 +11,14 @@
 #include <ns3/net-device.h>
 #include <ns3/simulator.h>
 #include <algorithm>
+#include <sstream>
 
+#include "lab/world/lab_world.h"
 #include "lab/world/world_plan.h"
 #include "lab/world/world_scenarios.h"
 #include "sim/host/ns3_address.h"
 #include "sim/scenario_world.h"
+#include "support/root_precondition.h"
 #include "support/run_process.h"
 
 namespace tether::lab {
@@ -99,6 +102,87 @@ BOOST_AUTO_TEST_CASE(every_shipped_scenario_is_numbered_alike) {
   // Another seed draws other addresses, in both worlds.
   compare("ip-change-v6", {"seed=7"});
   compare("link-flap-4g", {"seed=3"});
+}
+
+// What the simulation's resolver answers (sim/world/dns_zone.h), as
+// sorted lines, "" for no answer.
+std::vector<std::string> simulated_answer(const sim::DnsZone& zone, const std::string& name, DnsRecordType type) {
+  std::vector<std::string> out;
+  auto answer = zone.lookup(name, type);
+  if (!answer.ok()) return out;
+  for (const IpAddress& a : answer->addresses) out.push_back(a.to_string());
+  for (const MxRecord& mx : answer->mx) out.push_back(std::to_string(mx.preference) + " " + mx.exchange);
+  for (const std::string& n : answer->names) out.push_back(n);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// What dig gets from the lab's dnsmasq in `node`'s namespace.
+std::vector<std::string> lab_answer(const LabWorld& world, const std::string& node, const std::string& name,
+                                    DnsRecordType type) {
+  std::vector<std::string> argv{"dig", "+short"};
+  if (type == DnsRecordType::ptr) argv.insert(argv.end(), {"-x", name});
+  else argv.insert(argv.end(), {type == DnsRecordType::a ? "A" : type == DnsRecordType::aaaa ? "AAAA" : "MX", name});
+  const CommandResult r = world.run_in(node, argv);
+  std::vector<std::string> out;
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line.back() == '.') line.pop_back();
+    if (!line.empty()) out.push_back(line);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+boost::test_tools::assertion_result needs_dig(boost::unit_test::test_unit_id) {
+  boost::test_tools::assertion_result r(tether::testing::program_exists("dig"));
+  r.message() << "SKIPPED: needs dig (bind9-dnsutils, scripts/packages.txt)";
+  return r;
+}
+
+// Every name the scenario's zone has, asked for every type, and every
+// address of the world asked for its PTR: the lab answers as the simulation.
+BOOST_AUTO_TEST_CASE(the_lab_serves_the_simulations_zone,
+                     *boost::unit_test::label("root") * boost::unit_test::precondition(tether::testing::needs_root) *
+                         boost::unit_test::precondition(needs_dig)) {
+  for (const std::string name : {"ip-change-v6", "backup-mx-fallback", "seed-week"}) {
+    BOOST_TEST_CONTEXT(name) {
+      const scenario::Scenario s = testing::load_shipped(name, testing::linux_nat());
+      tether::testing::TestDirectory dir("tether-lab-dns-" + name);
+      ns3::Simulator::Destroy();
+      sim::WorldOptions options;
+      options.storage_root = dir.path() / "nodes";
+      auto sim_world = sim::ScenarioWorld::build(s, options);
+      BOOST_TEST_REQUIRE(sim_world.ok(), (sim_world.ok() ? "" : sim_world.error().to_string()));
+      auto lab_world = LabWorld::build(s);
+      BOOST_TEST_REQUIRE(lab_world.ok(), (lab_world.ok() ? "" : lab_world.error().to_string()));
+      const sim::DnsZone& zone = *(*sim_world)->zone();
+      std::vector<std::string> names{"nothere.example.org"};
+      std::vector<std::string> addresses;
+      for (const scenario::DnsRecordSpec& r : s.dns) {
+        names.push_back(r.name);
+        if (r.type != scenario::DnsRecordSpec::Type::mx) addresses.push_back(r.address.to_string());
+      }
+      for (const scenario::HostSpec& h : s.hosts) addresses.push_back(h.address.to_string());
+      const std::string asker = s.hosts.front().name;
+      int answered = 0;
+      for (const std::string& n : names)
+        for (DnsRecordType type : {DnsRecordType::a, DnsRecordType::aaaa, DnsRecordType::mx}) {
+          const auto expected = simulated_answer(zone, n, type);
+          BOOST_TEST(lab_answer(**lab_world, asker, n, type) == expected, n + " " + to_string(type));
+          answered += !expected.empty();
+        }
+      for (const std::string& a : addresses) {
+        const auto expected = simulated_answer(zone, a, DnsRecordType::ptr);
+        BOOST_TEST(lab_answer(**lab_world, asker, a, DnsRecordType::ptr) == expected, a + " ptr");
+        answered += !expected.empty();
+      }
+      BOOST_TEST(answered >= int(s.dns.size()));
+      lab_world->reset();
+      sim_world->reset();
+      ns3::Simulator::Destroy();
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
