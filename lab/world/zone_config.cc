@@ -2,29 +2,14 @@
 
 #include <set>
 
+#include "host/host.h"
+
 namespace tether::lab {
 namespace {
 
 std::string ttl_text(Duration ttl) { return std::to_string(std::max<std::int64_t>(0, ttl.whole_seconds())); }
 
 }  // namespace
-
-std::string reverse_name(const IpAddress& address) {
-  static const char* hex = "0123456789abcdef";
-  std::string name;
-  const std::uint8_t* b = address.bytes();
-  if (address.is_v4()) {
-    for (int i = 3; i >= 0; --i) name += std::to_string(b[i]) + ".";
-    return name + "in-addr.arpa";
-  }
-  for (int i = 15; i >= 0; --i) {
-    name += hex[b[i] & 0xf];
-    name += '.';
-    name += hex[b[i] >> 4];
-    name += '.';
-  }
-  return name + "ip6.arpa";
-}
 
 std::string dnsmasq_zone_config(const scenario::Scenario& scenario) {
   std::string c =
@@ -45,7 +30,7 @@ std::string dnsmasq_zone_config(const scenario::Scenario& scenario) {
     named.insert(r.address);
   }
   for (const scenario::HostSpec& h : scenario.hosts)
-    if (named.insert(h.address).second) c += "ptr-record=" + reverse_name(h.address) + "," + h.hostname + "\n";
+    if (named.insert(h.address).second) c += "ptr-record=" + reverse_dns_name(h.address) + "," + h.hostname + "\n";
   return c;
 }
 

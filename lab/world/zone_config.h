@@ -27,7 +27,4 @@ namespace tether::lab {
 
 std::string dnsmasq_zone_config(const scenario::Scenario& scenario);
 
-// In-addr.arpa / ip6.arpa name of an address ("10.0.18.198.in-addr.arpa").
-std::string reverse_name(const IpAddress& address);
-
 }  // namespace tether::lab

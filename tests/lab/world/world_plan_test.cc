@@ -174,8 +174,6 @@ BOOST_AUTO_TEST_CASE(the_zone_has_the_simulations_records) {
         "ptr-record=10.1.168.192.in-addr.arpa,carinho.lan\n", "local=/#/\n"})
     BOOST_TEST(c.find(line) != std::string::npos, line + " in\n" + c);
   BOOST_TEST(c.find("ptr-record=10.0.113.203") == std::string::npos);  // its A record gives it
-  BOOST_TEST(reverse_name(*IpAddress::parse("3fff:ffff:0:10::10")) ==
-             "0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.0.0.0.f.f.f.f.f.f.f.3.ip6.arpa");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
