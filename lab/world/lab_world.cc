@@ -40,18 +40,20 @@ Result<std::unique_ptr<LabWorld>> LabWorld::build(const scenario::Scenario& scen
     if (!planned.ok()) return planned.error();
     nat = std::move(*planned);
   }
-  auto record = WorldRecord::create(prefix);
-  if (!record.ok()) return record.error();
-  std::unique_ptr<LabWorld> world(new LabWorld(std::move(copy), std::move(*plan), std::move(nat), std::move(*record)));
+  std::unique_ptr<LabWorld> world(
+      new LabWorld(std::move(copy), std::move(*plan), std::move(nat), std::make_unique<WorldRecord>(prefix)));
   SignalCleanup::watch(world->record_.get());
-  Result<void> made = world->make_namespaces();
+  Result<void> made = world->record_->open();
+  if (made.ok()) made = world->make_namespaces();
   if (made.ok()) made = world->make_links();
   if (made.ok()) made = world->number_nodes();
   if (made.ok()) made = world->shape_links(options);
   if (made.ok()) made = world->make_nat();
   if (made.ok() && options.serve_dns) made = world->serve_zone();
   if (!made.ok()) {
-    if (made.error().code == ErrorCode::closed) SignalCleanup::finish_if_ending();
+    // A signal's clean-up removing the world under the build makes any
+    // step fail; the process is ending by that signal, not by this error.
+    SignalCleanup::finish_if_ending();
     return made.error();  // the destructor removes what was made
   }
   return world;

@@ -134,17 +134,22 @@ std::string new_run_prefix() {
   return s.str();
 }
 
-Result<std::unique_ptr<WorldRecord>> WorldRecord::create(const std::string& prefix) {
-  const fs::path directory = lab_run_root() / prefix;
+WorldRecord::WorldRecord(std::string prefix) : prefix_(std::move(prefix)), directory_(lab_run_root() / prefix_) {}
+
+Result<void> WorldRecord::open() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (closed_) return Error(ErrorCode::closed, "lab: the world is being removed");
   std::error_code ec;
   fs::create_directories(lab_run_root(), ec);
-  if (!fs::create_directory(directory, ec) || ec)
-    return Error(ErrorCode::io, directory.string() + ": cannot make the run's directory" + (ec ? ": " + ec.message() : " (it exists)"));
-  std::ofstream(directory / "record") << "path " << directory.string() << "\n";
-  return std::unique_ptr<WorldRecord>(new WorldRecord(prefix, directory));
+  if (!fs::create_directory(directory_, ec) || ec)
+    return Error(ErrorCode::io, directory_.string() + ": cannot make the run's directory" +
+                                    (ec ? ": " + ec.message() : " (it exists: another run has this prefix)"));
+  std::ofstream out(directory_ / "record");
+  out << "path " << directory_.string() << "\n";
+  out.close();
+  if (!out) return Error(ErrorCode::io, (directory_ / "record").string() + ": cannot write");
+  return {};
 }
-
-WorldRecord::WorldRecord(std::string prefix, fs::path directory) : prefix_(std::move(prefix)), directory_(std::move(directory)) {}
 
 WorldRecord::~WorldRecord() { remove_all(); }
 

@@ -35,8 +35,12 @@ std::string new_run_prefix();
 
 class WorldRecord {
  public:
-  // Creates the run's directory and its record file.
-  static Result<std::unique_ptr<WorldRecord>> create(const std::string& prefix);
+  // A record of nothing yet: register it with SignalCleanup::watch, then
+  // open() it, so that no signal can come between the run's first file and
+  // its registration.
+  explicit WorldRecord(std::string prefix);
+  // Creates the run's directory and its record file (fails once closed).
+  Result<void> open();
   // Removes everything recorded that is still there (see remove_recorded).
   ~WorldRecord();
   WorldRecord(const WorldRecord&) = delete;
@@ -57,8 +61,6 @@ class WorldRecord {
   std::vector<std::string> remove_all();
 
  private:
-  WorldRecord(std::string prefix, std::filesystem::path directory);
-
   std::mutex mutex_;
   std::string prefix_;
   std::filesystem::path directory_;
