@@ -93,10 +93,10 @@ Result<NatPlan> plan_nat(const scenario::Scenario& s, const std::vector<std::str
                  "  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n" +
                  "    oifname " + wan + " " + masquerade + "\n  }\n" +
                  "  chain forward {\n    type filter hook forward priority filter; policy accept;\n" +
-                 "    iifname " + wan + " ct state established,related accept\n" +
+                 "    iifname " + wan + " ct state established accept\n" +
                  "    iifname " + wan + " drop\n  }\n" +
                  "  chain input {\n    type filter hook input priority filter; policy accept;\n" +
-                 "    iifname " + wan + " ct state established,related accept\n" +
+                 "    iifname " + wan + " ct state established accept\n" +
                  "    iifname " + wan + " icmp type echo-request accept\n" +
                  "    iifname " + wan + " drop\n  }\n}\n";
   const auto seconds = [](Duration d) { return std::to_string(d.whole_seconds()); };

@@ -30,7 +30,10 @@
 //     one.
 // Like the simulated NAT (sim/world/nat.h), the gateway drops silently
 // what comes in on an uplink without a flow (forward and input; pings to
-// its own address are answered) and leaves IPv6 alone (a routed prefix).
+// its own address are answered), drops the ICMP errors conntrack would
+// relate to a flow (the simulated NAT does not translate them: a port
+// unreachable from the internet never reaches the home), and leaves IPv6
+// alone (a routed prefix).
 
 #include <string>
 #include <utility>

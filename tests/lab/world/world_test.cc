@@ -60,6 +60,19 @@ std::string udp_source_seen(const LabWorld& world, const std::string& from, int 
   return out;
 }
 
+// What a UDP socket in `from` sees after sending to a closed port at
+// `to`: "refused" (an ICMP port unreachable came back) or "silence".
+std::string answer_from_closed_port(const LabWorld& world, const std::string& from, const std::string& to) {
+  const std::string probe =
+      "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1); s.connect(('" + to +
+      "', 9)); s.send(b'x')\n"
+      "try:\n  s.recv(100); print('answer')\n"
+      "except ConnectionRefusedError:\n  print('refused')\n"
+      "except socket.timeout:\n  print('silence')\n";
+  const CommandResult r = world.run_in(from, {"/usr/bin/python3", "-c", probe});
+  return r.output.substr(0, r.output.find('\n'));
+}
+
 boost::test_tools::assertion_result needs_dig(boost::unit_test::test_unit_id) {
   boost::test_tools::assertion_result r(tether::testing::program_exists("dig"));
   r.message() << "SKIPPED: needs dig (bind9-dnsutils, scripts/packages.txt)";
@@ -87,6 +100,10 @@ BOOST_AUTO_TEST_CASE(nat_expiry_hosts_reach_what_they_reach_in_the_simulation) {
       run_command({"ip", "-n", world->namespace_of("internet"), "route", "add", "192.168.1.0/24", "via", isp, "dev", "uplink-1"});
   BOOST_TEST_REQUIRE(routed.ok(), routed.output);
   BOOST_TEST(!pings(*world, "namorar", "192.168.1.10"));
+  // A port unreachable reaches a public sender, never the home behind the
+  // NAT (the simulated NAT translates no ICMP errors).
+  BOOST_TEST(answer_from_closed_port(*world, "sender", "203.0.113.10") == "refused");
+  BOOST_TEST(answer_from_closed_port(*world, "carinho", "203.0.113.10") == "silence");
   // The pool's other addresses vanish at the ISP.
   for (const std::string other : {"198.51.100.100", "198.51.100.101", "198.51.100.102", "198.51.100.103"})
     if (other != isp) BOOST_TEST(!pings(*world, "namorar", other), other);
