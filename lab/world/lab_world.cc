@@ -29,6 +29,8 @@ Result<void> write_file(const fs::path& path, const std::string& text) {
 Result<std::unique_ptr<LabWorld>> LabWorld::build(const scenario::Scenario& scenario, LabWorldOptions options) {
   auto copy = std::make_unique<scenario::Scenario>(scenario);
   const std::string prefix = options.prefix.empty() ? new_run_prefix() : options.prefix;
+  if (!is_run_prefix(prefix))
+    return Error(ErrorCode::invalid_argument, "lab: '" + prefix + "' is not a run's prefix (new_run_prefix() makes one)");
   auto plan = plan_world(*copy, prefix);
   if (!plan.ok()) return plan.error();
   std::optional<NatPlan> nat;

@@ -33,7 +33,8 @@ namespace tether::lab {
 class LabWorld;
 
 struct LabWorldOptions {
-  // The run's prefix of every name; empty: new_run_prefix().
+  // The run's prefix of every name, as new_run_prefix() makes them (the
+  // clean-up finds namespaces by it); empty: a new one.
   std::string prefix;
   // Called once per link, in plan order, when both ends are up and numbered:
   // where lab/shaping applies the scenario's delay, jitter, loss and rate

@@ -127,6 +127,15 @@ std::vector<std::string> remove_recorded(const std::string& prefix, const fs::pa
 
 fs::path lab_run_root() { return "/run/tether-lab"; }
 
+bool is_run_prefix(const std::string& prefix) {
+  const auto x = prefix.find('x');
+  if (prefix.size() < 6 || prefix.rfind("tl", 0) != 0 || x == std::string::npos || x == 2 || prefix.back() != '-')
+    return false;
+  const std::string pid = prefix.substr(2, x - 2), random = prefix.substr(x + 1, prefix.size() - x - 2);
+  return !random.empty() && pid.find_first_not_of("0123456789") == std::string::npos &&
+         random.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
 std::string new_run_prefix() {
   std::random_device device;
   std::ostringstream s;
@@ -172,7 +181,7 @@ std::vector<std::string> WorldRecord::remove_all() {
 }
 
 std::vector<std::string> remove_leftovers(const std::string& prefix) {
-  if (prefix.empty() || prefix.find('/') != std::string::npos) return {"lab: '" + prefix + "' is not a run's prefix"};
+  if (!is_run_prefix(prefix)) return {"lab: '" + prefix + "' is not a run's prefix (tl<pid>x<hex>-)"};
   return remove_recorded(prefix, lab_run_root() / prefix);
 }
 
@@ -183,8 +192,8 @@ std::vector<std::string> remove_dead_runs() {
   std::vector<std::string> dead;
   for (const auto& entry : fs::directory_iterator(lab_run_root(), ec)) {
     const std::string name = entry.path().filename().string();
+    if (!is_run_prefix(name)) continue;
     const auto x = name.find('x');
-    if (name.rfind("tl", 0) != 0 || x == std::string::npos) continue;
     const long pid = std::strtol(name.substr(2, x - 2).c_str(), nullptr, 10);
     if (pid > 0 && !process_alive(pid_t(pid))) dead.push_back(name);
   }

@@ -32,6 +32,9 @@ namespace tether::lab {
 std::filesystem::path lab_run_root();
 // A prefix no other run (of this or another process) has.
 std::string new_run_prefix();
+// Whether `prefix` has new_run_prefix's form: only such prefixes are used
+// to find namespaces by name, which no other program's names can match.
+bool is_run_prefix(const std::string& prefix);
 
 class WorldRecord {
  public:

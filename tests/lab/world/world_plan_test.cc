@@ -10,6 +10,7 @@
 
 #include "lab/world/nat_plan.h"
 #include "lab/world/world_plan.h"
+#include "lab/world/world_record.h"
 #include "lab/world/world_scenarios.h"
 #include "lab/world/zone_config.h"
 #include "scenario/scenario_parser.h"
@@ -174,6 +175,15 @@ BOOST_AUTO_TEST_CASE(the_zone_has_the_simulations_records) {
         "ptr-record=10.1.168.192.in-addr.arpa,carinho.lan\n", "local=/#/\n"})
     BOOST_TEST(c.find(line) != std::string::npos, line + " in\n" + c);
   BOOST_TEST(c.find("ptr-record=10.0.113.203") == std::string::npos);  // its A record gives it
+}
+
+BOOST_AUTO_TEST_CASE(run_prefixes_are_told_from_other_names) {
+  const std::string mine = new_run_prefix();
+  BOOST_TEST(is_run_prefix(mine), mine);
+  BOOST_TEST(mine != new_run_prefix());
+  for (const std::string other : {"tl-", "tlx1-", "tl12x-", "tl12xab", "tether-pcap-home-1-0", "tl12xag-", "lab"})
+    BOOST_TEST(!is_run_prefix(other), other);
+  BOOST_TEST(remove_leftovers("lab").size() == 1u);  // refused: nothing looked up by that name
 }
 
 BOOST_AUTO_TEST_SUITE_END()
