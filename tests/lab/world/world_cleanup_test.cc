@@ -1,8 +1,9 @@
 // Clean-up on every way out (root): a world's destructor, SIGINT or
-// SIGTERM to a process holding a world (once built, and while it is being built),
-// SIGKILL followed by remove_leftovers(prefix), and a refused scenario
-// leave nothing of the run: no namespace (`ip netns list`), no
-// /etc/netns or /run/tether-lab entry, no process, no nftables table.
+// SIGTERM to a process holding a world (once built, and while it is being
+// built), SIGKILL followed by remove_leftovers(prefix) or
+// remove_dead_runs(), and a refused scenario leave nothing of the run: no
+// namespace (`ip netns list`), no /etc/netns or /run/tether-lab entry, no
+// process, no nftables table.
 
 #include <signal.h>
 
@@ -94,6 +95,19 @@ BOOST_AUTO_TEST_CASE(remove_leftovers_clears_a_killed_run) {
   const std::vector<std::string> problems = remove_leftovers(h.prefix);
   BOOST_TEST(problems.empty(), joined(problems));
   BOOST_TEST(traces_of(h.prefix).empty(), joined(traces_of(h.prefix)));
+}
+
+BOOST_AUTO_TEST_CASE(remove_dead_runs_clears_a_killed_run_and_spares_a_live_one) {
+  auto live = LabWorld::build(load_shipped("nat-expiry", linux_nat()));
+  BOOST_TEST_REQUIRE(live.ok(), (live.ok() ? "" : live.error().to_string()));
+  Holder h = start_holder();
+  BOOST_TEST_REQUIRE(h.process->wait_for_output("built\n", Duration::seconds(30)), h.process->output());
+  kill(h.process->pid(), SIGKILL);
+  BOOST_TEST_REQUIRE(h.process->wait_exit(Duration::seconds(10)));
+  const std::vector<std::string> problems = remove_dead_runs();
+  BOOST_TEST(problems.empty(), joined(problems));
+  BOOST_TEST(traces_of(h.prefix).empty(), joined(traces_of(h.prefix)));
+  BOOST_TEST(!traces_of((*live)->prefix()).empty());  // this process's world stands
 }
 
 BOOST_AUTO_TEST_CASE(a_refused_scenario_makes_nothing) {

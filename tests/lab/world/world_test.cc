@@ -178,6 +178,36 @@ BOOST_AUTO_TEST_CASE(two_worlds_of_one_scenario_stand_side_by_side) {
   BOOST_TEST(pings(*second, "carinho", "203.0.113.10"));
 }
 
+// Where lab/shaping plugs in: each link once, both ends up and numbered;
+// a shape that fails fails the build, and the world goes.
+BOOST_AUTO_TEST_CASE(each_link_is_handed_to_the_shaper_numbered_and_up) {
+  std::vector<std::string> shaped;
+  LabWorldOptions options;
+  options.shape_link = [&](LabWorld& world, const PlannedLink& link) -> Result<void> {
+    shaped.push_back(link.name);
+    const CommandResult up = run_command({"ip", "-n", world.namespace_of(link.node[0]), "addr", "show", "dev", link.interface[0]});
+    BOOST_TEST(up.output.find("state UP") != std::string::npos, up.output);
+    BOOST_TEST(up.output.find("inet ") != std::string::npos, up.output);
+    return {};
+  };
+  {
+    auto world = LabWorld::build(load_shipped("nat-expiry", linux_nat()), options);
+    BOOST_TEST_REQUIRE(world.ok(), (world.ok() ? "" : world.error().to_string()));
+  }
+  const std::vector<std::string> links{"sender", "sender-submission", "namorar", "lan", "uplink"};
+  BOOST_TEST(shaped == links, boost::test_tools::per_element());
+
+  options.prefix = new_run_prefix();
+  options.shape_link = [](LabWorld&, const PlannedLink& link) -> Result<void> {
+    if (link.name == "uplink") return Error(ErrorCode::unsupported, "shaping: uplink: no such qdisc");
+    return {};
+  };
+  auto failed = LabWorld::build(load_shipped("nat-expiry", linux_nat()), options);
+  BOOST_TEST_REQUIRE(!failed.ok());
+  BOOST_TEST(failed.error().message == "shaping: uplink: no such qdisc");
+  BOOST_TEST(testing::traces_of(options.prefix).empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace
