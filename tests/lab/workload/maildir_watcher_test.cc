@@ -1,0 +1,99 @@
+// The maildir watcher and the recorder without a relay: files put into a
+// maildir the way a delivery does (written in tmp/, renamed into new/) are
+// seen once each, matched by Message-ID into the simulation's Metrics; a
+// second file with the same Message-ID is a second copy (as the
+// simulation's MessageRecord counts duplicates); a file moved from new/ to
+// cur/ by a reader is not counted again; a file without a Message-ID is
+// reported, not fatal. No root needed.
+
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "lab/workload/maildir_watcher.h"
+#include "lab/workload/workload_recorder.h"
+#include "scenario/metrics.h"
+#include "support/run_process.h"
+
+namespace tether::lab {
+namespace {
+
+namespace fs = std::filesystem;
+
+Time steady_now() {
+  return Time::from_ns(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
+// As smtp/maildir_delivery.cc does: the whole file in tmp/, then a rename.
+void deliver(const fs::path& maildir, const std::string& name, const std::string& text) {
+  testing::write_file(maildir / "tmp" / name, text, 0600);
+  fs::rename(maildir / "tmp" / name, maildir / "new" / name);
+}
+
+bool wait_for(const std::function<bool()>& done) {
+  for (int i = 0; i < 500 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return done();
+}
+
+BOOST_AUTO_TEST_SUITE(lab_maildir_watcher)
+
+BOOST_AUTO_TEST_CASE(copies_moves_and_files_without_a_message_id) {
+  testing::TestDirectory dir("lab-maildir-watcher");
+  const fs::path maildir = dir / "Maildir";
+  scenario::Scenario s;
+  scenario::HostSpec home;
+  home.name = "carinho";
+  home.role = scenario::HostRole::home;
+  s.hosts.push_back(home);
+  scenario::Metrics metrics(s);
+  const Time start = steady_now();
+  WorkloadRecorder recorder(metrics, s.hosts[0], start);
+
+  scenario::Submission sub;
+  sub.index = 0;
+  sub.message_id = "<sim-0.7@mail.example.net>";
+  sub.submitted = start;
+  sub.finished = start;
+  sub.accepted = true;
+  recorder.on_submitted(sub);
+
+  auto watcher = MaildirWatcher::start({maildir}, [&](const MaildirDelivery& d) { recorder.on_delivery(d); });
+  BOOST_TEST_REQUIRE(watcher.ok(), (watcher.ok() ? "" : watcher.error().to_string()));
+  const std::string text = "Received: from mail.example.net (mail.example.net [192.0.2.1])\n\tby relay.example.net (tether) with SMTP id 1;\n\tMon, 1 Jan 2026 00:00:00 +0000\n"
+                           "Message-ID: " + sub.message_id + "\nSubject: t\n\nbody\n";
+  deliver(maildir, "1.M1P1.home", text);
+  BOOST_TEST_REQUIRE(wait_for([&] { return (*watcher)->seen() == 1; }));
+  // A reader moves it to cur/: the same delivery.
+  fs::rename(maildir / "new" / "1.M1P1.home", maildir / "cur" / "1.M1P1.home:2,S");
+  deliver(maildir, "2.M2P1.home", text);                        // a duplicate
+  deliver(maildir, "3.M3P1.home", "Subject: no id\n\nbody\n");  // not ours
+  BOOST_TEST_REQUIRE(wait_for([&] { return (*watcher)->seen() == 3; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a fourth report would come meanwhile
+  (*watcher)->stop();
+  BOOST_TEST((*watcher)->seen() == 3u);
+
+  const auto& m = metrics.messages();
+  BOOST_TEST_REQUIRE(m.size() == 1u);
+  BOOST_TEST(m[0].copies == 2u);
+  BOOST_TEST(metrics.duplicates() == 1u);
+  BOOST_TEST(m[0].delivered >= Time::zero());
+  BOOST_TEST(m[0].path == "relay.example.net");
+  const auto unmatched = recorder.unmatched();
+  BOOST_TEST_REQUIRE(unmatched.size() == 1u);
+  BOOST_TEST(unmatched[0].find("3.M3P1.home: no Message-ID header") != std::string::npos, unmatched[0]);
+}
+
+BOOST_AUTO_TEST_CASE(an_unwatchable_maildir_is_named) {
+  testing::TestDirectory dir("lab-maildir-watcher-bad");
+  testing::write_file(dir / "file", "not a directory");
+  auto watcher = MaildirWatcher::start({dir / "file"}, nullptr);
+  BOOST_TEST_REQUIRE(!watcher.ok());
+  BOOST_TEST(watcher.error().message.find((dir / "file").string()) != std::string::npos, watcher.error().message);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace tether::lab
