@@ -6,23 +6,14 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "lab/workload/steady_time.h"
 #include "scenario/message_headers.h"
 
 namespace tether::lab {
-namespace {
-
-Time steady_now() {
-  return Time::from_ns(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
-}
-
-}  // namespace
-
 Result<std::unique_ptr<MaildirWatcher>> MaildirWatcher::start(const std::vector<std::filesystem::path>& maildirs,
                                                               std::function<void(const MaildirDelivery&)> on_delivery) {
   std::unique_ptr<MaildirWatcher> w(new MaildirWatcher());

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "lab/workload/maildir_watcher.h"
+#include "lab/workload/steady_time.h"
 #include "lab/workload/workload_recorder.h"
 #include "scenario/metrics.h"
 #include "support/run_process.h"
@@ -20,11 +21,6 @@ namespace tether::lab {
 namespace {
 
 namespace fs = std::filesystem;
-
-Time steady_now() {
-  return Time::from_ns(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
-}
 
 // As smtp/maildir_delivery.cc does: the whole file in tmp/, then a rename.
 void deliver(const fs::path& maildir, const std::string& name, const std::string& text) {
