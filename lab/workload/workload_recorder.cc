@@ -20,6 +20,16 @@ void WorkloadRecorder::on_submitted(const scenario::Submission& submission) {
   s.finished = relative(s.finished);
   std::lock_guard<std::mutex> lock(mutex_);
   metrics_.on_submitted(s);
+  // Deliveries of this message seen before its submission was recorded
+  // (the relay can write the file before the client has read the 250).
+  for (auto it = early_.begin(); it != early_.end();) {
+    if (it->first != s.message_id) {
+      ++it;
+      continue;
+    }
+    metrics_.on_relay_event(home_, it->second, nullptr);
+    it = early_.erase(it);
+  }
 }
 
 void WorkloadRecorder::on_delivery(const MaildirDelivery& d) {
@@ -34,15 +44,23 @@ void WorkloadRecorder::on_delivery(const MaildirDelivery& d) {
   } else {
     const auto& messages = metrics_.messages();
     if (std::none_of(messages.begin(), messages.end(),
-                     [&](const scenario::MessageRecord& m) { return m.message_id == d.message_id; }))
-      unmatched_.push_back(d.path.string() + ": Message-ID " + d.message_id + " was not submitted by the workload");
+                     [&](const scenario::MessageRecord& m) { return m.message_id == d.message_id; })) {
+      // Not submitted yet, as far as the submitter has told: the relay may
+      // have delivered it before the client read the 250. Held until its
+      // submission is recorded, and unmatched if it never is.
+      early_.emplace_back(d.message_id, event);
+      return;
+    }
   }
   metrics_.on_relay_event(home_, event, nullptr);
 }
 
 std::vector<std::string> WorkloadRecorder::unmatched() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return unmatched_;
+  std::vector<std::string> out = unmatched_;
+  for (const auto& [message_id, event] : early_)
+    out.push_back(event.detail + ": Message-ID " + message_id + " was not submitted by the workload");
+  return out;
 }
 
 void WorkloadRecorder::with_metrics(const std::function<void(scenario::Metrics&)>& use) {

@@ -20,10 +20,12 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/time.h"
 #include "lab/workload/maildir_watcher.h"
+#include "node/mail_relay_events.h"
 #include "scenario/metrics.h"
 #include "scenario/scenario.h"
 
@@ -39,7 +41,7 @@ class WorkloadRecorder {
   void on_delivery(const MaildirDelivery& delivery);
 
   // Files that matched no submitted message: no Message-ID, or one the
-  // workload never sent. Reported, never fatal.
+  // workload has not (yet) sent. Reported, never fatal.
   std::vector<std::string> unmatched() const;
   void with_metrics(const std::function<void(scenario::Metrics&)>& use);
   Time relative(Time steady) const;
@@ -50,6 +52,8 @@ class WorkloadRecorder {
   Time start_;
   mutable std::mutex mutex_;
   std::vector<std::string> unmatched_;
+  // Deliveries whose message's submission is not recorded yet.
+  std::vector<std::pair<std::string, node::MailRelayEvent>> early_;
 };
 
 }  // namespace tether::lab

@@ -81,6 +81,43 @@ BOOST_AUTO_TEST_CASE(copies_moves_and_files_without_a_message_id) {
   BOOST_TEST(unmatched[0].find("3.M3P1.home: no Message-ID header") != std::string::npos, unmatched[0]);
 }
 
+// The relay may write the file before the client has read its 250 and the
+// submitter has reported the message: the delivery waits for the
+// submission instead of being taken for a stranger's mail.
+BOOST_AUTO_TEST_CASE(a_delivery_seen_before_its_submission_is_recorded) {
+  scenario::Scenario s;
+  scenario::HostSpec home;
+  home.name = "carinho";
+  home.role = scenario::HostRole::home;
+  s.hosts.push_back(home);
+  scenario::Metrics metrics(s);
+  const Time start = steady_now();
+  WorkloadRecorder recorder(metrics, s.hosts[0], start);
+  testing::TestDirectory dir("lab-maildir-early");
+  const fs::path file = dir / "1.M1P1.home";
+  testing::write_file(file, "Message-ID: <sim-0.7@mail.example.net>\nSubject: t\n\nbody\n");
+
+  MaildirDelivery early;
+  early.path = file;
+  early.message_id = "<sim-0.7@mail.example.net>";
+  early.seen = start + Duration::milliseconds(30);
+  recorder.on_delivery(early);
+  BOOST_TEST(recorder.unmatched().size() == 1u);  // not (yet) submitted, as far as anyone knows
+
+  scenario::Submission sub;
+  sub.index = 0;
+  sub.message_id = early.message_id;
+  sub.submitted = start;
+  sub.finished = start + Duration::milliseconds(40);
+  sub.accepted = true;
+  recorder.on_submitted(sub);
+  BOOST_TEST(recorder.unmatched().empty());
+  const auto& m = metrics.messages();
+  BOOST_TEST_REQUIRE(m.size() == 1u);
+  BOOST_TEST(m[0].copies == 1u);
+  BOOST_TEST(m[0].delivered == Time::zero() + Duration::milliseconds(30));
+}
+
 BOOST_AUTO_TEST_CASE(an_unwatchable_maildir_is_named) {
   testing::TestDirectory dir("lab-maildir-watcher-bad");
   testing::write_file(dir / "file", "not a directory");
