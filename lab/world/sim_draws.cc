@@ -11,9 +11,6 @@
 namespace tether::lab {
 namespace {
 
-constexpr std::uint64_t kIspStreamTag = 0x495350ull << 40;     // sim/world/isp.cc
-constexpr std::uint64_t kPrefixStreamTag = 0x5044ull << 40;    // sim/world/isp_prefix.cc
-
 // The first `n` bytes of SeededRandom(seed, stream) (sim/host/seeded_random.cc,
 // whose derivation this follows; it cannot be linked here: sim/ is ns-3's).
 std::vector<std::uint8_t> first_bytes(std::uint64_t seed, std::uint64_t stream, std::size_t n) {
@@ -43,6 +40,11 @@ std::uint64_t big_endian(const std::vector<std::uint8_t>& bytes) {
 }
 
 }  // namespace
+
+std::vector<std::uint8_t> sim_random_bytes(std::uint64_t seed, std::uint64_t stream, std::size_t offset, std::size_t n) {
+  std::vector<std::uint8_t> all = first_bytes(seed, stream, offset + n);
+  return std::vector<std::uint8_t>(all.begin() + std::ptrdiff_t(offset), all.end());
+}
 
 std::uint64_t simulated_gateway_node_id(const scenario::Scenario& scenario) { return scenario.hosts.size() + 1; }
 

@@ -22,6 +22,15 @@
 
 namespace tether::lab {
 
+// The stream tags of the ISP's address draws (sim/world/isp.cc) and its
+// prefix draws (isp_prefix.cc), or'ed with the customer's node id.
+inline constexpr std::uint64_t kIspStreamTag = 0x495350ull << 40;
+inline constexpr std::uint64_t kPrefixStreamTag = 0x5044ull << 40;
+
+// Bytes [offset, offset + n) of SeededRandom(seed, stream): a model's later
+// draws (the ISP's changes after its first address, lab/events).
+std::vector<std::uint8_t> sim_random_bytes(std::uint64_t seed, std::uint64_t stream, std::size_t offset, std::size_t n);
+
 // The ns-3 node id the simulation gives the gateway of `scenario`.
 std::uint64_t simulated_gateway_node_id(const scenario::Scenario& scenario);
 
