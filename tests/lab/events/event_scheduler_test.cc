@@ -4,6 +4,7 @@
 // lateness printed (a generous bound: real time on a shared machine).
 
 #include <boost/test/unit_test.hpp>
+#include <thread>
 
 #include "lab/events/event_rows.h"
 #include "lab/events/event_scheduler.h"
@@ -52,6 +53,44 @@ BOOST_AUTO_TEST_CASE(events_run_at_their_times_in_order) {
   // Rows carry the time they were made: the first at about 1 s.
   BOOST_TEST((timeline[0].at - Time::zero()) >= Duration::seconds(1));
   BOOST_TEST((timeline[0].at - Time::zero()) < Duration::milliseconds(1500));
+}
+
+// link-flap-4g with a 1 s detection: the default route moves to 4G a
+// second after the line drops and back a second after it returns, the
+// left uplink's flows flushed each time (sim/world/uplink_failover.cc).
+BOOST_AUTO_TEST_CASE(the_uplink_fails_over_to_4g_and_back) {
+  const scenario::Scenario s = testing::load_shipped(
+      "link-flap-4g", testing::linux_nat({"duration=10s", "workload.count=0", "nat.failover_detection=1s",
+                                          "events=[{at: 500ms, action: link-down, target: uplink}, "
+                                          "{at: 3s, action: link-up, target: uplink}]"}));
+  auto built = LabWorld::build(s);
+  BOOST_TEST_REQUIRE(built.ok(), (built.ok() ? "" : built.error().to_string()));
+  LabWorld& world = **built;
+  testing::RecordedEvents recorded(s);
+  EventScheduler scheduler(world, recorded.sink);
+  const auto start = std::chrono::steady_clock::now();
+  scheduler.start(start);
+  std::this_thread::sleep_until(start + std::chrono::milliseconds(2000));
+  BOOST_TEST(scheduler.network().on_lte());
+  BOOST_TEST(testing::pings(world, "carinho", "203.0.113.10"));  // out by 4G
+  testing::send_udp(world, "carinho", 40126, "203.0.113.10");
+  BOOST_TEST(testing::conntrack_table(world).find("dst=" + world.plan().lte_address->to_string()) != std::string::npos);
+  BOOST_TEST_REQUIRE(scheduler.wait_done(Duration::seconds(8)));
+  BOOST_TEST(!scheduler.network().on_lte());
+  BOOST_TEST(world.run_in("gateway", {"ip", "route", "show", "default"}).output.find("uplink-0") != std::string::npos);
+  BOOST_TEST(testing::pings(world, "carinho", "203.0.113.10"));
+  // (the pings' ICMP flows are flushed too: rows of their own, left out)
+  std::vector<std::string> switches;
+  for (const std::string& r : recorded.rows())
+    if (r.find("uplink-switch") != std::string::npos || r.find("nat-mapping-flushed,udp") != std::string::npos)
+      switches.push_back(r);
+  const std::string lte = world.plan().lte_address->to_string();
+  BOOST_TEST(switches == (std::vector<std::string>{"world,uplink-switch,gateway to 4G",
+                                                   "gateway,nat-mapping-flushed,udp " + lte + ":40126 uplink-change",
+                                                   "world,uplink-switch,gateway to the wired line"}),
+             boost::test_tools::per_element());
+  for (const EventLateness& l : scheduler.lateness())
+    BOOST_TEST_MESSAGE(l.what << " due " << l.due.seconds_f() << " s, late " << l.late.seconds_f() * 1000 << " ms");
 }
 
 BOOST_AUTO_TEST_CASE(without_a_node_handler_node_events_are_ignored_and_stop_is_clean) {

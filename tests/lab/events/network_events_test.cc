@@ -91,6 +91,24 @@ BOOST_AUTO_TEST_CASE(isp_change_moves_the_uplink_to_the_simulations_next_address
   BOOST_TEST(events.network.problems().empty());
 }
 
+BOOST_AUTO_TEST_CASE(isp_change_moves_the_delegated_prefix_with_the_address) {
+  const auto world = build(load_shipped("ip-change-v6", linux_nat()));
+  Events events(*world);
+  BOOST_TEST(world->plan().delegated_prefix->to_string() == "3fff:400::/56");
+  events.network.apply(event(scenario::EventAction::isp_change));
+  // tether-sim scenarios/ip-change-v6.yaml --set isp.change_every=1h: the same two rows at 3600 s.
+  BOOST_TEST(events.recorded.find("isp-address") == "world,isp-address,uplink 198.51.100.102 -> 198.51.100.100");
+  BOOST_TEST(events.recorded.find("isp-prefix") == "world,isp-prefix,uplink 3fff:400::/56 -> 3fff:200::/56");
+  // The home keeps its interface id in the new /64, reachable from the relay;
+  // the old prefix vanishes at the ISP.
+  const auto ping6 = [&](const std::string& to, const char* wait) {
+    return world->run_in("namorar", {"ping", "-6", "-c", "1", "-W", wait, to}).ok();
+  };
+  BOOST_TEST(ping6("3fff:200::10", "2"));
+  BOOST_TEST(!ping6("3fff:400::10", "1"));
+  BOOST_TEST(events.network.problems().empty(), (events.network.problems().empty() ? "" : events.network.problems()[0]));
+}
+
 BOOST_AUTO_TEST_CASE(nat_flush_empties_the_gateways_table) {
   const auto world = build(load_shipped("nat-expiry", linux_nat()));
   Events events(*world);
