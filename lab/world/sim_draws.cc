@@ -56,8 +56,10 @@ IpAddress first_isp_address(std::vector<IpAddress> pool, std::uint64_t seed, std
   return pool[r % pool.size()];
 }
 
-IpPrefix first_delegated_prefix(const std::vector<IpPrefix>& pool, std::uint64_t seed, std::uint64_t customer_node_id) {
+IpPrefix first_delegated_prefix(std::vector<IpPrefix> pool, std::uint64_t seed, std::uint64_t customer_node_id) {
   if (pool.empty()) return IpPrefix();
+  // IspPrefix sorts its pool by text before its first draw.
+  std::sort(pool.begin(), pool.end(), [](const IpPrefix& a, const IpPrefix& b) { return a.to_string() < b.to_string(); });
   const std::uint64_t r = big_endian(first_bytes(seed, kPrefixStreamTag | customer_node_id, 8));
   return pool[r % pool.size()].network();
 }

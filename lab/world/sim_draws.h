@@ -37,8 +37,8 @@ std::uint64_t simulated_gateway_node_id(const scenario::Scenario& scenario);
 // Isp's first address: the pool sorted and without duplicates, indexed by
 // a big-endian u32 drawn from the stream.
 IpAddress first_isp_address(std::vector<IpAddress> pool, std::uint64_t seed, std::uint64_t customer_node_id);
-// IspPrefix's first prefix: the pool in file order, indexed by a
-// big-endian u64 drawn from the stream.
-IpPrefix first_delegated_prefix(const std::vector<IpPrefix>& pool, std::uint64_t seed, std::uint64_t customer_node_id);
+// IspPrefix's first prefix: the pool sorted by text (as IspPrefix sorts
+// it), indexed by a big-endian u64 drawn from the stream.
+IpPrefix first_delegated_prefix(std::vector<IpPrefix> pool, std::uint64_t seed, std::uint64_t customer_node_id);
 
 }  // namespace tether::lab

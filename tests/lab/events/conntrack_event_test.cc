@@ -104,6 +104,18 @@ BOOST_AUTO_TEST_CASE(the_first_change_is_the_simulations) {
   BOOST_TEST(one.next_other(first) == first);
 }
 
+// IspPrefix sorts its pool by text before any draw: a pool written in
+// another order draws the same prefixes (ip-change-v6's first is
+// 3fff:400::/56, its first change 3fff:200::/56 in tether-sim).
+BOOST_AUTO_TEST_CASE(a_prefix_pool_in_any_order_draws_the_simulations_prefixes) {
+  std::vector<IpPrefix> pool;
+  for (const char* p : {"3fff:400::/56", "3fff:300::/56", "3fff:200::/56", "3fff:100::/56"})
+    pool.push_back(*IpPrefix::parse(p));
+  const IpPrefix first = first_delegated_prefix(pool, 1, 4);
+  BOOST_TEST(first.to_string() == "3fff:400::/56");
+  BOOST_TEST(IspPrefixDraws(pool, 1, 4).next_other(first).to_string() == "3fff:200::/56");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace
