@@ -131,6 +131,13 @@ void NetworkEvents::set_link_down(const std::string& target, bool down) {
     sink_.world_event(now_(), "event-ignored", target, std::string(action) + ": no such link");
     return;
   }
+  // A link already in that state: only the row (LinkOutage::set is a no-op,
+  // and its failover daemon hears nothing).
+  const bool changes = down ? down_.insert(link->name).second : down_.erase(link->name) > 0;
+  if (!changes) {
+    sink_.world_event(now_(), action, target, "");
+    return;
+  }
   for (int end = 0; end < 2; ++end) {
     const std::string table = blackhole_table(link->interface[end]);
     const std::string& node = link->node[end];
@@ -139,7 +146,7 @@ void NetworkEvents::set_link_down(const std::string& target, bool down) {
       run(node, {"nft", "add", "chain", "netdev", table, "drop_all",
                  "{ type filter hook ingress device \"" + link->interface[end] + "\" priority -500; policy drop; }"});
     } else {
-      world_.run_in(node, {"nft", "delete", "table", "netdev", table});  // absent when it was not down
+      run(node, {"nft", "delete", "table", "netdev", table});
     }
   }
   sink_.world_event(now_(), action, target, "");

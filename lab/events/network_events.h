@@ -32,6 +32,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,7 @@ class NetworkEvents {
   std::optional<IpPrefix> prefix_;
   std::optional<IspPrefixDraws> prefix_draws_;
   std::vector<scenario::DnsRecordSpec> zone_;
+  std::set<std::string> down_;  // links blackholed now, by name
   bool on_backup_ = false;
   std::uint64_t failover_generation_ = 0;
   std::vector<std::string> problems_;
