@@ -1,16 +1,12 @@
 #include "lab/events/network_events.h"
 
-#include <signal.h>
-
 #include <algorithm>
-#include <chrono>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
-#include "host/host.h"
 #include "lab/events/conntrack_event.h"
 #include "lab/world/sim_draws.h"
+#include "lab/world/world_record.h"
 #include "lab/world/zone_config.h"
 
 namespace tether::lab {
@@ -25,26 +21,10 @@ std::string blackhole_table(const std::string& interface) {
   return name;
 }
 
-// x::/64 + interface id (world_plan.cc's in_first_64).
-IpAddress in_first_64(const IpAddress& a, std::uint64_t interface_id) {
-  std::uint8_t bytes[16];
-  std::copy(a.bytes(), a.bytes() + 8, bytes);
-  for (int i = 0; i < 8; ++i) bytes[8 + i] = std::uint8_t(interface_id >> (8 * (7 - i)));
-  return IpAddress::v6_bytes(bytes);
-}
-
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
   if (!s.empty() && s.back() == '.') s.pop_back();
   return s;
-}
-
-bool process_alive(pid_t pid) {
-  if (kill(pid, 0) != 0) return false;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto paren = stat.rfind(')');
-  return paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] != 'Z';
 }
 
 }  // namespace
@@ -277,17 +257,12 @@ void NetworkEvents::restart_zone() {
     std::ofstream out(world_.zone_config_path(), std::ios::trunc);
     out << dnsmasq_zone_config(changed);
   }
-  const std::string marker = world_.record().directory().string();
   for (const PlannedNode& n : world_.plan().nodes) {
     if (n.kind != NodeKind::host) continue;
     const auto pidfile = world_.dnsmasq_pidfile(n.name);
-    long pid = 0;
-    std::ifstream(pidfile) >> pid;
-    std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
-    std::string text((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
-    if (pid > 1 && text.find(marker) != std::string::npos) {
-      kill(pid_t(pid), SIGTERM);
-      for (int i = 0; i < 200 && process_alive(pid_t(pid)); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    for (const std::string& problem : end_recorded_daemon(pidfile)) {
+      problems_.push_back(n.name + ": " + problem);
+      sink_.world_event(now_(), "event-failed", n.name, problem);
     }
     run(n.name, {"dnsmasq", "--conf-file=" + world_.zone_config_path().string(), "--pid-file=" + pidfile.string()});
   }
