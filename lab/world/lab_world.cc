@@ -182,11 +182,11 @@ Result<void> LabWorld::make_nat() {
 // its pid file in the run's directory, which its command line names (how
 // clean-up knows the process is still this run's).
 Result<void> LabWorld::serve_zone() {
-  const fs::path config = record_->directory() / "zone.conf";
+  const fs::path config = zone_config_path();
   if (auto r = write_file(config, dnsmasq_zone_config(*scenario_)); !r.ok()) return r;
   for (const PlannedNode& n : plan_.nodes) {
     if (n.kind != NodeKind::host) continue;
-    const fs::path pidfile = record_->directory() / ("dnsmasq-" + n.name + ".pid");
+    const fs::path pidfile = dnsmasq_pidfile(n.name);
     const std::vector<std::string> argv =
         in_namespace(n.ns, {"dnsmasq", "--conf-file=" + config.string(), "--pid-file=" + pidfile.string()});
     if (auto r = record_->make("pidfile", pidfile.string(), [&] { return run(argv, "the zone's dnsmasq in " + n.name); });

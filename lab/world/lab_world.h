@@ -15,6 +15,7 @@
 // where a link's shape is applied), running tetherd, events (isp-change,
 // link-down, ... change what build() made), the 4G failover.
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -66,6 +67,13 @@ class LabWorld {
   WorldRecord& record() { return *record_; }
   // A node's namespace ("carinho", "gateway", "internet", "sender-submission").
   std::string namespace_of(const std::string& node) const { return plan_.namespace_of(node); }
+  // The zone's dnsmasq configuration, and the pid file of a host's dnsmasq
+  // (recorded): where lab/events rewrites the zone and restarts the
+  // daemons on dns-set/dns-remove.
+  std::filesystem::path zone_config_path() const { return record_->directory() / "zone.conf"; }
+  std::filesystem::path dnsmasq_pidfile(const std::string& node) const {
+    return record_->directory() / ("dnsmasq-" + node + ".pid");
+  }
   // Runs argv in a node's namespace, with its resolv.conf.
   CommandResult run_in(const std::string& node, const std::vector<std::string>& argv) const;
 

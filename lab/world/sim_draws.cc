@@ -11,9 +11,6 @@
 namespace tether::lab {
 namespace {
 
-constexpr std::uint64_t kIspStreamTag = 0x495350ull << 40;     // sim/world/isp.cc
-constexpr std::uint64_t kPrefixStreamTag = 0x5044ull << 40;    // sim/world/isp_prefix.cc
-
 // The first `n` bytes of SeededRandom(seed, stream) (sim/host/seeded_random.cc,
 // whose derivation this follows; it cannot be linked here: sim/ is ns-3's).
 std::vector<std::uint8_t> first_bytes(std::uint64_t seed, std::uint64_t stream, std::size_t n) {
@@ -44,6 +41,11 @@ std::uint64_t big_endian(const std::vector<std::uint8_t>& bytes) {
 
 }  // namespace
 
+std::vector<std::uint8_t> sim_random_bytes(std::uint64_t seed, std::uint64_t stream, std::size_t offset, std::size_t n) {
+  std::vector<std::uint8_t> all = first_bytes(seed, stream, offset + n);
+  return std::vector<std::uint8_t>(all.begin() + std::ptrdiff_t(offset), all.end());
+}
+
 std::uint64_t simulated_gateway_node_id(const scenario::Scenario& scenario) { return scenario.hosts.size() + 1; }
 
 IpAddress first_isp_address(std::vector<IpAddress> pool, std::uint64_t seed, std::uint64_t customer_node_id) {
@@ -54,8 +56,10 @@ IpAddress first_isp_address(std::vector<IpAddress> pool, std::uint64_t seed, std
   return pool[r % pool.size()];
 }
 
-IpPrefix first_delegated_prefix(const std::vector<IpPrefix>& pool, std::uint64_t seed, std::uint64_t customer_node_id) {
+IpPrefix first_delegated_prefix(std::vector<IpPrefix> pool, std::uint64_t seed, std::uint64_t customer_node_id) {
   if (pool.empty()) return IpPrefix();
+  // IspPrefix sorts its pool by text before its first draw.
+  std::sort(pool.begin(), pool.end(), [](const IpPrefix& a, const IpPrefix& b) { return a.to_string() < b.to_string(); });
   const std::uint64_t r = big_endian(first_bytes(seed, kPrefixStreamTag | customer_node_id, 8));
   return pool[r % pool.size()].network();
 }

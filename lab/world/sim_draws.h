@@ -22,14 +22,23 @@
 
 namespace tether::lab {
 
+// The stream tags of the ISP's address draws (sim/world/isp.cc) and its
+// prefix draws (isp_prefix.cc), or'ed with the customer's node id.
+inline constexpr std::uint64_t kIspStreamTag = 0x495350ull << 40;
+inline constexpr std::uint64_t kPrefixStreamTag = 0x5044ull << 40;
+
+// Bytes [offset, offset + n) of SeededRandom(seed, stream): a model's later
+// draws (the ISP's changes after its first address, lab/events).
+std::vector<std::uint8_t> sim_random_bytes(std::uint64_t seed, std::uint64_t stream, std::size_t offset, std::size_t n);
+
 // The ns-3 node id the simulation gives the gateway of `scenario`.
 std::uint64_t simulated_gateway_node_id(const scenario::Scenario& scenario);
 
 // Isp's first address: the pool sorted and without duplicates, indexed by
 // a big-endian u32 drawn from the stream.
 IpAddress first_isp_address(std::vector<IpAddress> pool, std::uint64_t seed, std::uint64_t customer_node_id);
-// IspPrefix's first prefix: the pool in file order, indexed by a
-// big-endian u64 drawn from the stream.
-IpPrefix first_delegated_prefix(const std::vector<IpPrefix>& pool, std::uint64_t seed, std::uint64_t customer_node_id);
+// IspPrefix's first prefix: the pool sorted by text (as IspPrefix sorts
+// it), indexed by a big-endian u64 drawn from the stream.
+IpPrefix first_delegated_prefix(std::vector<IpPrefix> pool, std::uint64_t seed, std::uint64_t customer_node_id);
 
 }  // namespace tether::lab

@@ -16,14 +16,6 @@ IpAddress first_of_24(const IpAddress& a) {
   return IpAddress::v4(std::uint32_t(b[0]) << 24 | std::uint32_t(b[1]) << 16 | std::uint32_t(b[2]) << 8 | b[3]);
 }
 
-// x::y/64 -> x::1 (sim/scenario_world_ipv6.cc: first_of_64), or x:: + id.
-IpAddress in_first_64(const IpAddress& a, std::uint64_t interface_id) {
-  std::uint8_t bytes[16];
-  std::copy(a.bytes(), a.bytes() + 8, bytes);
-  for (int i = 0; i < 8; ++i) bytes[8 + i] = std::uint8_t(interface_id >> (8 * (7 - i)));
-  return IpAddress::v6_bytes(bytes);
-}
-
 // Linux interface names have 15 characters: the capture name when it fits.
 std::string interface_name(const std::string& link, std::size_t index, int end) {
   const std::string wanted = link + "-" + std::to_string(end);
@@ -176,6 +168,14 @@ class Planner {
 };
 
 }  // namespace
+
+// x::y/64 -> x::1 (sim/scenario_world_ipv6.cc: first_of_64), or x:: + id.
+IpAddress in_first_64(const IpAddress& a, std::uint64_t interface_id) {
+  std::uint8_t bytes[16];
+  std::copy(a.bytes(), a.bytes() + 8, bytes);
+  for (int i = 0; i < 8; ++i) bytes[8 + i] = std::uint8_t(interface_id >> (8 * (7 - i)));
+  return IpAddress::v6_bytes(bytes);
+}
 
 const PlannedNode* WorldPlan::node(const std::string& name) const {
   for (const PlannedNode& n : nodes)

@@ -83,6 +83,11 @@ struct WorldPlan {
   std::string namespace_of(const std::string& node_name) const;
 };
 
+// `network`'s first /64 with the low 64 bits `interface_id` (x::/64 + id):
+// the simulation's numbering of the LAN from a delegated prefix
+// (sim/world/isp_prefix.cc, address_in with subnet 0).
+IpAddress in_first_64(const IpAddress& network, std::uint64_t interface_id);
+
 // `prefix` starts every namespace's name (world_names.h makes one per run).
 Result<WorldPlan> plan_world(const scenario::Scenario& scenario, const std::string& prefix);
 

@@ -125,6 +125,12 @@ std::vector<std::string> remove_recorded(const std::string& prefix, const fs::pa
 
 }  // namespace
 
+std::vector<std::string> end_recorded_daemon(const fs::path& pidfile) {
+  std::vector<std::string> problems;
+  end_daemon(pidfile, problems);
+  return problems;
+}
+
 fs::path lab_run_root() { return "/run/tether-lab"; }
 
 bool is_run_prefix(const std::string& prefix) {

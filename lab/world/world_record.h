@@ -70,6 +70,12 @@ class WorldRecord {
   bool closed_ = false;
 };
 
+// Ends the daemon whose recorded pid file this is (SIGTERM, then SIGKILL),
+// if its PID's command line still names the pid file's directory, and
+// waits until it is gone: how a daemon of the world is restarted
+// (lab/events restarts dnsmasq). Returns what would not end.
+std::vector<std::string> end_recorded_daemon(const std::filesystem::path& pidfile);
+
 // Removes what the run with `prefix` recorded (after a crash), and any
 // namespace or /etc/netns directory named with the prefix that the record
 // misses. Returns what could not be removed.
