@@ -1,5 +1,6 @@
 #include "lab/nodes/host_files.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -57,7 +58,46 @@ std::string where(const scenario::Scenario& s, const scenario::HostSpec& host, c
          host.name + "." + field;
 }
 
+bool is_user_name(const std::string& s) {
+  if (s.empty() || s.size() > 32 || s.front() == '-' || s.front() == '.') return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) return false;
+  return true;
+}
+
+// "key: a, b" or "key a, b" lines of a file table (comments and blanks
+// skipped); the values, split on commas and blanks.
+void collect_values(const fs::path& table, std::vector<std::string>& users) {
+  std::ifstream in(table);
+  for (std::string line; std::getline(in, line);) {
+    line = trimmed(line.substr(0, line.find('#')));
+    const auto split = line.find_first_of(": \t");
+    if (line.empty() || split == std::string::npos) continue;
+    std::string values = line.substr(split + 1);
+    for (char& c : values)
+      if (c == ',' || c == ':' || c == '\t') c = ' ';
+    std::istringstream words(values);
+    for (std::string w; words >> w;)
+      if (is_user_name(w) && std::find(users.begin(), users.end(), w) == users.end()) users.push_back(w);
+  }
+}
+
 }  // namespace
+
+std::vector<std::string> table_users(const HostFiles& files) {
+  std::vector<std::string> users;
+  if (files.relay.empty()) return users;
+  std::ifstream in(files.relay);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    std::string keyword, name, source;
+    if (!(words >> keyword >> name >> source) || keyword != "table" || source.rfind("file:", 0) != 0) continue;
+    fs::path path = source.substr(5);
+    if (path.is_absolute()) path = files.config_root / path.relative_path();
+    collect_values(path, users);
+  }
+  return users;
+}
 
 std::string with_keepalive(const std::string& wg_quick, std::uint16_t seconds) {
   std::istringstream lines(wg_quick);

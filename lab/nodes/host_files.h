@@ -45,6 +45,12 @@ std::string with_profile(const std::string& smtpd_conf, smtp::RelayProfile profi
 // field, "FILE:LINE: hosts.NAME.FIELD: why"; empty if it can.
 std::vector<std::string> refusals(const scenario::Scenario& scenario, const scenario::HostSpec& host);
 
+// The local users the relay's file tables deliver to: every value of a
+// `table NAME file:PATH` entry ("test: jay" gives jay) that is a plain
+// user name. tetherd delivers to system users (getpwnam): the lab gives
+// each host these users, with their homes in its state directory.
+std::vector<std::string> table_users(const HostFiles& files);
+
 // Writes the host's effective files into `directory` (created) and checks
 // them as tetherd will (node/deployment_files.h); errors name the field
 // that gave the file ("hosts.carinho.tunnel: wg0.conf:3: ...") or the

@@ -70,11 +70,36 @@ Result<std::unique_ptr<LabNodes>> LabNodes::prepare(LabWorld& world, LabNodesOpt
     auto files = write_host_files(world.scenario(), host, n.directory);
     if (!files.ok()) return files.error();
     n.files = std::move(*files);
+    if (auto r = nodes->give_users(n); !r.ok()) return r.error();
     if (n.files.tunnel.empty() && n.files.relay.empty()) continue;  // nothing for tetherd to run
     nodes->order_.push_back(host.name);
     nodes->nodes_.emplace(host.name, std::move(n));
   }
   return nodes;
+}
+
+// tetherd delivers to system users (posix::SystemUserDatabase, getpwnam);
+// `ip netns exec` mounts /etc/netns/NS/passwd over /etc/passwd, so the
+// host's users exist in its namespace only, their homes in its state
+// directory (where the simulation keeps them: node::StorageUserDatabase).
+// The directory is the world's, recorded and removed with it.
+Result<void> LabNodes::give_users(const Node& n) {
+  const std::vector<std::string> users = table_users(n.files);
+  if (users.empty()) return {};
+  std::string passwd = read_file("/etc/passwd");
+  if (!passwd.empty() && passwd.back() != '\n') passwd += '\n';
+  int uid = 60100;
+  for (const std::string& user : users) {
+    const std::string id = std::to_string(uid++);
+    passwd += user + ":x:" + id + ":" + id + ":lab user:" + (n.directory / "state" / "home" / user).string() +
+              ":/usr/sbin/nologin\n";
+  }
+  const fs::path file = fs::path("/etc/netns") / world_.namespace_of(n.spec->name) / "passwd";
+  std::ofstream out(file, std::ios::trunc);
+  out << passwd;
+  out.close();
+  if (!out) return Error(ErrorCode::internal, "lab: " + file.string() + ": cannot write");
+  return {};
 }
 
 LabNodes::~LabNodes() {

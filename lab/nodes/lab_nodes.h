@@ -8,6 +8,8 @@
 //   RUN/hosts/NAME/wg-keys.log             --key-log (tshark's wg.keylog_file)
 //   RUN/hosts/NAME/tetherd.log             its output, appended across restarts
 //   RUN/tetherd-NAME.pid                   recorded in the world's record
+//   /etc/netns/NS/passwd                   the machine's users and the host's
+//                                          (table_users), homes in state/home/
 // The pid file is recorded (world_record.h) before the first start, so the
 // world's clean-up, in every way out, stops the daemon by PID once it has
 // checked that the command line still names the run's directory.
@@ -96,6 +98,7 @@ class LabNodes {
   const Node& node(const std::string& host) const;
   Node* find(const std::string& host);
   std::vector<std::string> daemon_argv(const Node& n) const;
+  Result<void> give_users(const Node& n);
   Result<void> wait_ready(const Node& n, std::size_t log_offset, int pid);
   Result<void> rewrite(Node& n, const std::filesystem::path& tunnel, const std::filesystem::path& smtpd);
 

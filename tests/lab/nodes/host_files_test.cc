@@ -1,7 +1,8 @@
 // A host's effective files (lab/nodes/host_files.h), no root: the
 // scenario's overrides written in the files' own syntax, read back by the
 // same loader tetherd and the simulation use (node/deployment_files.h),
-// and what tetherd cannot run refused by field.
+// the users its alias table delivers to, and what tetherd cannot run
+// refused by field.
 #include <boost/test/unit_test.hpp>
 
 #include "lab/nodes/host_files.h"
@@ -55,6 +56,8 @@ BOOST_AUTO_TEST_CASE(the_overrides_load_as_the_simulation_applies_them) {
   BOOST_TEST(home->config_root == host_of(s, "carinho").smtpd.parent_path().parent_path().parent_path());
   const node::RelayFile relay = node::load_relay_file(home->relay.string(), home->config_root);
   BOOST_TEST_REQUIRE(relay.ok(), relay.error_text());
+  // aliases: "postmaster: jay", "test: jay".
+  BOOST_TEST((table_users(*home) == std::vector<std::string>{"jay"}));
 
   auto vm = write_host_files(s, host_of(s, "namorar"), dir.path() / "namorar");
   BOOST_TEST_REQUIRE(vm.ok(), (vm.ok() ? "" : vm.error().to_string()));

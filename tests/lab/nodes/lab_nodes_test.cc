@@ -100,8 +100,9 @@ BOOST_AUTO_TEST_CASE(nat_expiry_hosts_run_tetherd_and_carry_mail_through_the_tun
   const fs::path maildir = nodes->maildir("carinho", "jay");
   const CommandResult sent = swaks(*world, "198.18.0.10", "lab-nodes-1@websteading.net");
   BOOST_TEST_REQUIRE(sent.ok(), sent.output);
-  BOOST_TEST(eventually([&] { return delivered(maildir, "lab-nodes-1@websteading.net"); }, 20),
-             nodes->log("carinho") + world->run_in("carinho", {"find", nodes->state_dir("carinho").string()}).output);
+  if (!eventually([&] { return delivered(maildir, "lab-nodes-1@websteading.net"); }, 20))
+    BOOST_ERROR("not delivered: " + nodes->log("carinho") +
+                world->run_in("carinho", {"find", nodes->state_dir("carinho").string()}).output);
 
   // stop-node/start-node: the relay killed, started again on its state.
   const int old_pid = nodes->pid("namorar");
