@@ -257,13 +257,15 @@ Result<void> LabNodes::rewrite(Node& n, const fs::path& tunnel, const fs::path& 
   return {};
 }
 
-Result<void> LabNodes::change_config(const std::string& host, const fs::path& tunnel, const fs::path& smtpd) {
+Result<std::string> LabNodes::change_config(const std::string& host, const fs::path& tunnel, const fs::path& smtpd) {
   Node* n = find(host);
   if (!n) return Error(ErrorCode::not_found, "lab: no tetherd host '" + host + "'");
   if ((!tunnel.empty() && n->files.tunnel.empty()) || (!smtpd.empty() && n->files.relay.empty()))
     return Error(ErrorCode::invalid_argument, "lab: " + host + ": change-config adds a file tetherd was not started with");
-  if (auto r = rewrite(*n, tunnel, smtpd); !r.ok()) return r;
-  return checked(control(host, {"reload"}), host, "reload");
+  if (auto r = rewrite(*n, tunnel, smtpd); !r.ok()) return r.error();
+  const CommandResult answer = control(host, {"reload"});
+  if (auto r = checked(answer, host, "reload"); !r.ok()) return r.error();
+  return answer.output;
 }
 
 std::string LabNodes::log(const std::string& host) const { return read_file(node(host).directory / "tetherd.log"); }

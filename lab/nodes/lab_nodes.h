@@ -71,8 +71,9 @@ class LabNodes {
   Result<void> pause_smtp(const std::string& host);
   Result<void> resume_smtp(const std::string& host);
   // change-config: the given files (empty: unchanged) become the host's
-  // effective files, then `tetherctl reload`.
-  Result<void> change_config(const std::string& host, const std::filesystem::path& tunnel,
+  // effective files, then `tetherctl reload`; returns its answer
+  // ("RUN/hosts/NAME/wg0.conf: applied").
+  Result<std::string> change_config(const std::string& host, const std::filesystem::path& tunnel,
                              const std::filesystem::path& smtpd);
 
   std::vector<std::string> hosts() const;

@@ -3,7 +3,7 @@
 // with swaks in the sender's namespace reaches the home's maildir through
 // the relay and the tunnel; the relay killed (SIGKILL) and started again on
 // its state, the tunnel comes back; pause smtp turns mail away until
-// resume; once the world is gone no tetherd of it runs.
+// resume; a changed tunnel file reloaded; once the world is gone no tetherd of it runs.
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
@@ -127,6 +127,15 @@ BOOST_AUTO_TEST_CASE(nat_expiry_hosts_run_tetherd_and_carry_mail_through_the_tun
   const CommandResult taken = swaks(*world, "203.0.113.10", "lab-nodes-3@websteading.net");
   BOOST_TEST(taken.ok(), taken.output);
   BOOST_TEST(eventually([&] { return delivered(maildir, "lab-nodes-3@websteading.net"); }, 20), nodes->log("namorar"));
+
+  // change-config: the scenario's own wg0.conf (its keepalive 25, the
+  // override gone) replaces the effective one, and tetherd reloads it.
+  const fs::path original = s.hosts.back().tunnel;
+  auto changed = nodes->change_config("carinho", original, "");
+  BOOST_TEST_REQUIRE(changed.ok(), (changed.ok() ? "" : changed.error().to_string()));
+  BOOST_TEST(tether::testing::read_file(nodes->files("carinho").tunnel).find("PersistentKeepalive = 25") !=
+             std::string::npos);
+  BOOST_TEST(changed->find("wg0.conf: applied") != std::string::npos, *changed);
 
   // The world's record stops the daemons, even with LabNodes still standing.
   const auto problems = world->tear_down();
