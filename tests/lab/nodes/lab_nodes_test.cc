@@ -148,6 +148,34 @@ BOOST_AUTO_TEST_CASE(nat_expiry_hosts_run_tetherd_and_carry_mail_through_the_tun
   BOOST_TEST(testing::traces_of(prefix).empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_missing_tetherd_says_so_and_leaves_nothing) {
+  const auto s = load_shipped("nat-expiry", linux_nat());
+  auto built = LabWorld::build(s, LabWorldOptions{"", {}, false});
+  BOOST_TEST_REQUIRE(built.ok(), (built.ok() ? "" : built.error().to_string()));
+  std::unique_ptr<LabWorld> world = std::move(*built);
+  const std::string prefix = world->prefix();
+  LabNodesOptions options;
+  options.tetherd = "/nonexistent/tetherd";
+  auto nodes = LabNodes::prepare(*world, options);
+  BOOST_TEST_REQUIRE(nodes.ok());
+  auto started = (*nodes)->start("sender");
+  BOOST_TEST_REQUIRE(!started.ok());
+  BOOST_TEST(started.error().message.find("sender's tetherd exited") != std::string::npos, started.error().message);
+  BOOST_TEST(started.error().message.find("/nonexistent/tetherd") != std::string::npos, started.error().message);
+  nodes->reset();
+  world.reset();
+  BOOST_TEST(testing::traces_of(prefix).empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_openbsd_tunnel_host_is_refused_before_anything_runs) {
+  const auto s = load_shipped("nat-expiry", linux_nat({"hosts.carinho.os=openbsd"}));
+  auto built = LabWorld::build(s, LabWorldOptions{"", {}, false});
+  BOOST_TEST_REQUIRE(built.ok(), (built.ok() ? "" : built.error().to_string()));
+  auto nodes = LabNodes::prepare(**built);
+  BOOST_TEST_REQUIRE(!nodes.ok());
+  BOOST_TEST(nodes.error().message.find(": hosts.carinho.os: openbsd: ") != std::string::npos, nodes.error().message);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace
