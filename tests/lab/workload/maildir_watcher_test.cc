@@ -33,19 +33,32 @@ bool wait_for(const std::function<bool()>& done) {
   return done();
 }
 
-BOOST_AUTO_TEST_SUITE(lab_maildir_watcher)
-
-BOOST_AUTO_TEST_CASE(copies_moves_and_files_without_a_message_id) {
-  testing::TestDirectory dir("lab-maildir-watcher");
-  const fs::path maildir = dir / "Maildir";
+// A scenario with only its home, and a recorder of what reaches it.
+scenario::Scenario home_only() {
   scenario::Scenario s;
   scenario::HostSpec home;
   home.name = "carinho";
   home.role = scenario::HostRole::home;
   s.hosts.push_back(home);
-  scenario::Metrics metrics(s);
-  const Time start = steady_now();
-  WorkloadRecorder recorder(metrics, s.hosts[0], start);
+  return s;
+}
+
+struct Recording {
+  scenario::Scenario scenario = home_only();
+  scenario::Metrics metrics{scenario};
+  Time start = steady_now();
+  WorkloadRecorder recorder{metrics, scenario.hosts[0], start};
+};
+
+BOOST_AUTO_TEST_SUITE(lab_maildir_watcher)
+
+BOOST_AUTO_TEST_CASE(copies_moves_and_files_without_a_message_id) {
+  testing::TestDirectory dir("lab-maildir-watcher");
+  const fs::path maildir = dir / "Maildir";
+  Recording r;
+  scenario::Metrics& metrics = r.metrics;
+  WorkloadRecorder& recorder = r.recorder;
+  const Time start = r.start;
 
   scenario::Submission sub;
   sub.index = 0;
@@ -85,14 +98,10 @@ BOOST_AUTO_TEST_CASE(copies_moves_and_files_without_a_message_id) {
 // submitter has reported the message: the delivery waits for the
 // submission instead of being taken for a stranger's mail.
 BOOST_AUTO_TEST_CASE(a_delivery_seen_before_its_submission_is_recorded) {
-  scenario::Scenario s;
-  scenario::HostSpec home;
-  home.name = "carinho";
-  home.role = scenario::HostRole::home;
-  s.hosts.push_back(home);
-  scenario::Metrics metrics(s);
-  const Time start = steady_now();
-  WorkloadRecorder recorder(metrics, s.hosts[0], start);
+  Recording r;
+  scenario::Metrics& metrics = r.metrics;
+  WorkloadRecorder& recorder = r.recorder;
+  const Time start = r.start;
   testing::TestDirectory dir("lab-maildir-early");
   const fs::path file = dir / "1.M1P1.home";
   testing::write_file(file, "Message-ID: <sim-0.7@mail.example.net>\nSubject: t\n\nbody\n");
