@@ -13,6 +13,7 @@
 #include "lab/events/event_scheduler.h"
 #include "lab/events/event_sink.h"
 #include "lab/nodes/lab_nodes.h"
+#include "lab/runner/availability_samples.h"
 #include "lab/runner/node_event_handler.h"
 #include "lab/runner/tunnel_log_events.h"
 #include "lab/shaping/link_shape.h"
@@ -218,6 +219,8 @@ Result<LabRunResult> run_lab(const scenario::Scenario& s, const LabRunOptions& o
       metrics.on_tunnel_event(h, *e);
     }
   }
+  metrics.sort_timeline();
+  sample_tunnel_availability(metrics, scen.duration);
   metrics.finish(Time::zero() + scen.duration, relay_totals(scen));
   if (auto w = scenario::write_results(metrics, result.out_dir); !w.ok()) return w.error();
   if (auto w = write_lab_json(result.out_dir, scen, shaping, result.prefix); !w.ok()) return w.error();
