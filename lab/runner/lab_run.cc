@@ -139,6 +139,7 @@ Result<LabRunResult> run_lab(const scenario::Scenario& s, const LabRunOptions& o
   if (!built.ok()) return built.error();
   std::unique_ptr<LabWorld> world = std::move(*built);
   result.prefix = world->prefix();
+  if (options.on_world_built) options.on_world_built(result.prefix);
   const scenario::Scenario& scen = world->scenario();
 
   LabNodesOptions node_options;

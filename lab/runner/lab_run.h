@@ -16,6 +16,7 @@
 // SignalCleanup for SIGINT/SIGTERM, which main installs); `keep` leaves it.
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "core/error.h"
@@ -31,6 +32,9 @@ struct LabRunOptions {
   Duration max_duration = Duration::minutes(15);
   std::filesystem::path tetherd = "tetherd";
   std::filesystem::path tetherctl = "tetherctl";
+  // Called once the world stands, with its prefix (tether-lab prints it:
+  // what `tether-lab --remove PREFIX` takes after a crash).
+  std::function<void(const std::string& prefix)> on_world_built;
 };
 
 struct LabRunResult {

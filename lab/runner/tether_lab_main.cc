@@ -77,6 +77,10 @@ int main(int argc, char** argv) {
     options.tetherd = self.parent_path() / "tetherd";
     options.tetherctl = self.parent_path() / "tetherctl";
   }
+  options.on_world_built = [](const std::string& prefix) {
+    std::fprintf(stderr, "tether-lab: world %s built (after a crash: tether-lab --remove %s)\n", prefix.c_str(),
+                 prefix.c_str());
+  };
   auto run = tether::lab::run_lab(parsed.scenario, options);
   tether::lab::SignalCleanup::finish_if_ending();
   if (!run.ok()) {
