@@ -3,6 +3,7 @@
 #include "lab/runner/lab_run.h"
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "lab/events/event_sink.h"
 #include "lab/nodes/lab_nodes.h"
 #include "lab/runner/availability_samples.h"
+#include "lab/runner/link_captures.h"
 #include "lab/runner/node_event_handler.h"
 #include "lab/runner/tunnel_log_events.h"
 #include "lab/shaping/link_shape.h"
@@ -127,7 +129,6 @@ Result<LabRunResult> run_lab(const scenario::Scenario& s, const LabRunOptions& o
                                                   " is longer than --max-duration " +
                                                   scenario::format_seconds(options.max_duration) +
                                                   " (the lab runs in real time)");
-  if (options.pcap) return Error(ErrorCode::invalid_argument, "--pcap is not implemented in the lab yet");
   LabRunResult result;
   result.out_dir = options.out_dir.empty() ? s.outputs.dir : options.out_dir;
   if (auto w = scenario::check_results_dir(result.out_dir); !w.ok()) return w.error();
@@ -156,8 +157,15 @@ Result<LabRunResult> run_lab(const scenario::Scenario& s, const LabRunOptions& o
   // Time zero is when the daemons start, as the simulation starts its apps
   // at 0: their first handshakes and the NAT's first mappings are in the run.
   const auto start_clock = std::chrono::steady_clock::now();
+  const auto start_wall = std::chrono::system_clock::now();
   const Time start = Time::from_ns(
       std::chrono::duration_cast<std::chrono::nanoseconds>(start_clock.time_since_epoch()).count());
+  std::unique_ptr<LinkCaptures> captures;
+  if (options.pcap) {
+    auto c = LinkCaptures::start(*world, result.out_dir / "pcap", start_wall);
+    if (!c.ok()) return c.error();
+    captures = std::move(*c);
+  }
   auto conntrack = ConntrackWatcher::start(*world, sink, start_clock);
   if (!conntrack.ok()) return conntrack.error();
   if (auto r = nodes->start_all(); !r.ok()) return r.error();
@@ -212,6 +220,17 @@ Result<LabRunResult> run_lab(const scenario::Scenario& s, const LabRunOptions& o
   scheduler.stop();
   if (watcher) watcher->stop();
   (*conntrack)->stop();
+  if (captures) {
+    for (const auto& problem : captures->stop()) std::fprintf(stderr, "tether-lab: capture: %s\n", problem.c_str());
+    // Each tunnel's key log beside the captures, as the simulation names it.
+    for (const auto& h : scen.hosts) {
+      const auto log = nodes->directory(h.name) / "wg-keys.log";
+      std::error_code ec;
+      if (std::filesystem::exists(log))
+        std::filesystem::copy_file(log, result.out_dir / "pcap" / (h.name + "-wg-keys.log"),
+                                   std::filesystem::copy_options::overwrite_existing, ec);
+    }
+  }
 
   for (const auto& h : scen.hosts) {
     for (const auto& line : nodes->tunnel_events(h.name)) {

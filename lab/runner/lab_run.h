@@ -10,7 +10,8 @@
 // from tetherd's logs go in as the simulation's rows, and the results are
 // written with scenario/results_writer (results.json, messages.csv,
 // events.csv: the simulation's files) plus lab.json (how each link was
-// shaped and what ran each host; the writer has no extra section).
+// shaped and what ran each host; the writer has no extra section), and with
+// --pcap every link end's capture (link_captures.h).
 //
 // The world is removed on every way out (the LabWorld's destructor, and
 // SignalCleanup for SIGINT/SIGTERM, which main installs); `keep` leaves it.
@@ -27,7 +28,7 @@ namespace tether::lab {
 
 struct LabRunOptions {
   std::filesystem::path out_dir;             // empty: the scenario's outputs.dir
-  bool pcap = false;                         // not yet: refused
+  bool pcap = false;                         // every link end to OUT/pcap/LINK-N.pcap (link_captures.h)
   bool keep = false;                         // leave the world standing
   Duration max_duration = Duration::minutes(15);
   std::filesystem::path tetherd = "tetherd";

@@ -1,4 +1,4 @@
-// tether-lab SCENARIO.yaml [--seed N] [--out DIR] [--set k=v ...] [--keep] [--max-duration SECONDS]
+// tether-lab SCENARIO.yaml [--seed N] [--out DIR] [--set k=v ...] [--pcap] [--keep] [--max-duration SECONDS]
 // Runs a scenario in real time on Linux network namespaces with real
 // tetherd processes (lab/runner/README.md) and prints the simulation's
 // summary table; the results go to DIR as tether-sim writes them. Root
@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   CLI::App app("Runs a scenario in the namespace lab (real tetherd, real time) and prints its summary table.",
                "tether-lab");
   tether::cli::set_synopsis(app, {"tether-lab SCENARIO.yaml [--seed N] [--out DIR] [--set path.to.key=value ...] "
-                                  "[--keep] [--max-duration SECONDS]",
+                                  "[--pcap] [--keep] [--max-duration SECONDS]",
                                   "tether-lab --remove PREFIX"});
   // Before the scenario's options, which require SCENARIO.yaml.
   if (argc == 3 && std::string(argv[1]) == "--remove") {

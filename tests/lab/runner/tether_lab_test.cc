@@ -62,7 +62,9 @@ BOOST_AUTO_TEST_SUITE(tether_lab, *boost::unit_test::label("root") *
 BOOST_AUTO_TEST_CASE(a_short_nat_expiry_run_delivers_every_message_and_writes_the_simulations_files) {
   TestDirectory dir("tether-lab-run");
   // 40 s of scenario plus the world's making and removal; SIGTERM would clean up, SIGKILL not.
-  const auto lab = run_process(with_program(TETHER_LAB, short_nat_expiry(dir / "lab")), "", tether::Duration::seconds(120));
+  auto lab_args = short_nat_expiry(dir / "lab");
+  lab_args.push_back("--pcap");
+  const auto lab = run_process(with_program(TETHER_LAB, lab_args), "", tether::Duration::seconds(120));
   BOOST_TEST_REQUIRE(lab.exit_code == 0, lab.describe());
   const std::string messages = read_file(dir / "lab" / "messages.csv");
   std::istringstream rows(messages);
@@ -85,6 +87,13 @@ BOOST_AUTO_TEST_CASE(a_short_nat_expiry_run_delivers_every_message_and_writes_th
   BOOST_TEST(events.find(",namorar,handshake-completed,") != std::string::npos, events);
   BOOST_TEST(events.find(",gateway,nat-mapping-created,") != std::string::npos, events);
   BOOST_TEST(fs::exists(dir / "lab" / "lab.json"));
+  // --pcap: the simulation's file names, read by tether-pcap with the key logs.
+  for (const char* file : {"lan-0.pcap", "lan-1.pcap", "uplink-0.pcap", "namorar-1.pcap", "carinho-wg-keys.log"})
+    BOOST_TEST(fs::exists(dir / "lab" / "pcap" / file), file);
+  const auto timeline = run_process({TETHER_PCAP, "timeline", (dir / "lab").string()}, "", tether::Duration::seconds(60));
+  BOOST_TEST(timeline.exit_code == 0, timeline.describe());
+  BOOST_TEST(timeline.out.find(",initiation,") != std::string::npos);
+  BOOST_TEST(timeline.out.find(",greeting,220 carinho.lan") != std::string::npos);  // decrypted: the key log is read
 
   // The simulation, same scenario and seed: its keys are the lab's; its
   // figures are printed beside the lab's (tether-compare will compare them).
