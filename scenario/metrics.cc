@@ -162,6 +162,11 @@ void Metrics::on_tunnel_event(const HostSpec& spec, const tunnel::Event& e) {
   }
 }
 
+void Metrics::sort_timeline() {
+  std::stable_sort(timeline_.begin(), timeline_.end(),
+                   [](const TimelineRow& a, const TimelineRow& b) { return a.at < b.at; });
+}
+
 void Metrics::on_nat(const NatObservation& e) {
   using Kind = NatObservation::Kind;
   switch (e.kind) {

@@ -92,6 +92,10 @@ class Metrics {
   void on_world_event(Time at, const std::string& what, const std::string& target, const std::string& detail);
   void on_submitted(const Submission& submission);
   void sample_availability(bool available);
+  // Puts the timeline in time order (stable: rows of one time keep their
+  // order). The simulation's rows arrive in order; the lab's tunnel rows
+  // come from tetherd's logs after the run and need it.
+  void sort_timeline();
   // At the end: the run's length and the counters the relays kept.
   void finish(Time end, std::vector<RelayTotals> relays);
 
