@@ -35,8 +35,24 @@ HandPlan& HandPlan::nat(NatPlan nat) {
   return *this;
 }
 
-HandPlan& HandPlan::dns(scenario::DnsRecordSpec record) {
-  dns_.push_back(std::move(record));
+HandPlan& HandPlan::address_record(const std::string& name, const std::string& address) {
+  scenario::DnsRecordSpec r;
+  r.name = name;
+  auto parsed = IpAddress::parse(address);
+  if (!parsed.ok() && mistake_.empty()) mistake_ = "lab: record " + name + ": '" + address + "': " + parsed.error().message;
+  if (parsed.ok()) r.address = *parsed;
+  r.type = parsed.ok() && !parsed->is_v4() ? scenario::DnsRecordSpec::Type::aaaa : scenario::DnsRecordSpec::Type::a;
+  dns_.push_back(std::move(r));
+  return *this;
+}
+
+HandPlan& HandPlan::mx_record(const std::string& domain, const std::string& exchange, std::uint16_t preference) {
+  scenario::DnsRecordSpec r;
+  r.name = domain;
+  r.type = scenario::DnsRecordSpec::Type::mx;
+  r.exchange = exchange;
+  r.preference = preference;
+  dns_.push_back(std::move(r));
   return *this;
 }
 
@@ -49,6 +65,7 @@ scenario::Scenario HandPlan::zone() const {
 }
 
 Result<WorldPlan> HandPlan::plan(const std::string& prefix) const {
+  if (!mistake_.empty()) return Error(ErrorCode::invalid_argument, mistake_);
   WorldPlan plan;
   plan.prefix = prefix;
   std::set<std::string> names;

@@ -15,6 +15,7 @@
 // Interface names are the caller's (15 characters at most). A NAT is loaded
 // in the node named "gateway", as in a scenario's world.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,11 +44,15 @@ class HandPlan {
   // node "gateway" once the links are numbered.
   HandPlan& nat(NatPlan nat);
   // Records served by a dnsmasq on 127.0.0.1:53 in every node, as a
-  // scenario's zone is (zone_config.h); without any, no dnsmasq runs.
-  HandPlan& dns(scenario::DnsRecordSpec record);
+  // scenario's zone is (zone_config.h: an address's PTR is the first name
+  // given for it; MX records in the order given); without any, no dnsmasq
+  // runs and lookups fail at once (nothing listens on 127.0.0.1:53).
+  HandPlan& address_record(const std::string& name, const std::string& address);
+  HandPlan& mx_record(const std::string& domain, const std::string& exchange, std::uint16_t preference);
 
   // The plan with `prefix` on every namespace, or the first mistake
   // (a malformed address, an unknown node, a name used twice), named.
+  // A malformed record address is the first mistake of all.
   Result<WorldPlan> plan(const std::string& prefix) const;
   const std::optional<NatPlan>& nat_plan() const { return nat_; }
   // A scenario holding only the zone, for the world to serve.
@@ -63,6 +68,7 @@ class HandPlan {
   std::vector<Route> routes_;
   std::optional<NatPlan> nat_;
   std::vector<scenario::DnsRecordSpec> dns_;
+  std::string mistake_;
 };
 
 // A masquerading NAT with nothing else: every flow leaving on `uplink` gets

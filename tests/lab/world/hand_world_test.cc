@@ -1,7 +1,7 @@
 // A world with no scenario behind it (lab/world/hand_plan.h): the plan's
 // mistakes named without root; as root, three namespaces with the caller's
 // interfaces, addresses and routes, a masquerading gateway with its UDP
-// timeout, a zone served from the records given, each namespace's own
+// timeout, a zone served from the records given (A and MX), each namespace's own
 // resolv.conf, and nothing of it left after tear_down.
 
 #include <boost/test/unit_test.hpp>
@@ -9,15 +9,13 @@
 
 #include "lab/world/lab_world.h"
 #include "support/root_precondition.h"
+#include "support/run_process.h"
 
 namespace tether::lab {
 namespace {
 
 // home 198.18.10.2 --vh/vn0-- gateway | 198.18.20.1 --vn1/vr-- relay 198.18.20.2
 HandPlan nat_world() {
-  scenario::DnsRecordSpec relay_name;
-  relay_name.name = "relay.example.org";
-  relay_name.address = *IpAddress::parse("198.18.20.2");
   return HandPlan()
       .node("home")
       .node("gateway", true)
@@ -26,7 +24,8 @@ HandPlan nat_world() {
       .link("wan", {"gateway", "vn1", {"198.18.20.1/24"}}, {"relay", "vr", {"198.18.20.2/24", "2001:db8:1::2/64"}})
       .route("home", "default", "198.18.10.1")
       .nat(masquerade_nat("vn1", 7))
-      .dns(relay_name);
+      .address_record("relay.example.org", "198.18.20.2")
+      .mx_record("example.org", "relay.example.org", 10);
 }
 
 std::string first_line(const CommandResult& r) { return r.output.substr(0, r.output.find('\n')); }
@@ -48,6 +47,8 @@ BOOST_AUTO_TEST_CASE(a_mistake_in_the_plan_is_named) {
              "lab: link w: interface 'an-interface-name' (1 to 15 characters)");
   BOOST_TEST(error(HandPlan().node("a").route("a", "default", "nowhere")) == "lab: route of a: via 'nowhere'");
   BOOST_TEST(error(HandPlan().node("a").nat(masquerade_nat("va", 5))) == "lab: a NAT needs a node named 'gateway'");
+  BOOST_TEST(error(HandPlan().node("a").address_record("x.example.org", "nowhere")).rfind(
+                 "lab: record x.example.org: 'nowhere': ", 0) == 0u);
   auto plan = nat_world().plan("tl1x1-");
   BOOST_TEST_REQUIRE(plan.ok());
   BOOST_TEST(plan->namespace_of("relay") == "tl1x1-relay");
@@ -70,6 +71,8 @@ BOOST_AUTO_TEST_CASE(a_hand_written_world_is_made_and_removed_as_a_scenarios_is,
   BOOST_TEST(first_line(world->run_in("gateway", {"sysctl", "-n", "net.ipv4.ip_forward"})) == "1");
   BOOST_TEST(first_line(world->run_in("home", {"cat", "/etc/resolv.conf"})) == "nameserver 127.0.0.1");
   BOOST_TEST(first_line(world->run_in("home", {"getent", "hosts", "relay.example.org"})).rfind("198.18.20.2 ", 0) == 0u);
+  if (testing::program_exists("dig"))
+    BOOST_TEST(first_line(world->run_in("relay", {"dig", "+short", "MX", "example.org"})) == "10 relay.example.org.");
   BOOST_TEST(world->run_in("relay", {"ping", "-6", "-c", "1", "-W", "2", "2001:db8:1::2"}).ok());
 
   BOOST_TEST(world->tear_down().empty());
