@@ -10,7 +10,6 @@
 #include <thread>
 
 #include "crypto/self_signed_certificate.h"
-#include "interop/interop_lab.h"
 #include "support/network_namespace.h"
 
 namespace tether::testing::smtp_lab {
@@ -70,10 +69,6 @@ boost::test_tools::assertion_result needs_smtp_peers(boost::unit_test::test_unit
   result.message() << "SKIPPED: not installed: " << missing
                    << " (scripts/packages.txt; scripts/setup installs them)";
   return result;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 std::string write_pki(const TestDirectory& dir, const std::string& name) {

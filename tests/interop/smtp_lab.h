@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/time.h"
+#include "interop/interop_lab.h"
 #include "lab/world/lab_world.h"
 #include "support/run_process.h"
 #include "support/child_process.h"
@@ -32,7 +33,7 @@ namespace tether::testing::smtp_lab {
 // and the Debian package that has it.
 boost::test_tools::assertion_result needs_smtp_peers(boost::unit_test::test_unit_id);
 
-bool contains(const std::string& text, const std::string& part);
+using interop::contains;
 
 // A self-signed EC certificate for `name` (the project's own
 // crypto::make_self_signed_certificate), written as DIR/NAME.crt and
