@@ -124,9 +124,9 @@ OpenSmtpd::OpenSmtpd(const std::string& ns, const TestDirectory& dir, const std:
   // `ip netns exec` has already given the shell a mount namespace of its
   // own whose mounts stay there (iproute2's netns_switch, lib/namespace.c:
   // unshare(CLONE_NEWNS), then / made a slave; checked here) with the
-  // namespace's resolv.conf bound over /etc/resolv.conf. Where that is a symlink into /run
-  // (systemd-resolved), the tmpfs hides the binding: make the target again
-  // and bind the namespace's file onto it.
+  // namespace's resolv.conf bound over /etc/resolv.conf. Where that is a
+  // symlink into /run (systemd-resolved), the tmpfs hides the binding:
+  // make the target again and bind the namespace's file onto it.
   const std::string script =
       "mount -t tmpfs -o mode=755 tmpfs /run && mount -t tmpfs -o mode=755 tmpfs /var/spool && "
       "t=$(readlink -m /etc/resolv.conf) && "
@@ -153,7 +153,7 @@ OpenSmtpd::~OpenSmtpd() {
 
 ProcessResult swaks(const std::string& ns, const std::string& address, int port,
                     const std::vector<std::string>& args, Duration limit) {
-  std::vector<std::string> argv{"ip",       "netns", "exec",   ns,           "swaks",
+  std::vector<std::string> argv{"ip",       "netns", "exec",   ns, "swaks",
                                 "--server", address, "--port", std::to_string(port)};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_process(argv, "", limit);
