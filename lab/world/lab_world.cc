@@ -24,14 +24,20 @@ Result<void> write_file(const fs::path& path, const std::string& text) {
   return {};
 }
 
+Result<std::string> run_prefix(const LabWorldOptions& options) {
+  const std::string prefix = options.prefix.empty() ? new_run_prefix() : options.prefix;
+  if (!is_run_prefix(prefix))
+    return Error(ErrorCode::invalid_argument, "lab: '" + prefix + "' is not a run's prefix (new_run_prefix() makes one)");
+  return prefix;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<LabWorld>> LabWorld::build(const scenario::Scenario& scenario, LabWorldOptions options) {
   auto copy = std::make_unique<scenario::Scenario>(scenario);
-  const std::string prefix = options.prefix.empty() ? new_run_prefix() : options.prefix;
-  if (!is_run_prefix(prefix))
-    return Error(ErrorCode::invalid_argument, "lab: '" + prefix + "' is not a run's prefix (new_run_prefix() makes one)");
-  auto plan = plan_world(*copy, prefix);
+  auto prefix = run_prefix(options);
+  if (!prefix.ok()) return prefix.error();
+  auto plan = plan_world(*copy, *prefix);
   if (!plan.ok()) return plan.error();
   std::optional<NatPlan> nat;
   if (const PlannedNode* gateway = plan->node("gateway")) {
@@ -42,8 +48,23 @@ Result<std::unique_ptr<LabWorld>> LabWorld::build(const scenario::Scenario& scen
     if (!planned.ok()) return planned.error();
     nat = std::move(*planned);
   }
+  return make(std::move(copy), std::move(*plan), std::move(nat), options);
+}
+
+Result<std::unique_ptr<LabWorld>> LabWorld::build(const HandPlan& hand, LabWorldOptions options) {
+  auto prefix = run_prefix(options);
+  if (!prefix.ok()) return prefix.error();
+  auto plan = hand.plan(*prefix);
+  if (!plan.ok()) return plan.error();
+  options.serve_dns = options.serve_dns && hand.serves_dns();
+  return make(std::make_unique<scenario::Scenario>(hand.zone()), std::move(*plan), hand.nat_plan(), options);
+}
+
+Result<std::unique_ptr<LabWorld>> LabWorld::make(std::unique_ptr<scenario::Scenario> scenario, WorldPlan plan,
+                                                 std::optional<NatPlan> nat, const LabWorldOptions& options) {
+  const std::string prefix = plan.prefix;
   std::unique_ptr<LabWorld> world(
-      new LabWorld(std::move(copy), std::move(*plan), std::move(nat), std::make_unique<WorldRecord>(prefix)));
+      new LabWorld(std::move(scenario), std::move(plan), std::move(nat), std::make_unique<WorldRecord>(prefix)));
   SignalCleanup::watch(world->record_.get());
   Result<void> made = world->record_->open();
   if (made.ok()) made = world->make_namespaces();

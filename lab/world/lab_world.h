@@ -24,6 +24,7 @@
 
 #include "core/error.h"
 #include "lab/world/command.h"
+#include "lab/world/hand_plan.h"
 #include "lab/world/nat_plan.h"
 #include "lab/world/world_plan.h"
 #include "lab/world/world_record.h"
@@ -53,6 +54,10 @@ class LabWorld {
   // naming its field) before making anything. On any other failure what was
   // made is removed and the error says which step failed.
   static Result<std::unique_ptr<LabWorld>> build(const scenario::Scenario& scenario, LabWorldOptions options = {});
+  // A world with no scenario behind it (hand_plan.h), made and removed the
+  // same way; its zone is served only if it has records. scenario() then
+  // holds only that zone.
+  static Result<std::unique_ptr<LabWorld>> build(const HandPlan& hand, LabWorldOptions options = {});
   ~LabWorld();
   LabWorld(const LabWorld&) = delete;
   LabWorld& operator=(const LabWorld&) = delete;
@@ -80,6 +85,8 @@ class LabWorld {
  private:
   LabWorld(std::unique_ptr<scenario::Scenario> scenario, WorldPlan plan, std::optional<NatPlan> nat,
            std::unique_ptr<WorldRecord> record);
+  static Result<std::unique_ptr<LabWorld>> make(std::unique_ptr<scenario::Scenario> scenario, WorldPlan plan,
+                                                std::optional<NatPlan> nat, const LabWorldOptions& options);
   Result<void> make_namespaces();
   Result<void> make_links();
   Result<void> number_nodes();

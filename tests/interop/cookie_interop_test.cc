@@ -64,10 +64,8 @@ BOOST_AUTO_TEST_SUITE(cookie_interop, *boost::unit_test::precondition(needs_peer
 BOOST_AUTO_TEST_CASE(wireguard_go_takes_tetherds_cookie_and_comes_back_with_mac2) {
   TestDirectory dir{"tether-interop-cookie"};
   KeyPair tether_keys = KeyPair::generate(), wg_keys = KeyPair::generate();
-  NamedNamespace home{"iop-home"}, relay{"iop-relay"};
-  BOOST_TEST_REQUIRE(home.created());
-  BOOST_TEST_REQUIRE(relay.created());
-  link_namespaces(home, "vh", {"198.18.0.1/24"}, relay, "vr", {"198.18.0.2/24"});
+  const auto world = home_and_relay(false);
+  const std::string home = world->namespace_of("home"), relay = world->namespace_of("relay");
   const std::string pcap = (dir / "relay.pcap").string();
 
   std::unique_ptr<ChildProcess> capture = start_capture(relay, "vr", pcap);
@@ -81,7 +79,7 @@ BOOST_AUTO_TEST_CASE(wireguard_go_takes_tetherds_cookie_and_comes_back_with_mac2
                   "\n[Peer]\n"
                   "PublicKey = " + wg_keys.public_key + "\n"
                   "AllowedIPs = 192.0.2.2/32\n");
-  auto flooding = ChildProcess::spawn({"ip", "netns", "exec", relay.name(), "python3", "-c", kFlood, "30"});
+  auto flooding = ChildProcess::spawn({"ip", "netns", "exec", relay, "python3", "-c", kFlood, "30"});
   BOOST_TEST_REQUIRE(flooding.ok());
   std::unique_ptr<ChildProcess> flood = std::move(*flooding);
   ::usleep(1'500'000);  // past one full second of flood: tetherd is under load

@@ -13,10 +13,6 @@
 // brackets have no upper end and their lower end must not pass the timeout.
 // The three worlds run side by side: about 40 s in all.
 
-#include <fcntl.h>
-#include <sched.h>
-#include <unistd.h>
-
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -30,6 +26,7 @@
 #include "pcap/infer_format.h"
 #include "pcap/live_capture.h"
 #include "pcap/pcap_writer.h"
+#include "support/network_namespace.h"
 
 using namespace tether;
 using namespace tether::testing;
@@ -42,11 +39,11 @@ namespace {
 // capture there and writes each record until stop().
 class NamespaceCapture {
  public:
-  NamespaceCapture(const NamedNamespace& ns, const std::string& interface, const std::string& path) : path_(path) {
-    thread_ = std::thread([this, name = ns.name(), interface] { run(name, interface); });
+  NamespaceCapture(const std::string& ns, const std::string& interface, const std::string& path) : path_(path) {
+    thread_ = std::thread([this, ns, interface] { run(ns, interface); });
     std::unique_lock<std::mutex> lock(mutex_);
     opened_.wait_for(lock, std::chrono::seconds(10), [&] { return state_ != State::opening; });
-    BOOST_TEST_REQUIRE((state_ == State::running), "capture on " + interface + " in " + name_of(ns) + ": " + error_);
+    BOOST_TEST_REQUIRE((state_ == State::running), "capture on " + interface + " in " + ns + ": " + error_);
   }
   ~NamespaceCapture() { stop(); }
 
@@ -66,7 +63,6 @@ class NamespaceCapture {
 
  private:
   enum class State { opening, running, failed };
-  static std::string name_of(const NamedNamespace& ns) { return ns.name(); }
 
   void fail(const std::string& why) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -76,9 +72,9 @@ class NamespaceCapture {
   }
 
   void run(const std::string& ns, const std::string& interface) {
-    int fd = ::open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) return fail("cannot enter namespace " + ns);
-    ::close(fd);
+    // This thread stays in the namespace until it ends.
+    auto inside = ThreadInNamespace::enter(ns);
+    if (!inside.ok()) return fail(inside.error().message);
     pcap::LiveCaptureOptions options;
     options.interface = interface;
     options.filter = "udp port 51820 or icmp";

@@ -81,37 +81,35 @@ void ip(const std::vector<std::string>& args) {
   BOOST_TEST_REQUIRE(r.exit_code == 0, "ip failed: " + r.describe());
 }
 
-ProcessResult run_in(const NamedNamespace& ns, const std::vector<std::string>& argv, Duration limit) {
-  std::vector<std::string> full{"ip", "netns", "exec", ns.name()};
+ProcessResult run_in(const std::string& ns, const std::vector<std::string>& argv, Duration limit) {
+  std::vector<std::string> full{"ip", "netns", "exec", ns};
   full.insert(full.end(), argv.begin(), argv.end());
   return run_process(full, "", limit);
 }
 
-void link_namespaces(const NamedNamespace& a, const std::string& a_name,
-                     const std::vector<std::string>& a_addresses, const NamedNamespace& b,
-                     const std::string& b_name, const std::vector<std::string>& b_addresses) {
-  ip({"-n", a.name(), "link", "add", a_name, "type", "veth", "peer", "name", b_name, "netns", b.name()});
-  auto configure = [](const NamedNamespace& ns, const std::string& name,
-                      const std::vector<std::string>& addresses) {
-    for (const auto& address : addresses) {
-      if (contains(address, ":"))
-        ip({"-n", ns.name(), "addr", "add", address, "dev", name, "nodad"});
-      else
-        ip({"-n", ns.name(), "addr", "add", address, "dev", name});
-    }
-    ip({"-n", ns.name(), "link", "set", name, "up"});
-  };
-  configure(a, a_name, a_addresses);
-  configure(b, b_name, b_addresses);
+std::unique_ptr<lab::LabWorld> build_world(const lab::HandPlan& plan) {
+  auto world = lab::LabWorld::build(plan);
+  BOOST_TEST_REQUIRE(world.ok(), (world.ok() ? "" : world.error().to_string()));
+  return std::move(*world);
 }
 
-ProcessResult ping(const NamedNamespace& ns, const std::string& to, int count) {
+std::unique_ptr<lab::LabWorld> home_and_relay(bool ipv6) {
+  const auto with_v6 = [&](std::vector<std::string> v4, const std::string& v6) {
+    if (ipv6) v4.push_back(v6);
+    return v4;
+  };
+  return build_world(lab::HandPlan().node("home").node("relay").link(
+      "wire", {"home", "vh", with_v6({"198.18.0.1/24"}, "2001:db8:1::1/64")},
+      {"relay", "vr", with_v6({"198.18.0.2/24"}, "2001:db8:1::2/64")}));
+}
+
+ProcessResult ping(const std::string& ns, const std::string& to, int count) {
   return run_in(ns, {"ping", "-n", "-c", std::to_string(count), "-i", "0.5", "-W", "2", to});
 }
 
 // --- tetherd ---
 
-Tetherd::Tetherd(const NamedNamespace& ns, const TestDirectory& dir, const std::string& name,
+Tetherd::Tetherd(const std::string& ns, const TestDirectory& dir, const std::string& name,
                  const std::string& config, const std::vector<std::string>& extra_args)
     : control_((dir / (name + ".sock")).string()) {
   const std::string conf = (dir / (name + ".conf")).string();
@@ -119,7 +117,7 @@ Tetherd::Tetherd(const NamedNamespace& ns, const TestDirectory& dir, const std::
   std::vector<std::string> argv{"ip",
                                 "netns",
                                 "exec",
-                                ns.name(),
+                                ns,
                                 kTetherd,
                                 "--tunnel",
                                 conf,
@@ -138,14 +136,14 @@ ProcessResult Tetherd::show() {
 
 // --- wireguard-go ---
 
-WireguardGo::WireguardGo(const NamedNamespace& ns, const TestDirectory& dir) : ns_(ns), dir_(dir) {
+WireguardGo::WireguardGo(const std::string& ns, const TestDirectory& dir) : ns_(ns), dir_(dir) {
   // IFNAMSIZ allows 15 characters: "tgo" + PID (at most 7 digits) + counter.
   static std::atomic<int> counter{0};
   name_ = "tgo" + std::to_string(::getpid()) + "x" + std::to_string(counter++);
   const std::string socket = "/var/run/wireguard/" + name_ + ".sock";
   std::error_code ignored;
   std::filesystem::remove(socket, ignored);  // a stale one from a crashed run with our PID
-  process_ = spawn({"ip", "netns", "exec", ns.name(), "wireguard-go", "-f", name_});
+  process_ = spawn({"ip", "netns", "exec", ns, "wireguard-go", "-f", name_});
   for (int i = 0; i < 100 && !std::filesystem::exists(socket); ++i) {
     if (process_->exited()) break;
     ::usleep(50'000);
@@ -169,8 +167,8 @@ void WireguardGo::configure(const std::string& config, const std::vector<std::st
   write_file(file, config);
   ProcessResult set = run_process({"wg", "setconf", name_, file.string()});
   BOOST_TEST_REQUIRE(set.exit_code == 0, "wg setconf: " + set.describe());
-  for (const auto& address : addresses) ip({"-n", ns_.name(), "addr", "add", address, "dev", name_});
-  ip({"-n", ns_.name(), "link", "set", name_, "mtu", std::to_string(mtu), "up"});
+  for (const auto& address : addresses) ip({"-n", ns_, "addr", "add", address, "dev", name_});
+  ip({"-n", ns_, "link", "set", name_, "mtu", std::to_string(mtu), "up"});
 }
 
 std::optional<std::string> WireguardGo::show(const std::string& field, const std::string& peer) {
@@ -195,13 +193,13 @@ long long WireguardGo::received_from(const std::string& peer) {
 
 // --- iperf3 ---
 
-IperfServer::IperfServer(const NamedNamespace& ns, const std::string& address) {
-  process_ = spawn({"ip", "netns", "exec", ns.name(), "iperf3", "-s", "-B", address, "--forceflush"});
+IperfServer::IperfServer(const std::string& ns, const std::string& address) {
+  process_ = spawn({"ip", "netns", "exec", ns, "iperf3", "-s", "-B", address, "--forceflush"});
   BOOST_TEST_REQUIRE(process_->wait_for_output("Server listening", Duration::seconds(10)),
                      process_->output());
 }
 
-ProcessResult iperf_client(const NamedNamespace& ns, const std::string& address,
+ProcessResult iperf_client(const std::string& ns, const std::string& address,
                            const std::vector<std::string>& args, Duration limit) {
   std::vector<std::string> argv{"iperf3", "-c", address};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -227,9 +225,9 @@ double received_mbytes(const std::string& iperf_output) {
   return -1;
 }
 
-std::unique_ptr<ChildProcess> start_capture(const NamedNamespace& ns, const std::string& interface,
+std::unique_ptr<ChildProcess> start_capture(const std::string& ns, const std::string& interface,
                                            const std::string& pcap) {
-  auto spawned = ChildProcess::spawn({"ip", "netns", "exec", ns.name(), "tshark", "-i", interface, "-F", "pcap", "-w", pcap});
+  auto spawned = ChildProcess::spawn({"ip", "netns", "exec", ns, "tshark", "-i", interface, "-F", "pcap", "-w", pcap});
   BOOST_TEST_REQUIRE(spawned.ok());
   std::unique_ptr<ChildProcess> capture = std::move(*spawned);
   BOOST_TEST_REQUIRE(capture->wait_for_output("Capturing on", Duration::seconds(20)), capture->output());

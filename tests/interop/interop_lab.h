@@ -1,12 +1,13 @@
 #pragma once
 // The interop lab: tetherd and real WireGuard (wireguard-go, configured with
-// wg) in network namespaces the test creates, joined by veth pairs that use
-// documentation and benchmark addresses only (198.18.0.0/15, 192.0.2.0/24,
-// 2001:db8::/32). Every process is started and ended by its PID; wireguard-go
-// gets SIGTERM first so that it removes its UAPI socket, which lives in
-// /var/run/wireguard and is shared by all namespaces (hence an interface name
-// unique to this test process). Declare processes after the namespaces they
-// run in, so they end before the namespaces go.
+// wg) in network namespaces the test describes and the lab's LabWorld makes
+// (lab/world/hand_plan.h), joined by veth pairs that use documentation and
+// benchmark addresses only (198.18.0.0/15, 192.0.2.0/24, 2001:db8::/32).
+// Every process is started and ended by its PID; wireguard-go gets SIGTERM
+// first so that it removes its UAPI socket, which lives in
+// /var/run/wireguard and is shared by all namespaces (hence an interface
+// name unique to this test process). Declare processes after the world
+// they run in, so they end before its namespaces go.
 
 #include <boost/test/unit_test.hpp>
 #include <memory>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "core/time.h"
+#include "lab/world/lab_world.h"
 #include "support/run_process.h"
 #include "support/child_process.h"
 
@@ -35,30 +37,34 @@ bool contains(const std::string& text, const std::string& part);
 
 // tshark capturing `interface` inside `ns` into `pcap` (classic pcap), ready
 // once it says so; stop_capture ends it with SIGINT, so it writes what it saw.
-std::unique_ptr<ChildProcess> start_capture(const NamedNamespace& ns, const std::string& interface,
+std::unique_ptr<ChildProcess> start_capture(const std::string& ns, const std::string& interface,
                                            const std::string& pcap);
 void stop_capture(ChildProcess& capture);
 
 // `ip ARGS...`, required to succeed.
 void ip(const std::vector<std::string>& args);
 // argv run inside the namespace (ip netns exec).
-ProcessResult run_in(const NamedNamespace& ns, const std::vector<std::string>& argv,
+ProcessResult run_in(const std::string& ns, const std::vector<std::string>& argv,
                      Duration limit = Duration::seconds(20));
 
-// A veth pair: `a_name` in `a`, `b_name` in `b`, both up, each with its
-// addresses (prefix notation; IPv6 ones without duplicate address detection).
-void link_namespaces(const NamedNamespace& a, const std::string& a_name,
-                     const std::vector<std::string>& a_addresses, const NamedNamespace& b,
-                     const std::string& b_name, const std::vector<std::string>& b_addresses);
+// The world a test writes (lab/world/hand_plan.h), made by the lab's
+// LabWorld (namespaces, veths, addresses, routes, NAT, zone, a resolv.conf
+// per namespace; all removed with it), or the test stops there.
+std::unique_ptr<lab::LabWorld> build_world(const lab::HandPlan& plan);
+// The two namespaces most WireGuard tests need: home 198.18.0.1 (with
+// `ipv6`, also 2001:db8:1::1/64) on "vh", relay 198.18.0.2 (2001:db8:1::2)
+// on "vr", one veth between them. The namespaces are
+// world->namespace_of("home") and ("relay").
+std::unique_ptr<lab::LabWorld> home_and_relay(bool ipv6);
 
 // ping -c COUNT through whatever route `to` takes in `ns`.
-ProcessResult ping(const NamedNamespace& ns, const std::string& to, int count = 3);
+ProcessResult ping(const std::string& ns, const std::string& to, int count = 3);
 
 // tetherd --tunnel DIR/NAME.conf in `ns` (interface NAME), started and
 // waited for ("ready: "); SIGKILLed by the ChildProcess if still running.
 class Tetherd {
  public:
-  Tetherd(const NamedNamespace& ns, const TestDirectory& dir, const std::string& name,
+  Tetherd(const std::string& ns, const TestDirectory& dir, const std::string& name,
           const std::string& config, const std::vector<std::string>& extra_args = {});
   ChildProcess& process() { return *process_; }
   std::string log() { return process_->output(); }
@@ -73,7 +79,7 @@ class Tetherd {
 // wireguard-go -f NAME in `ns`, configured with `wg setconf` and `ip`.
 class WireguardGo {
  public:
-  WireguardGo(const NamedNamespace& ns, const TestDirectory& dir);
+  WireguardGo(const std::string& ns, const TestDirectory& dir);
   ~WireguardGo();
   WireguardGo(const WireguardGo&) = delete;
   WireguardGo& operator=(const WireguardGo&) = delete;
@@ -92,7 +98,7 @@ class WireguardGo {
   std::string log() { return process_ ? process_->output() : std::string(); }
 
  private:
-  const NamedNamespace& ns_;
+  std::string ns_;
   const TestDirectory& dir_;
   std::string name_;
   std::unique_ptr<ChildProcess> process_;
@@ -101,7 +107,7 @@ class WireguardGo {
 // iperf3 -s bound to `address` in `ns`, for the life of the object.
 class IperfServer {
  public:
-  IperfServer(const NamedNamespace& ns, const std::string& address);
+  IperfServer(const std::string& ns, const std::string& address);
   std::string log() { return process_->output(); }
 
  private:
@@ -109,7 +115,7 @@ class IperfServer {
 };
 
 // iperf3 -c ADDRESS ARGS... from `ns`, to completion.
-ProcessResult iperf_client(const NamedNamespace& ns, const std::string& address,
+ProcessResult iperf_client(const std::string& ns, const std::string& address,
                            const std::vector<std::string>& args, Duration limit = Duration::seconds(30));
 // What the receiver got, from iperf3's text summary, in MBytes (iperf3 -n
 // counts what the sender wrote; what was still queued at the end may be

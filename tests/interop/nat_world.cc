@@ -4,33 +4,18 @@ namespace tether::testing::interop {
 
 NatWorld::NatWorld(int persistent_keepalive, int conntrack_timeout,
                    const std::function<void(NatWorld&)>& before_home) {
-  BOOST_TEST_REQUIRE(home.created());
-  BOOST_TEST_REQUIRE(nat.created());
-  BOOST_TEST_REQUIRE(relay.created());
-  link_namespaces(home, "vh", {"198.18.10.2/24"}, nat, "vn0", {"198.18.10.1/24"});
-  link_namespaces(nat, "vn1", {"198.18.20.1/24"}, relay, kRelayInterface, {"198.18.20.2/24"});
-  ip({"-n", home.name(), "route", "add", "default", "via", "198.18.10.1"});
   // The relay gets no route back to 198.18.10.0/24: only the NAT's
   // outside address is reachable from there, as on the internet.
-
-  ProcessResult forward = run_in(nat, {"sysctl", "-w", "net.ipv4.ip_forward=1"});
-  BOOST_TEST_REQUIRE(forward.exit_code == 0, forward.describe());
-  write_file(dir / "nat.nft",
-             "table ip tether_nat {\n"
-             "  chain postrouting {\n"
-             "    type nat hook postrouting priority srcnat; policy accept;\n"
-             "    oifname \"vn1\" masquerade\n"
-             "  }\n"
-             "}\n");
-  ProcessResult nft = run_in(nat, {"nft", "-f", (dir / "nat.nft").string()});
-  BOOST_TEST_REQUIRE(nft.exit_code == 0, nft.describe());
-  // Per namespace, and only once conntrack is in use here (the nat table).
-  const std::string t = std::to_string(conntrack_timeout);
-  ProcessResult timeouts = run_in(nat, {"sysctl", "-w", "net.netfilter.nf_conntrack_udp_timeout=" + t,
-                                        "net.netfilter.nf_conntrack_udp_timeout_stream=" + t});
-  BOOST_TEST_REQUIRE(timeouts.exit_code == 0, timeouts.describe());
-  ProcessResult check = run_in(nat, {"sysctl", "-n", "net.netfilter.nf_conntrack_udp_timeout_stream"});
-  BOOST_TEST_REQUIRE(check.out == t + "\n", check.describe());
+  world = build_world(lab::HandPlan()
+                          .node("home")
+                          .node("gateway", true)
+                          .node("relay")
+                          .link("lan", {"home", "vh", {"198.18.10.2/24"}}, {"gateway", "vn0", {"198.18.10.1/24"}})
+                          .link("wan", {"gateway", "vn1", {"198.18.20.1/24"}}, {"relay", kRelayInterface, {"198.18.20.2/24"}})
+                          .route("home", "default", "198.18.10.1")
+                          .nat(lab::masquerade_nat("vn1", conntrack_timeout)));
+  home = world->namespace_of("home");
+  relay = world->namespace_of("relay");
 
   // clang-format off
   wg = std::make_unique<WireguardGo>(relay, dir);

@@ -5,7 +5,8 @@
 // endpoint for home and no route to home's network, so it can only answer
 // through the mapping that home's packets keep open.
 //
-// home 198.18.10.2 --vh/vn0-- nat 198.18.10.1 | 198.18.20.1 --vn1/vr-- relay 198.18.20.2
+// home 198.18.10.2 --vh/vn0-- gateway 198.18.10.1 | 198.18.20.1 --vn1/vr-- relay 198.18.20.2
+// (the lab's LabWorld from a hand-written plan, with lab::masquerade_nat)
 // Inside the tunnel: home 192.0.2.1, relay 192.0.2.2.
 
 #include <functional>
@@ -20,7 +21,8 @@ struct NatWorld {
   TestDirectory dir{"tether-interop-nat"};
   KeyPair home_keys = KeyPair::generate();
   KeyPair relay_keys = KeyPair::generate();
-  NamedNamespace home{"iop-home"}, nat{"iop-nat"}, relay{"iop-relay"};
+  std::unique_ptr<lab::LabWorld> world;
+  std::string home, relay;  // their namespaces
   std::unique_ptr<WireguardGo> wg;
   std::unique_ptr<Tetherd> tetherd;
 

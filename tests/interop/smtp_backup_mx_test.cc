@@ -1,7 +1,8 @@
 // The experiment of backup-relay-mx.txt ("Second Experiment"), with three
 // tetherd relays and a real DNS server, in one namespace:
 //
-//   dnsmasq  127.0.0.53   example.org MX 10 primary.example.org, MX 100 mx2.example.org
+//   dnsmasq  127.0.0.1:53 example.org MX 10 primary.example.org, MX 100 mx2.example.org
+//                         (the lab world's zone, lab/world/hand_plan.h)
 //   sender   127.0.0.1    relays example.org by MX (the seed's websteading.net)
 //   primary  127.0.0.10   delivers example.org to its maildir (mail.example.org)
 //   mx2      127.0.0.100  the seed's mx2 smtpd.conf: `relay backup`, with
@@ -10,8 +11,8 @@
 //                         rdns filters, which tether cannot evaluate yet
 //
 // Every relay reads /etc/resolv.conf (tetherd's default: the system resolver
-// for A, resolv.conf's first nameserver for MX) and sees one that names
-// dnsmasq, through a private mount namespace.
+// for A, resolv.conf's first nameserver for MX) and sees the namespace's,
+// which names dnsmasq (`ip netns exec` binds /etc/netns/NS/resolv.conf).
 //
 // 1. The primary is paused (`tetherctl pause smtp`, answering 421): the
 //    sender's mail goes to mx2, which holds it (`tetherctl show queue`) and
@@ -32,21 +33,20 @@ BOOST_AUTO_TEST_SUITE(smtp_interop_backup_mx, *boost::unit_test::precondition(ne
 
 BOOST_AUTO_TEST_CASE(paused_primary_mail_waits_on_mx2_then_arrives) {
   TestDirectory dir("tether-smtp-backup-mx");
-  NamedNamespace ns("smtp-mx");
-  BOOST_TEST_REQUIRE(ns.created());
-  const auto resolv = write_resolv_conf(dir, "resolv.conf", "127.0.0.53");
+  const auto world = smtp_world(lab::HandPlan()
+                                    .mx_record("example.org", "primary.example.org", 10)
+                                    .mx_record("example.org", "mx2.example.org", 100)
+                                    .address_record("primary.example.org", "127.0.0.10")
+                                    .address_record("mx2.example.org", "127.0.0.100"));
+  const std::string ns = world->namespace_of("smtp");
   const auto primary_maildir = dir / "primary-Maildir";
 
-  Dnsmasq dns(ns, "127.0.0.53",
-              {"--mx-host=example.org,primary.example.org,10", "--mx-host=example.org,mx2.example.org,100",
-               "--host-record=primary.example.org,127.0.0.10", "--host-record=mx2.example.org,127.0.0.100"});
   // clang-format off
   RelayDaemon primary(ns, dir, "primary",
                       write_pki(dir, "primary.example.org") +
                           "listen on 127.0.0.10 tls pki primary.example.org hostname primary.example.org\n"
                           "action \"local\" maildir \"" + primary_maildir.string() + "\"\n"
-                          "match from any for domain \"example.org\" action \"local\"\n",
-                      resolv);
+                          "match from any for domain \"example.org\" action \"local\"\n");
   // clang-format on
   RelayDaemon mx2(ns, dir, "mx2",
                   write_pki(dir, "mx2.example.org") +
@@ -54,17 +54,15 @@ BOOST_AUTO_TEST_CASE(paused_primary_mail_waits_on_mx2_then_arrives) {
                       "listen on 127.0.0.100 tls pki mx2.example.org auth-optional hostname mx2.example.org\n"
                       "queue retry constant 5s\n"
                       "action \"local_mail\" relay backup mx mx2.example.org\n"
-                      "match from any for domain <domains> action \"local_mail\"\n",
-                  resolv);
+                      "match from any for domain <domains> action \"local_mail\"\n");
   RelayDaemon sender(ns, dir, "sender",
                      "listen on 127.0.0.1 hostname sender.example.net\n"
                      "queue retry constant 5s\n"
                      "action \"out\" relay\n"
-                     "match from any for domain \"example.org\" action \"out\"\n",
-                     resolv);
+                     "match from any for domain \"example.org\" action \"out\"\n");
   auto logs = [&] {
     return "--- sender ---\n" + sender.log() + "--- mx2 ---\n" + mx2.log() + "--- primary ---\n" +
-           primary.log() + "--- dnsmasq ---\n" + dns.log();
+           primary.log();
   };
 
   // 1. The primary is paused; the sender falls through the MX list to mx2.

@@ -34,11 +34,6 @@ void stop(std::unique_ptr<ChildProcess>& process, Duration grace) {
   process.reset();
 }
 
-// Single quotes for sh; the test's paths never contain one.
-std::string quoted(const std::string& s) {
-  return "'" + s + "'";
-}
-
 // Where needs_smtp_peers found it; the precondition has already checked
 // that it is there.
 std::string program_path(const std::string& name) { return find_program(name).value_or(name); }
@@ -64,7 +59,7 @@ boost::test_tools::assertion_result needs_smtp_peers(boost::unit_test::test_unit
   need(program_exists("swaks"), "swaks (package swaks)");
   need(program_exists("smtpd"), "smtpd (package opensmtpd)");
   need(program_exists("dnsmasq"), "dnsmasq (package dnsmasq-base)");
-  need(program_exists("unshare") && program_exists("mount"), "unshare/mount (util-linux, mount)");
+  need(program_exists("mount"), "mount (package mount)");
   need(program_exists("python3"), "python3");
   // swaks's STARTTLS needs the Perl module it names in its own table of
   // optional features ("TLS => req Net::SSLeay"): ask Perl for it.
@@ -74,10 +69,6 @@ boost::test_tools::assertion_result needs_smtp_peers(boost::unit_test::test_unit
   result.message() << "SKIPPED: not installed: " << missing
                    << " (scripts/packages.txt; scripts/setup installs them)";
   return result;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 std::string write_pki(const TestDirectory& dir, const std::string& name) {
@@ -93,42 +84,19 @@ std::string write_pki(const TestDirectory& dir, const std::string& name) {
          "\"\n";
 }
 
-std::filesystem::path write_resolv_conf(const TestDirectory& dir, const std::string& name,
-                                        const std::string& nameserver) {
-  const auto path = dir / name;
-  write_file(path, "nameserver " + nameserver + "\n", 0644);
-  return path;
-}
-
-std::vector<std::string> in_private_mounts(const NamedNamespace& ns, const std::string& setup,
-                                           const std::filesystem::path& resolv_conf,
-                                           const std::vector<std::string>& argv) {
-  // /etc/resolv.conf may be a symlink into /run (systemd-resolved): after a
-  // private /run its target is gone, so an empty one is made in the tmpfs to
-  // bind onto. An existing target is only bound over, never written.
-  const std::string script = (setup.empty() ? std::string() : setup + " && ") +
-                             "t=$(readlink -m /etc/resolv.conf) && "
-                             "{ [ -e \"$t\" ] || { mkdir -p \"$(dirname \"$t\")\" && : > \"$t\"; }; } && "
-                             "mount --bind " +
-                             quoted(resolv_conf.string()) + " /etc/resolv.conf && exec \"$@\"";
-  // ip netns exec, unshare (without --fork) and sh all exec: the PID the
-  // test holds is the server's own.
-  std::vector<std::string> full{"ip",      "netns", "exec", ns.name(), "unshare", "-m", "--propagation",
-                                "private", "sh",    "-c",   script,    "sh"};
-  full.insert(full.end(), argv.begin(), argv.end());
-  return full;
+std::unique_ptr<lab::LabWorld> smtp_world(lab::HandPlan records) {
+  return interop::build_world(records.node("smtp"));
 }
 
 // --- tetherd ---
 
-RelayDaemon::RelayDaemon(const NamedNamespace& ns, const TestDirectory& dir, const std::string& name,
-                         const std::string& config, const std::filesystem::path& resolv_conf)
+RelayDaemon::RelayDaemon(const std::string& ns, const TestDirectory& dir, const std::string& name,
+                         const std::string& config)
     : control_((dir / (name + ".sock")).string()) {
   const std::string conf = (dir / (name + ".conf")).string();
   write_file(conf, config, 0644);
-  process_ = spawn(in_private_mounts(
-      ns, "", resolv_conf,
-      {kTetherd, "--relay", conf, "--control", control_, "--state", (dir / (name + "-state")).string()}));
+  process_ = spawn({"ip", "netns", "exec", ns, kTetherd, "--relay", conf, "--control", control_, "--state",
+                    (dir / (name + "-state")).string()});
   BOOST_TEST_REQUIRE(process_->wait_for_output("ready: ", Duration::seconds(10)),
                      name + ":\n" + process_->output());
 }
@@ -145,18 +113,27 @@ ProcessResult RelayDaemon::ctl(const std::vector<std::string>& words) {
 
 // --- OpenSMTPD ---
 
-OpenSmtpd::OpenSmtpd(const NamedNamespace& ns, const TestDirectory& dir, const std::string& config,
-                     const std::filesystem::path& resolv_conf, const std::string& address, int port) {
+OpenSmtpd::OpenSmtpd(const std::string& ns, const TestDirectory& dir, const std::string& config,
+                     const std::string& address, int port) {
   const std::string conf = (dir / "opensmtpd.conf").string();
   write_file(conf, config, 0644);
   ProcessResult check = run_process({program_path("smtpd"), "-n", "-f", conf});
   BOOST_TEST_REQUIRE(check.exit_code == 0, "smtpd -n: " + check.describe() + "\n" + config);
   // A tmpfs over /var/spool rather than /var/spool/smtpd: the latter exists
   // only once a system smtpd has run; smtpd makes it with the modes it wants.
-  process_ = spawn(in_private_mounts(ns,
-                                     "mount -t tmpfs -o mode=755 tmpfs /run && "
-                                     "mount -t tmpfs -o mode=755 tmpfs /var/spool",
-                                     resolv_conf, {program_path("smtpd"), "-d", "-f", conf}));
+  // `ip netns exec` has already given the shell a mount namespace of its
+  // own whose mounts stay there (iproute2's netns_switch, lib/namespace.c:
+  // unshare(CLONE_NEWNS), then / made a slave; checked here) with the
+  // namespace's resolv.conf bound over /etc/resolv.conf. Where that is a
+  // symlink into /run (systemd-resolved), the tmpfs hides the binding:
+  // make the target again and bind the namespace's file onto it.
+  const std::string script =
+      "mount -t tmpfs -o mode=755 tmpfs /run && mount -t tmpfs -o mode=755 tmpfs /var/spool && "
+      "t=$(readlink -m /etc/resolv.conf) && "
+      "{ [ -e \"$t\" ] || { mkdir -p \"$(dirname \"$t\")\" && : > \"$t\" && "
+      "mount --bind /etc/netns/" + ns + "/resolv.conf \"$t\"; }; } && exec \"$@\"";
+  // ip netns exec and sh both exec: the PID the test holds is smtpd's.
+  process_ = spawn({"ip", "netns", "exec", ns, "sh", "-c", script, "sh", program_path("smtpd"), "-d", "-f", conf});
   // Ready when it greets: swaks stops right after the banner.
   const bool up = eventually(
       [&] {
@@ -172,27 +149,11 @@ OpenSmtpd::~OpenSmtpd() {
   stop(process_, Duration::seconds(5));
 }
 
-// --- dnsmasq ---
-
-Dnsmasq::Dnsmasq(const NamedNamespace& ns, const std::string& address,
-                 const std::vector<std::string>& records) {
-  std::vector<std::string> argv{"ip", "netns", "exec", ns.name(), program_path("dnsmasq"), "--no-daemon",
-                                "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
-                                "--listen-address=" + address, "--port=53", "--user=root",
-                                "--pid-file=", "--log-facility=-",
-                                // Names under example.org that are not listed are NXDOMAIN, never forwarded.
-                                "--local=/example.org/"};
-  argv.insert(argv.end(), records.begin(), records.end());
-  process_ = spawn(argv);
-  BOOST_TEST_REQUIRE(process_->wait_for_output("started, version", Duration::seconds(10)),
-                     "dnsmasq did not start:\n" + process_->output());
-}
-
 // --- swaks and messages ---
 
-ProcessResult swaks(const NamedNamespace& ns, const std::string& address, int port,
+ProcessResult swaks(const std::string& ns, const std::string& address, int port,
                     const std::vector<std::string>& args, Duration limit) {
-  std::vector<std::string> argv{"ip",       "netns", "exec",   ns.name(),           "swaks",
+  std::vector<std::string> argv{"ip",       "netns", "exec",   ns, "swaks",
                                 "--server", address, "--port", std::to_string(port)};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_process(argv, "", limit);

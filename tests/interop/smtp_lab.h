@@ -1,13 +1,16 @@
 #pragma once
-// The SMTP interop lab: tetherd --relay, Debian's OpenSMTPD 6.8, dnsmasq and
-// swaks in a network namespace the test creates, on loopback addresses of
-// that namespace only. Each server gets the namespace's own resolver through
-// a private mount namespace (`unshare -m`, /etc/resolv.conf bind-mounted), so
-// nothing asks the sandbox's flaky resolver; OpenSMTPD also gets a private
-// /run and /var/spool, since it allows one instance per machine (fixed
-// control socket and spool) and a system one may be running. Every process
-// is started and ended by its PID (SIGTERM, then SIGKILL). Declare servers
-// after the namespace they run in, so they end before it goes.
+// The SMTP interop lab: tetherd --relay, Debian's OpenSMTPD 6.8 and swaks
+// in a network namespace the lab's LabWorld makes from a hand-written plan
+// (lab/world/hand_plan.h: one node, its loopback only), on loopback
+// addresses of that namespace only. `ip netns exec` gives every program
+// there the namespace's own resolv.conf (nameserver 127.0.0.1, where the
+// world's dnsmasq serves the plan's records, or nothing listens and lookups
+// fail at once), so nothing asks the sandbox's flaky resolver. OpenSMTPD
+// also gets a private /run and /var/spool, since it allows one instance per
+// machine (fixed control socket and spool) and a system one may be
+// running. Every process is started and ended by its PID (SIGTERM, then
+// SIGKILL). Declare servers after the world they run in, so they end
+// before its namespace goes.
 
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
@@ -17,41 +20,35 @@
 #include <vector>
 
 #include "core/time.h"
+#include "interop/interop_lab.h"
+#include "lab/world/lab_world.h"
 #include "support/run_process.h"
 #include "support/child_process.h"
 
 namespace tether::testing::smtp_lab {
 
 // Boost.Test precondition: root, swaks with TLS support (Net::SSLeay),
-// OpenSMTPD's smtpd, dnsmasq, unshare/mount and python3, each looked up on
+// OpenSMTPD's smtpd, dnsmasq, mount and python3, each looked up on
 // PATH and in the sbin directories; the skip message names what is missing
 // and the Debian package that has it.
 boost::test_tools::assertion_result needs_smtp_peers(boost::unit_test::test_unit_id);
 
-bool contains(const std::string& text, const std::string& part);
+using interop::contains;
 
 // A self-signed EC certificate for `name` (the project's own
 // crypto::make_self_signed_certificate), written as DIR/NAME.crt and
 // DIR/NAME.key (0600), and the smtpd.conf lines declaring it as pki NAME.
 std::string write_pki(const TestDirectory& dir, const std::string& name);
 
-// "nameserver ADDRESS", written to DIR/NAME; the file a server's private
-// mount namespace sees as /etc/resolv.conf.
-std::filesystem::path write_resolv_conf(const TestDirectory& dir, const std::string& name,
-                                        const std::string& nameserver);
-
-// argv run inside `ns` in a private mount namespace where `setup` (shell
-// commands) has run first and /etc/resolv.conf is `resolv_conf`.
-std::vector<std::string> in_private_mounts(const NamedNamespace& ns, const std::string& setup,
-                                           const std::filesystem::path& resolv_conf,
-                                           const std::vector<std::string>& argv);
+// The lab's world of one namespace ("smtp"), with `records` served there.
+std::unique_ptr<lab::LabWorld> smtp_world(lab::HandPlan records = {});
 
 // tetherd --relay DIR/NAME.conf, with its state and control socket in DIR.
 // Ready once it prints "ready: "; SIGTERM on destruction.
 class RelayDaemon {
  public:
-  RelayDaemon(const NamedNamespace& ns, const TestDirectory& dir, const std::string& name,
-              const std::string& config, const std::filesystem::path& resolv_conf);
+  RelayDaemon(const std::string& ns, const TestDirectory& dir, const std::string& name,
+              const std::string& config);
   ~RelayDaemon();
   RelayDaemon(const RelayDaemon&) = delete;
   RelayDaemon& operator=(const RelayDaemon&) = delete;
@@ -69,8 +66,8 @@ class RelayDaemon {
 // /var/spool; ready once it answers on `address`:`port`.
 class OpenSmtpd {
  public:
-  OpenSmtpd(const NamedNamespace& ns, const TestDirectory& dir, const std::string& config,
-            const std::filesystem::path& resolv_conf, const std::string& address, int port);
+  OpenSmtpd(const std::string& ns, const TestDirectory& dir, const std::string& config,
+            const std::string& address, int port);
   ~OpenSmtpd();
   OpenSmtpd(const OpenSmtpd&) = delete;
   OpenSmtpd& operator=(const OpenSmtpd&) = delete;
@@ -81,19 +78,8 @@ class OpenSmtpd {
   std::unique_ptr<ChildProcess> process_;
 };
 
-// dnsmasq answering on `address`:53 for names under example.org only, with
-// `records` as dnsmasq options (--mx-host=..., --host-record=...).
-class Dnsmasq {
- public:
-  Dnsmasq(const NamedNamespace& ns, const std::string& address, const std::vector<std::string>& records);
-  std::string log() { return process_->output(); }
-
- private:
-  std::unique_ptr<ChildProcess> process_;
-};
-
 // swaks --server ADDRESS --port PORT ARGS... run in `ns`.
-ProcessResult swaks(const NamedNamespace& ns, const std::string& address, int port,
+ProcessResult swaks(const std::string& ns, const std::string& address, int port,
                     const std::vector<std::string>& args, Duration limit = Duration::seconds(30));
 
 // The DATA a test sends: headers and a body with the cases byte-for-byte

@@ -35,17 +35,17 @@ const std::string kOpenSmtpd = "127.0.0.12";
 
 struct OpenSmtpdLab {
   TestDirectory dir{"tether-smtp-opensmtpd"};
-  NamedNamespace ns{"smtp-osmtpd"};
+  std::unique_ptr<lab::LabWorld> world = smtp_world();
+  std::string ns = world->namespace_of("smtp");
   std::filesystem::path tether_maildir = dir / "tether-Maildir";
   std::filesystem::path opensmtpd_maildir = dir / "opensmtpd-Maildir";
   std::unique_ptr<RelayDaemon> tetherd;
   std::unique_ptr<OpenSmtpd> opensmtpd;
 
   OpenSmtpdLab() {
-    BOOST_TEST_REQUIRE(ns.created());
-    // Nothing listens there: OpenSMTPD's lookups of each client (before its
-    // greeting) and tetherd's fail at once, and /etc/hosts still answers.
-    const auto resolv = write_resolv_conf(dir, "resolv.conf", "127.0.0.1");
+    // No records: nothing listens on the namespace's resolver, so
+    // OpenSMTPD's lookups of each client (before its greeting) and
+    // tetherd's fail at once, and /etc/hosts still answers.
     // clang-format off
     tetherd = std::make_unique<RelayDaemon>(
         ns, dir, "tetherd",
@@ -57,8 +57,7 @@ struct OpenSmtpdLab {
             "action \"to_opensmtpd_tls\" relay host smtp+tls://" + kOpenSmtpd + " tls no-verify\n"
             "match from any for domain \"example.com\" action \"local\"\n"
             "match from any for domain \"example.org\" action \"to_opensmtpd\"\n"
-            "match from any for domain \"secure.example.org\" action \"to_opensmtpd_tls\"\n",
-        resolv);
+            "match from any for domain \"secure.example.org\" action \"to_opensmtpd_tls\"\n");
     // clang-format on
 
     std::filesystem::create_directories(opensmtpd_maildir);
@@ -76,7 +75,7 @@ struct OpenSmtpdLab {
             "action \"to_tether\" relay host smtp+tls://" + kTether + ":25 tls no-verify\n"
             "match from any for domain <vdomains> action \"local\"\n"
             "match from any for domain \"example.com\" action \"to_tether\"\n",
-        resolv, kOpenSmtpd, 25);
+        kOpenSmtpd, 25);
     // clang-format on
   }
 

@@ -22,15 +22,14 @@ const std::string kSeeds = SEED_CONFIG_DIR;
 // offers STARTTLS and requires AUTH (offered only after STARTTLS).
 struct SwaksLab {
   TestDirectory dir{"tether-smtp-swaks"};
-  NamedNamespace ns{"smtp-swaks"};
+  std::unique_ptr<lab::LabWorld> world = smtp_world();
+  std::string ns = world->namespace_of("smtp");
   std::filesystem::path maildir = dir / "Maildir";
   std::unique_ptr<RelayDaemon> tetherd;
 
   SwaksLab() {
-    BOOST_TEST_REQUIRE(ns.created());
-    // Nothing listens there: lookups fail at once instead of waiting on a
-    // resolver this namespace cannot reach.
-    const auto resolv = write_resolv_conf(dir, "resolv.conf", "127.0.0.1");
+    // No records: nothing listens on the namespace's resolver, so lookups
+    // fail at once instead of waiting on one this namespace cannot reach.
     // clang-format off
     tetherd = std::make_unique<RelayDaemon>(
         ns, dir, "tetherd",
@@ -39,8 +38,7 @@ struct SwaksLab {
             "listen on 127.0.0.1 port 25 tls pki lab.example.org hostname lab.example.org\n"
             "listen on 127.0.0.1 port 587 tls pki lab.example.org hostname lab.example.org auth <credentials>\n"
             "action \"local\" maildir \"" + maildir.string() + "\"\n"
-            "match from any for domain \"example.org\" action \"local\"\n",
-        resolv);
+            "match from any for domain \"example.org\" action \"local\"\n");
     // clang-format on
   }
 
@@ -162,7 +160,7 @@ BOOST_AUTO_TEST_CASE(auth_without_tls_is_refused) {
       "code, text = s.docmd('MAIL', 'FROM:<alice@example.net>')\n"
       "print('MAIL', code, text.decode())\n"
       "s.quit()\n";
-  ProcessResult raw = run_process({"ip", "netns", "exec", lab.ns.name(), "python3", "-c", script});
+  ProcessResult raw = run_process({"ip", "netns", "exec", lab.ns, "python3", "-c", script});
   BOOST_TEST_REQUIRE(raw.exit_code == 0, raw.describe());
   BOOST_TEST(contains(raw.out, "auth not offered\n"), raw.out);
   BOOST_TEST(contains(raw.out, "AUTH 538 5.7.11 "), raw.out);

@@ -62,10 +62,8 @@ std::string icmp_types(const std::string& pcap, const std::vector<std::string>& 
 void capture_and_decode(bool tetherd_initiates) {
   TestDirectory dir{"tether-interop-tshark"};
   KeyPair tether_keys = KeyPair::generate(), wg_keys = KeyPair::generate();
-  NamedNamespace home{"iop-home"}, relay{"iop-relay"};
-  BOOST_TEST_REQUIRE(home.created());
-  BOOST_TEST_REQUIRE(relay.created());
-  link_namespaces(home, "vh", {"198.18.0.1/24"}, relay, "vr", {"198.18.0.2/24"});
+  const auto world = home_and_relay(false);
+  const std::string home = world->namespace_of("home"), relay = world->namespace_of("relay");
   const std::string pcap = (dir / "relay.pcap").string();
   const std::string keys = (dir / "keys.log").string();
 

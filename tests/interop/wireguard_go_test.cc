@@ -22,17 +22,11 @@ struct Pair {
   TestDirectory dir{"tether-interop"};
   KeyPair tether_keys = KeyPair::generate();
   KeyPair wg_keys = KeyPair::generate();
-  NamedNamespace home{"iop-home"}, relay{"iop-relay"};
-  // After the namespaces: the processes end before those go.
+  std::unique_ptr<lab::LabWorld> world = home_and_relay(true);
+  std::string home = world->namespace_of("home"), relay = world->namespace_of("relay");
+  // After the world: the processes end before its namespaces go.
   std::unique_ptr<WireguardGo> wg;
   std::unique_ptr<Tetherd> tetherd;
-
-  Pair() {
-    BOOST_TEST_REQUIRE(home.created());
-    BOOST_TEST_REQUIRE(relay.created());
-    link_namespaces(home, "vh", {"198.18.0.1/24", "2001:db8:1::1/64"}, relay, "vr",
-                    {"198.18.0.2/24", "2001:db8:1::2/64"});
-  }
 
   // clang-format off
   // tetherd's config, with extra lines for [Interface] and [Peer].
@@ -138,7 +132,7 @@ BOOST_AUTO_TEST_CASE(tetherd_changes_its_address_mid_transfer_and_traffic_resume
   BOOST_TEST_REQUIRE(pinged.exit_code == 0, pinged.describe() + p.logs());
   IperfServer server(p.relay, "192.0.2.2");
 
-  auto spawned = ChildProcess::spawn({"ip", "netns", "exec", p.home.name(), "iperf3", "-c", "192.0.2.2", "-t",
+  auto spawned = ChildProcess::spawn({"ip", "netns", "exec", p.home, "iperf3", "-c", "192.0.2.2", "-t",
                                       "8", "-f", "m", "--forceflush"});
   BOOST_TEST_REQUIRE(spawned.ok());
   auto client = std::move(*spawned);
@@ -149,8 +143,8 @@ BOOST_AUTO_TEST_CASE(tetherd_changes_its_address_mid_transfer_and_traffic_resume
   // lease): its socket is bound to the wildcard address, so its next
   // datagrams leave from 198.18.0.3, and wireguard-go must follow them.
   const long long received_before = p.wg->received_from(p.tether_keys.public_key);
-  ip({"-n", p.home.name(), "addr", "del", "198.18.0.1/24", "dev", "vh"});
-  ip({"-n", p.home.name(), "addr", "add", "198.18.0.3/24", "dev", "vh"});
+  ip({"-n", p.home, "addr", "del", "198.18.0.1/24", "dev", "vh"});
+  ip({"-n", p.home, "addr", "add", "198.18.0.3/24", "dev", "vh"});
 
   BOOST_TEST_REQUIRE(client->wait_exit(Duration::seconds(20)), client->output() + p.logs());
   BOOST_TEST(*client->exit_code() == 0, client->output() + server.log() + p.logs());

@@ -26,7 +26,6 @@ using namespace tether;
 using namespace tether::pcap;
 using namespace tether::pcap::testing;
 using namespace tether::testing::smtp_lab;
-using tether::testing::NamedNamespace;
 using tether::testing::ProcessResult;
 using tether::testing::TestDirectory;
 
@@ -53,27 +52,25 @@ boost::test_tools::assertion_result needs_swaks_tshark_and_dumpcap(boost::unit_t
 // certificate), delivering example.org to a maildir; the loopback captured.
 struct SmtpPeers {
   TestDirectory dir{"tether-pcap-peers-smtp"};
-  NamedNamespace ns{"pcap-smtp"};
-  // After the namespace, so that they end before it goes.
+  std::unique_ptr<tether::lab::LabWorld> world = smtp_world();
+  std::string ns = world->namespace_of("smtp");
+  // After the world, so that they end before its namespace goes.
   std::unique_ptr<TwoCaptures> captures;
   std::unique_ptr<RelayDaemon> tetherd;
 
   SmtpPeers() {
-    BOOST_TEST_REQUIRE(ns.created());
     // Probes go to port 9 of the loopback, where nothing listens.
     captures = std::make_unique<TwoCaptures>(
         ns, dir, TwoCapturesOptions{"lo", "tcp port 25 or udp port 9", *Endpoint::parse("127.0.0.1:9")});
-    // Nothing listens there: lookups fail at once instead of waiting on a
-    // resolver this namespace cannot reach.
-    const auto resolv = write_resolv_conf(dir, "resolv.conf", "127.0.0.1");
+    // No records: nothing listens on the namespace's resolver, so lookups
+    // fail at once instead of waiting on one this namespace cannot reach.
     // clang-format off
     tetherd = std::make_unique<RelayDaemon>(
         ns, dir, "tetherd",
         write_pki(dir, "lab.example.org") +
             "listen on 127.0.0.1 port 25 tls pki lab.example.org hostname lab.example.org\n"
             "action \"local\" maildir \"" + (dir / "Maildir").string() + "\"\n"
-            "match from any for domain \"example.org\" action \"local\"\n",
-        resolv);
+            "match from any for domain \"example.org\" action \"local\"\n");
     // clang-format on
   }
 

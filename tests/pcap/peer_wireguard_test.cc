@@ -48,7 +48,6 @@ using namespace tether;
 using namespace tether::pcap;
 using namespace tether::pcap::testing;
 using namespace tether::testing::interop;
-using tether::testing::NamedNamespace;
 using tether::testing::ProcessResult;
 using tether::testing::run_process;
 using tether::testing::TestDirectory;
@@ -71,18 +70,15 @@ boost::test_tools::assertion_result needs_peers_and_dumpcap(boost::unit_test::te
 struct WireGuardPeers {
   TestDirectory dir{"tether-pcap-peers-wg"};
   KeyPair tether_keys = KeyPair::generate(), wg_keys = KeyPair::generate();
-  NamedNamespace home{"pcap-home"}, relay{"pcap-relay"};
+  std::unique_ptr<tether::lab::LabWorld> world = home_and_relay(true);
+  std::string home = world->namespace_of("home"), relay = world->namespace_of("relay");
   std::string key_log = (dir / "keys.log").string();
-  // After the namespaces, so that they end before those go.
+  // After the world, so that they end before its namespaces go.
   std::unique_ptr<TwoCaptures> captures;
   std::unique_ptr<WireguardGo> wg;
   std::unique_ptr<Tetherd> tetherd;
 
   WireGuardPeers() {
-    BOOST_TEST_REQUIRE(home.created());
-    BOOST_TEST_REQUIRE(relay.created());
-    link_namespaces(home, "vh", {"198.18.0.1/24", "2001:db8:1::1/64"}, relay, "vr",
-                    {"198.18.0.2/24", "2001:db8:1::2/64"});
     // Probes go to home's port 9, where nothing listens: UDP, as the filter.
     captures = std::make_unique<TwoCaptures>(
         relay, dir, TwoCapturesOptions{"vr", "udp", *Endpoint::parse("198.18.0.1:9")});
@@ -145,8 +141,8 @@ struct WireGuardPeers {
 // also try the session tracking (tshark's wg.stream).
 class HandshakeFlood {
  public:
-  HandshakeFlood(const NamedNamespace& ns, const Endpoint& to) {
-    auto inside = tether::testing::ThreadInNamespace::enter(ns.name());
+  HandshakeFlood(const std::string& ns, const Endpoint& to) {
+    auto inside = tether::testing::ThreadInNamespace::enter(ns);
     BOOST_TEST_REQUIRE(inside.ok(), why(inside));
     fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     BOOST_TEST_REQUIRE(fd_ >= 0);

@@ -57,14 +57,14 @@ bool holds(ByteView data, const std::string& text) {
 
 }  // namespace
 
-TwoCaptures::TwoCaptures(const tether::testing::NamedNamespace& ns, const tether::testing::TestDirectory& dir,
+TwoCaptures::TwoCaptures(const std::string& ns, const tether::testing::TestDirectory& dir,
                          TwoCapturesOptions options)
     : ns_(ns),
       options_(std::move(options)),
       dumpcap_file_((dir / ("dumpcap-" + options_.interface + ".pcapng")).string()),
       live_file_((dir / ("tether-" + options_.interface + ".pcap")).string()) {
   auto spawned =
-      tether::testing::ChildProcess::spawn({"ip", "netns", "exec", ns.name(), "dumpcap", "-i",
+      tether::testing::ChildProcess::spawn({"ip", "netns", "exec", ns, "dumpcap", "-i",
                                             options_.interface, "-f", options_.filter, "-w", dumpcap_file_});
   BOOST_TEST_REQUIRE(spawned.ok(), why(spawned));
   dumpcap_ = std::move(*spawned);
@@ -82,7 +82,7 @@ TwoCaptures::TwoCaptures(const tether::testing::NamedNamespace& ns, const tether
   live.filter = options_.filter;
   {
     // The capture's socket is opened in the namespace and stays there.
-    auto inside = tether::testing::ThreadInNamespace::enter(ns.name());
+    auto inside = tether::testing::ThreadInNamespace::enter(ns);
     BOOST_TEST_REQUIRE(inside.ok(), why(inside));
     auto opened = LiveCapture::open(live);
     BOOST_TEST_REQUIRE(opened.ok(), why(opened));
@@ -145,7 +145,7 @@ void TwoCaptures::stop() {
 }
 
 void TwoCaptures::probe(const std::string& payload) {
-  auto inside = tether::testing::ThreadInNamespace::enter(ns_.name());
+  auto inside = tether::testing::ThreadInNamespace::enter(ns_);
   BOOST_TEST_REQUIRE(inside.ok(), why(inside));
   const IpAddress& to = options_.probe_to.address();
   int fd = ::socket(to.is_v4() ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);

@@ -39,7 +39,7 @@ struct TwoCapturesOptions {
 class TwoCaptures {
  public:
   // Starts dumpcap, then ours; returns once both capture.
-  TwoCaptures(const tether::testing::NamedNamespace& ns, const tether::testing::TestDirectory& dir,
+  TwoCaptures(const std::string& ns, const tether::testing::TestDirectory& dir,
               TwoCapturesOptions options);
   // Stops whatever stop() did not (after a failed assertion).
   ~TwoCaptures();
@@ -60,7 +60,7 @@ class TwoCaptures {
   bool dumpcap_holds(const std::string& payload) const;
   void end_live_capture();
 
-  const tether::testing::NamedNamespace& ns_;
+  std::string ns_;
   TwoCapturesOptions options_;
   std::string dumpcap_file_, live_file_;
   std::unique_ptr<tether::testing::ChildProcess> dumpcap_;
