@@ -104,6 +104,18 @@ const PlannedLink* NetworkEvents::link_of(const std::string& target) const {
 // Both ends drop what arrives: packets in flight when the link goes down
 // are lost as in the simulation's receive-side error model, and neither
 // interface changes state.
+//
+// Neighbour discovery still passes (ARP, IPv6 NS/NA): the simulation's
+// links are point-to-point and resolve nobody (ns-3's
+// PointToPointNetDevice::NeedsArp is false), so across its blackhole a
+// packet just vanishes and nothing answers. A veth runs ARP: with it
+// dropped, the router's neighbour entry for the far end fails and Linux
+// returns ICMP host unreachable for the packets queued on it (arp.c,
+// arp_error_report), which aborts a connect in SYN_SENT at once (tcp_ipv4.c,
+// tcp_v4_err) instead of letting it wait out its SYN retries. Keeping the
+// neighbours resolved makes both worlds lose the packets silently; a
+// powered-off VM behind a cloud's virtual network, whose ARP the network
+// itself answers, looks the same from outside.
 void NetworkEvents::set_link_down(const std::string& target, bool down) {
   const PlannedLink* link = link_of(target);
   const char* action = down ? "link-down" : "link-up";
@@ -125,6 +137,9 @@ void NetworkEvents::set_link_down(const std::string& target, bool down) {
       run(node, {"nft", "add", "table", "netdev", table});
       run(node, {"nft", "add", "chain", "netdev", table, "drop_all",
                  "{ type filter hook ingress device \"" + link->interface[end] + "\" priority -500; policy drop; }"});
+      run(node, {"nft", "add", "rule", "netdev", table, "drop_all", "ether", "type", "arp", "accept"});
+      run(node, {"nft", "add", "rule", "netdev", table, "drop_all", "icmpv6", "type",
+                 "{ nd-neighbor-solicit, nd-neighbor-advert }", "accept"});
     } else {
       run(node, {"nft", "delete", "table", "netdev", table});
     }

@@ -4,8 +4,10 @@
 // rows (EventSink):
 //
 //   link-down/link-up  a blackhole: an nftables netdev table at both ends'
-//                      ingress drops every packet; the interfaces stay up, so
-//                      no host notices (sim/world/link_outage.h). Targets: a
+//                      ingress drops every packet but ARP/ND (neighbours stay
+//                      resolved, so no router answers host unreachable); the
+//                      interfaces stay up, so no host notices
+//                      (sim/world/link_outage.h). Targets: a
 //                      host (its link; the home's is the LAN), uplink, lte, lan.
 //   isp-change         the gateway's uplink moves to the event's address, or
 //                      to the next one the simulation draws (isp_draws.h); the

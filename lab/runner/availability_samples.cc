@@ -46,6 +46,13 @@ void sample_tunnel_availability(scenario::Metrics& metrics, Duration end) {
       else if (r.source == relay->name && r.kind == "endpoint-changed") endpoint = after_arrow(r.detail);
       else if (r.source == relay->name && r.kind == "handshake-completed") session_at = r.at;
       else if (r.source == relay->name && r.kind == "session_expired") session_at = Time::never();
+      else if (r.source == "world" && r.kind == "node-stopped" && r.detail == relay->name) {
+        // SIGKILLed: its keys and its peer's endpoint die with the process,
+        // as the simulation's stop-node destroys the TunnelEndpoint. tetherd
+        // logs nothing then, so the row is all that says so.
+        session_at = Time::never();
+        endpoint.clear();
+      }
     }
     const bool session = session_at != Time::never() && now - session_at < kRejectAfterTime;
     metrics.sample_availability(session && (!nat || mapped.count(endpoint) > 0));

@@ -4,7 +4,8 @@
 // valid session with its peer AND the home's NAT still holds a live UDP
 // mapping for the endpoint the relay would send to), read back from the
 // run's rows after it ends: the relay's handshake-completed,
-// session_expired and endpoint-changed rows (from tetherd's log) and the
+// session_expired and endpoint-changed rows (from tetherd's log), its
+// node-stopped row (a killed tetherd's keys and endpoint are gone) and the
 // gateway's nat-mapping-created/expired/flushed rows (from conntrack). A
 // session counts as valid for REJECT_AFTER_TIME (180 s) after its last
 // handshake, as the relay's keys are.

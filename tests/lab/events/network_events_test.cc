@@ -1,5 +1,6 @@
 // The network events on real namespace worlds of shipped scenarios (root):
-// a blackholed link loses pings with the interfaces still up, an ISP change
+// a blackholed link loses pings with the interfaces still up and its far
+// end never reported unreachable, an ISP change
 // moves the uplink to the simulation's next address and takes the NAT's old
 // flows, nat-flush empties the table, dns-set changes what dig answers, and
 // `conntrack -E` gives the NAT's mapping created and expired rows.
@@ -67,6 +68,29 @@ BOOST_AUTO_TEST_CASE(link_down_blackholes_the_uplink_and_link_up_restores_it) {
   BOOST_TEST(rows == (std::vector<std::string>{"world,link-down,uplink", "world,link-down,uplink", "world,link-up,uplink",
                                                "world,event-ignored,nowhere link-down: no such link"}),
              boost::test_tools::per_element());
+}
+
+// A packet to a blackholed host vanishes unanswered, as on the simulation's
+// point-to-point links: the router's neighbour entry for it stays resolved
+// (ARP crosses the blackhole), so no ICMP host unreachable comes back, which
+// would end a sender's connect long before its SYN retries run out.
+BOOST_AUTO_TEST_CASE(a_blackholed_host_is_never_reported_unreachable) {
+  const auto world = build(load_shipped("nat-expiry", linux_nat()));
+  Events events(*world);
+  events.network.apply(event(scenario::EventAction::link_down, "namorar"));
+  // Start from an empty neighbour table: the router must resolve namorar anew.
+  BOOST_TEST_REQUIRE(world->run_in("internet", {"ip", "neigh", "flush", "dev", "namorar-1"}).ok());
+  // 6 pings over 5 s: ARP would give up after its 3 probes, 1 s apart.
+  const CommandResult ping = world->run_in("sender", {"ping", "-4", "-c", "6", "-i", "1", "-W", "1", "203.0.113.10"});
+  BOOST_TEST(!ping.ok());
+  BOOST_TEST(ping.output.find("nreachable") == std::string::npos, ping.output);
+  BOOST_TEST(ping.output.find(" 0 received") != std::string::npos, ping.output);
+  const std::string neigh = world->run_in("internet", {"ip", "neigh", "show", "203.0.113.10"}).output;
+  BOOST_TEST(neigh.find("lladdr") != std::string::npos, neigh);
+  BOOST_TEST(neigh.find("FAILED") == std::string::npos, neigh);
+  events.network.apply(event(scenario::EventAction::link_up, "namorar"));
+  BOOST_TEST(testing::pings(*world, "sender", "203.0.113.10"));
+  BOOST_TEST(events.network.problems().empty());
 }
 
 BOOST_AUTO_TEST_CASE(isp_change_moves_the_uplink_to_the_simulations_next_address) {
