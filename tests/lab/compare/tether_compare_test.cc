@@ -12,6 +12,8 @@
 #include <memory>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "lab/compare/run_figures.h"
 #include "support/child_process.h"
 #include "support/root_precondition.h"
@@ -49,6 +51,16 @@ tether::lab::RunFigures figures(const fs::path& results) {
   auto f = tether::lab::read_run_figures(results);
   BOOST_TEST_REQUIRE(f.ok(), (f.ok() ? std::string() : f.error().message));
   return *f;
+}
+
+// compare.json's verdict per figure: "ok", "outside", or "" when not checked.
+std::map<std::string, std::string> verdicts(const fs::path& compare_json) {
+  const auto j = nlohmann::json::parse(read_file(compare_json), nullptr, false);
+  std::map<std::string, std::string> out;
+  if (j.is_discarded() || !j.contains("figures")) return out;
+  for (const auto& row : j["figures"])
+    out[row["figure"].get<std::string>()] = row["verdict"].is_string() ? row["verdict"].get<std::string>() : "";
+  return out;
 }
 
 }  // namespace
@@ -155,7 +167,13 @@ BOOST_AUTO_TEST_CASE(the_four_lab_scenarios_keep_their_promises_and_two_match_th
   const std::string change_events = read_file(dir / "ip-change" / "lab" / "events.csv");
   BOOST_TEST(change_events.find(",namorar,endpoint-changed,") != std::string::npos, change_events);
   BOOST_TEST(change_events.find(",isp-address,") != std::string::npos, change_events);
-  BOOST_TEST(status["ip-change"] == 0, runs["ip-change"]->output());
+  // The same fate for every message, the same handshakes and control
+  // messages; latency is reported, not asserted: on a loaded machine the
+  // lab's tail carries the daemons' CPU time, which the simulation does not
+  // model (lab/compare/README.md).
+  auto v = verdicts(dir / "ip-change" / "compare.json");
+  for (const char* figure : {"delivered", "undelivered", "bounced", "handshakes", "uplink control order"})
+    BOOST_TEST(v[figure] == "ok", "ip-change " << figure << ": " << runs["ip-change"]->output());
 
   // link-flap: 30 s blackholed, then every message arrives, those caught
   // in the outage late (TCP retransmissions and the relay's queue).
