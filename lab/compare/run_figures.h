@@ -22,7 +22,9 @@ struct RunFigures {
   std::uint64_t submitted = 0, delivered = 0, undelivered = 0, bounced = 0, via_backup = 0;
   std::uint64_t latency_count = 0;
   double latency_p50 = 0, latency_p95 = 0, latency_max = 0;  // seconds
-  std::string latency_from;                                  // what the latency runs from
+  // What the latency runs from: messages.csv beside results.json says
+  // whether any first attempt was recorded.
+  std::string latency_from;
   double availability = 0;                                   // 0..1
   std::uint64_t handshakes = 0, keepalives = 0, nat_expiries = 0;
   std::uint64_t relay_retries = 0;

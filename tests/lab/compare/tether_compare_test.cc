@@ -5,6 +5,8 @@
 // at once, each lab run's outcome asserted as its file's header promises,
 // with the verdict of tether-compare on two of them.
 
+#include <signal.h>
+
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <fstream>
@@ -15,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lab/compare/run_figures.h"
+#include "lab/world/world_scenarios.h"
 #include "support/child_process.h"
 #include "support/root_precondition.h"
 #include "support/run_process.h"
@@ -131,6 +134,32 @@ BOOST_AUTO_TEST_CASE(a_scenario_the_lab_refuses_is_bad_input_and_leaves_nothing)
   BOOST_TEST(r.err.find("nat.inbound_refresh") != std::string::npos, r.err);
   BOOST_TEST(!fs::exists(dir / "out"));
   BOOST_TEST(netns_list() == before);
+}
+
+// SIGINT to tether-compare while the lab runs: passed on to tether-lab,
+// which removes its world; tether-compare then dies of SIGINT too.
+BOOST_AUTO_TEST_CASE(sigint_midway_reaches_the_lab_and_leaves_nothing) {
+  TestDirectory dir("tether-compare-sigint");
+  auto child = ChildProcess::spawn({TETHER_COMPARE, lab_scenario("nat-expiry"), "--out", (dir / "out").string()});
+  BOOST_TEST_REQUIRE(child.ok(), (child.ok() ? std::string() : child.error().message));
+  // tether-lab is tether-compare's child; its worlds are named tl<its pid>x...
+  std::string prefix;
+  for (int i = 0; i < 300 && prefix.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const std::string children =
+        read_file("/proc/" + std::to_string((*child)->pid()) + "/task/" + std::to_string((*child)->pid()) + "/children");
+    if (children.empty()) continue;
+    const std::string candidate = "tl" + children.substr(0, children.find(' ')) + "x";
+    if (netns_list().find(candidate) != std::string::npos) prefix = candidate;
+  }
+  BOOST_TEST_REQUIRE(!prefix.empty(), (*child)->output());
+  std::this_thread::sleep_for(std::chrono::seconds(5));  // the daemons up
+  BOOST_TEST(!tether::lab::testing::traces_of(prefix).empty());
+  kill((*child)->pid(), SIGINT);
+  BOOST_TEST_REQUIRE((*child)->wait_exit(tether::Duration::seconds(30)));
+  BOOST_TEST((*child)->exit_code().value_or(-1) == 128 + SIGINT, (*child)->output());
+  const auto left = tether::lab::testing::traces_of(prefix);
+  BOOST_TEST(left.empty(), left.size() << " left, the first: " << (left.empty() ? "" : left.front()));
 }
 
 // All four at once (each lab run has its own namespaces; they are mostly
