@@ -47,8 +47,10 @@ int main(int argc, char** argv) {
                  "NAME=BOUND[,BOUND] (repeatable, later wins): a figure (delivered, undelivered, bounced, via_backup, "
                  "latency[.p50|.p95|.max], availability, handshakes, keepalives, nat_expiries, retries) with bounds "
                  "N, N% or a duration (the largest wins), or off; or a tether-pcap compare rule for the uplink "
-                 "([KINDS:]count|ks|w1|time=V, order=exact|prefix|off)");
-  app.add_option("--link", options.uplink_links, "the captures compared, globs on LINK-N (default uplink-0)");
+                 "([KINDS:]count|ks|w1|time=V, order=exact|prefix|off)")
+      ->allow_extra_args(false);  // one rule per --tolerance: SCENARIO.yaml may follow
+  app.add_option("--link", options.uplink_links, "the captures compared, globs on LINK-N (default uplink-0)")
+      ->allow_extra_args(false);
   app.add_flag("--keep-going", options.keep_going, "run the simulation even when the lab's run fails");
   app.add_flag("--reuse-runs", options.reuse_runs,
                "compare the runs already in DIR/lab and DIR/sim (e.g. with other tolerances); needs no root");
