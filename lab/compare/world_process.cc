@@ -10,15 +10,20 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 
 namespace tether::lab {
 namespace {
 
+volatile sig_atomic_t g_running = 0;  // a child is being started or waited for
 volatile sig_atomic_t g_child = 0;
 volatile sig_atomic_t g_signal = 0;
 
 void on_stop_signal(int signal) {
+  if (!g_running) {  // nothing to pass it to: end now, as without the handler
+    ::signal(signal, SIG_DFL);
+    raise(signal);
+    return;
+  }
   if (!g_signal) {
     g_signal = signal;
     // Its own group: only tether-compare saw the terminal's signal.
@@ -26,7 +31,9 @@ void on_stop_signal(int signal) {
   }
 }
 
-[[noreturn]] void exec_child(const std::vector<std::string>& argv, int output_fd) {
+// Only async-signal-safe calls between fork and exec: the argument vector
+// is made before the fork.
+[[noreturn]] void exec_child(char* const* args, int output_fd) {
   setpgid(0, 0);
   const int null_fd = open("/dev/null", O_RDONLY);
   if (null_fd >= 0) dup2(null_fd, 0);
@@ -35,12 +42,11 @@ void on_stop_signal(int signal) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  execv(args[0], args.data());
-  const std::string why = "cannot run " + argv[0] + ": " + std::string(strerror(errno)) + "\n";
-  (void)!write(2, why.data(), why.size());
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  execv(args[0], args);
+  static const char why[] = "tether-compare: cannot run the program (execv failed)\n";
+  (void)!write(2, why, sizeof why - 1);
   _exit(127);
 }
 
@@ -61,13 +67,18 @@ ProcessOutcome run_world_process(const std::vector<std::string>& argv) {
   ProcessOutcome outcome;
   int fds[2];
   if (argv.empty() || pipe2(fds, O_CLOEXEC) != 0) return outcome;
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  g_running = 1;
   const pid_t pid = fork();
   if (pid < 0) {
+    g_running = 0;
     close(fds[0]);
     close(fds[1]);
     return outcome;
   }
-  if (pid == 0) exec_child(argv, fds[1]);
+  if (pid == 0) exec_child(args.data(), fds[1]);
   g_child = pid;
   // A signal that came between the fork and here is passed on now.
   if (g_signal) kill(pid, g_signal);
@@ -87,6 +98,7 @@ ProcessOutcome run_world_process(const std::vector<std::string>& argv) {
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   g_child = 0;
+  g_running = 0;
   outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return outcome;
 }

@@ -4,7 +4,8 @@
 // terminal's Ctrl-C reaches tether-compare alone, which passes SIGINT or
 // SIGTERM on to the running child exactly once: tether-lab then removes its
 // world (lab/world/signal_cleanup.h) before it dies of the signal, and
-// tether-compare ends after it, killed by the same signal.
+// tether-compare ends after it, killed by the same signal. Between the
+// children (reading the results, comparing) a signal ends it at once.
 
 #include <string>
 #include <vector>
