@@ -180,6 +180,32 @@ BOOST_AUTO_TEST_CASE(each_message_is_submitted_at_its_time_and_found_by_message_
   BOOST_TEST(fs::exists(out / "results.json"));
 }
 
+// tether-lab starts the submitter seconds after the run's time zero (its
+// daemons start first): messages are still due at zero + their plan time,
+// those already due at once, not shifted by the thread's own lateness.
+BOOST_AUTO_TEST_CASE(a_start_instant_already_past_keeps_the_plan_on_the_runs_clock) {
+  Run run;
+  run.start_relay();
+  const scenario::Scenario s = small_scenario(4, "root@example.org");
+  const scenario::WorkloadPlan plan(s.workload, s.seed, s.hosts[0].hostname);
+  scenario::Metrics metrics(s);
+  const Duration past = Duration::seconds(10);
+  const Time start = steady_now() - past;
+  WorkloadRecorder recorder(metrics, s.hosts[1], start);
+  auto submitter = run.submit(s, plan, recorder, start);
+  BOOST_TEST_REQUIRE(submitter.ok(), (submitter.ok() ? "" : submitter.error().to_string()));
+  BOOST_TEST_REQUIRE((*submitter)->wait(Duration::seconds(30)), (*submitter)->failure());
+  BOOST_TEST_REQUIRE(metrics.messages().size() == 4u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    const scenario::MessageRecord& m = metrics.messages()[i];
+    // Every due time (0.5-3.5 s) had passed: submitted at once, i.e. before
+    // `past` + its due time, which is where a start from the thread's own
+    // clock would put it.
+    BOOST_TEST(m.submitted >= Time::zero() + past, m.message_id);
+    BOOST_TEST(m.submitted < Time::zero() + past + plan.due(i), m.message_id);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_refused_recipient_is_recorded_as_the_simulation_records_it) {
   Run run;
   run.start_relay();
