@@ -120,6 +120,7 @@ std::vector<scenario::RelayTotals> read_relay_events(scenario::Metrics& metrics,
     t.profile = smtp::to_string(h.profile.value_or(smtp::RelayProfile::tether));
     for (const auto& problem : feed_relay_events(metrics, h, nodes.relay_events(h.name), start, end, &h == home, t))
       std::fprintf(stderr, "tether-lab: relay log: %s\n", problem.c_str());
+    if (!h.tunnel.empty()) feed_route_ups(metrics, h, nodes.logged(h.name, "tetherd"), start, end);
     out.push_back(t);
   }
   return out;

@@ -143,4 +143,16 @@ std::vector<std::string> feed_relay_events(scenario::Metrics& metrics, const sce
   return problems;
 }
 
+void feed_route_ups(scenario::Metrics& metrics, const scenario::HostSpec& host, const std::vector<LogLine>& lines,
+                    Time run_start, Time end) {
+  static const std::string marker = "tunnel route back: ";
+  for (const LogLine& line : lines) {
+    if (line.text.rfind(marker, 0) != 0) continue;
+    const Time at = Time::zero() + (line.stamp() - run_start);
+    if (at < Time::zero() || at > end) continue;
+    const std::string due = line.text.substr(marker.size(), line.text.find(' ', marker.size()) - marker.size());
+    metrics.on_world_event(at, "route-up", host.name, due + " due");
+  }
+}
+
 }  // namespace tether::lab

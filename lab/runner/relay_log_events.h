@@ -32,4 +32,10 @@ std::vector<std::string> feed_relay_events(scenario::Metrics& metrics, const sce
                                            const std::vector<LogLine>& lines, Time run_start, Time end,
                                            bool maildirs_watched, scenario::RelayTotals& totals);
 
+// The tunnel-to-relay link's route-ups in tetherd's own lines ("tunnel route
+// back: N deferred envelopes due now", component "tetherd") within [0, end],
+// as the simulation's "route-up" rows (sim/scenario_world_apps.cc).
+void feed_route_ups(scenario::Metrics& metrics, const scenario::HostSpec& host, const std::vector<LogLine>& lines,
+                    Time run_start, Time end);
+
 }  // namespace tether::lab

@@ -134,4 +134,23 @@ BOOST_AUTO_TEST_CASE(fed_to_the_metrics_they_give_the_first_attempt_the_totals_a
   BOOST_TEST(metrics.timeline().back().kind == "accepted");
 }
 
+BOOST_AUTO_TEST_CASE(route_ups_become_the_simulations_rows) {
+  const scenario::Scenario s = testing::load_shipped("nat-expiry", testing::linux_nat());
+  const scenario::HostSpec* home = s.first_with_role(scenario::HostRole::home);
+  BOOST_TEST_REQUIRE(home != nullptr);
+  scenario::Metrics metrics(s);
+  feed_route_ups(metrics, *home,
+                 {{1000.5, "debug", "tunnel route back: 0 deferred envelopes due now"},
+                  {1001, "info", "ready: tunnel wg0, relay on 10.8.0.2:25"},
+                  {1030, "info", "tunnel route back: 2 deferred envelopes due now"},
+                  {1100, "info", "tunnel route back: 1 deferred envelopes due now"}},  // after the end
+                 kStart, Time::zero() + Duration::seconds(40));
+  BOOST_TEST_REQUIRE(metrics.timeline().size() == 2u);
+  BOOST_TEST(metrics.timeline()[0].at.ns() == 500'000'000);
+  BOOST_TEST(metrics.timeline()[0].source == "world");
+  BOOST_TEST(metrics.timeline()[0].kind == "route-up");
+  BOOST_TEST(metrics.timeline()[0].detail == home->name + " 0 due");
+  BOOST_TEST(metrics.timeline()[1].detail == home->name + " 2 due");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -125,6 +125,9 @@ BOOST_AUTO_TEST_CASE(a_short_nat_expiry_run_delivers_every_message_and_writes_th
   BOOST_TEST(events.find(",carinho,handshake-completed,") != std::string::npos, events);
   BOOST_TEST(events.find(",namorar,handshake-completed,") != std::string::npos, events);
   BOOST_TEST(events.find(",gateway,nat-mapping-created,") != std::string::npos, events);
+  for (const char* row : {",sender,accepted,", ",sender,attempt,", ",sender,relayed,", ",namorar,relayed,",
+                          ",carinho,delivered-maildir,", ",world,route-up,carinho "})
+    BOOST_TEST(events.find(row) != std::string::npos, row << " not in\n" << events);
   BOOST_TEST(fs::exists(dir / "lab" / "lab.json"));
   // --pcap: the simulation's file names, read by tether-pcap with the key logs.
   for (const char* file : {"lan-0.pcap", "lan-1.pcap", "uplink-0.pcap", "namorar-1.pcap", "carinho-wg-keys.log"})
