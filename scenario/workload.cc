@@ -78,9 +78,11 @@ Workload::~Workload() {
   timer_.reset();
 }
 
-void Workload::start() {
+void Workload::start() { start(host_.now()); }
+
+void Workload::start(Time origin) {
   if (plan_.count() == 0) return;
-  const Time started = host_.now();
+  const Time started = origin;
   timer_ = host_.create_timer([this, started] {
     submit(next_++);
     if (next_ < plan_.count()) timer_->arm_at(started + plan_.due(next_));
