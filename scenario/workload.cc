@@ -78,11 +78,9 @@ Workload::~Workload() {
   timer_.reset();
 }
 
-void Workload::start() { start(host_.now()); }
-
-void Workload::start(Time origin) {
+void Workload::start() {
   if (plan_.count() == 0) return;
-  const Time started = origin;
+  const Time started = host_.now();
   timer_ = host_.create_timer([this, started] {
     submit(next_++);
     if (next_ < plan_.count()) timer_->arm_at(started + plan_.due(next_));

@@ -37,10 +37,6 @@ class Workload {
 
   // Schedules every submission (times relative to now).
   void start();
-  // The same with the plan's times relative to `origin` (the run's time 0 on
-  // the host's clock; the lab's submitter starts after its daemons are ready).
-  // A time already past is due at once.
-  void start(Time origin);
   const std::vector<Submission>& submissions() const { return submissions_; }
   std::function<void(const Submission&)> on_submitted;  // accepted or not
 

@@ -81,9 +81,7 @@ void LabSubmitter::run(int netns_fd) {
         }
         if (on_submitted_) on_submitted_(s);
       };
-      // The plan counts from the run's time 0, as the simulation's does, not
-      // from this thread's start (after every tetherd was ready).
-      workload.start(options_.start);
+      workload.start();
       host.run_until([&] { return stopping_ || done_size() == plan_.count(); }, Duration::seconds(86400 * 365));
     }
     std::lock_guard<std::mutex> lock(mutex_);
