@@ -164,14 +164,7 @@ Result<void> LabNodes::start(const std::string& host) {
   std::error_code ec;
   fs::create_directories(n->directory / "state", ec);
   const std::size_t offset = fs::exists(log_file, ec) ? std::size_t(fs::file_size(log_file, ec)) : 0;
-  // Each host a machine with its own name, as the simulation names its
-  // nodes: tetherd takes its Received: "by" and EHLO names from
-  // gethostname() (PosixHost), as OpenSMTPD does (getmailname() in
-  // usr.sbin/smtpd/util.c, when there is no mailname file), so the daemon gets a UTS
-  // namespace of its own with the scenario's hostname. unshare without
-  // --fork and the shell's exec keep one PID: the daemon's.
-  std::string script = "unshare --uts sh -c 'echo \"$0\" >/proc/sys/kernel/hostname && exec \"$@\"' " +
-                       quoted(n->spec->hostname) + " ";
+  std::string script;
   for (const std::string& a : daemon_argv(*n)) script += quoted(a) + " ";
   script += ">>" + quoted(log_file.string()) + " 2>&1 </dev/null & echo $! >" + quoted(n->pidfile.string());
   const std::vector<std::string> argv = in_namespace(world_.namespace_of(host), {"sh", "-c", script});
