@@ -78,9 +78,10 @@ Workload::~Workload() {
   timer_.reset();
 }
 
-void Workload::start() {
+void Workload::start() { start_at(host_.now()); }
+
+void Workload::start_at(Time started) {
   if (plan_.count() == 0) return;
-  const Time started = host_.now();
   timer_ = host_.create_timer([this, started] {
     submit(next_++);
     if (next_ < plan_.count()) timer_->arm_at(started + plan_.due(next_));

@@ -37,6 +37,10 @@ class Workload {
 
   // Schedules every submission (times relative to now).
   void start();
+  // The same, times relative to `origin`, a run's time zero that may have
+  // passed already (the lab's: its daemons start after it); a due time
+  // already past is submitted at once.
+  void start_at(Time origin);
   const std::vector<Submission>& submissions() const { return submissions_; }
   std::function<void(const Submission&)> on_submitted;  // accepted or not
 

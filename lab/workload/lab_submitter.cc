@@ -81,7 +81,9 @@ void LabSubmitter::run(int netns_fd) {
         }
         if (on_submitted_) on_submitted_(s);
       };
-      workload.start();
+      // On the run's clock: the daemons' start (seconds) must not shift
+      // the workload against the events, which run from the same instant.
+      workload.start_at(options_.start);
       host.run_until([&] { return stopping_ || done_size() == plan_.count(); }, Duration::seconds(86400 * 365));
     }
     std::lock_guard<std::mutex> lock(mutex_);
