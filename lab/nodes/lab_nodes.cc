@@ -156,6 +156,16 @@ Result<void> LabNodes::start_all() {
 // The daemon is started by a shell in the host's namespace that leaves it
 // running in the background and writes its PID, as dnsmasq writes its own:
 // the daemon outlives the shell, and the record ends it by that PID.
+//
+// The shell runs in a UTS namespace of its own named after the host
+// (`hosts.NAME.hostname`), so tetherd's gethostname() (posix_host.cc) gives
+// the name the simulation gives its node's Host (sim/scenario_world.cc), as
+// a real machine named so would: the name in its greeting, HELO and
+// Received: lines, and the one `relay backup` looks for among the MXes.
+// With the machine's own name a backup MX does not find itself in the MX
+// list and, as OpenSMTPD 6.8 would (mta.c, IMSG_MTA_DNS_MX_PREFERENCE: an
+// unknown preference becomes INT_MAX), takes every MX, itself included,
+// and relays to itself until "Too many hops".
 Result<void> LabNodes::start(const std::string& host) {
   Node* n = find(host);
   if (!n) return Error(ErrorCode::not_found, "lab: no tetherd host '" + host + "'");
@@ -167,7 +177,9 @@ Result<void> LabNodes::start(const std::string& host) {
   std::string script;
   for (const std::string& a : daemon_argv(*n)) script += quoted(a) + " ";
   script += ">>" + quoted(log_file.string()) + " 2>&1 </dev/null & echo $! >" + quoted(n->pidfile.string());
-  const std::vector<std::string> argv = in_namespace(world_.namespace_of(host), {"sh", "-c", script});
+  script = "hostname " + quoted(n->spec->hostname) + " && " + script;
+  const std::vector<std::string> argv =
+      in_namespace(world_.namespace_of(host), {"unshare", "--uts", "--", "sh", "-c", script});
   auto launch = [&]() -> Result<void> {
     const CommandResult r = run_command(argv);
     if (!r.ok()) return Error(ErrorCode::internal, "lab: starting " + host + "'s tetherd: " + r.describe(argv));
