@@ -13,7 +13,6 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cmath>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <fstream>
 #include <regex>
@@ -22,10 +21,12 @@
 #include <thread>
 
 #include "lab/world/world_scenarios.h"
+#include "messages_csv.h"
 #include "support/root_precondition.h"
 #include "support/run_process.h"
 
 namespace fs = std::filesystem;
+using tether::lab::testing::message_rows;
 using tether::lab::testing::shipped_scenario;
 using tether::lab::testing::traces_of;
 using tether::testing::read_file;
@@ -58,29 +59,6 @@ std::set<std::string> json_keys(const std::string& text) {
 
 std::string netns_list() { return run_process({"ip", "netns", "list"}).out; }
 
-// messages.csv's rows by its header's names (no cell of it is quoted).
-std::vector<std::map<std::string, std::string>> csv_rows(const std::string& text) {
-  auto cells = [](const std::string& line) {
-    std::vector<std::string> out;
-    std::istringstream in(line);
-    for (std::string cell; std::getline(in, cell, ',');) out.push_back(cell);
-    if (!line.empty() && line.back() == ',') out.emplace_back();
-    return out;
-  };
-  std::istringstream lines(text);
-  std::string line;
-  std::getline(lines, line);
-  const auto names = cells(line);
-  std::vector<std::map<std::string, std::string>> rows;
-  while (std::getline(lines, line)) {
-    const auto values = cells(line);
-    std::map<std::string, std::string> row;
-    for (std::size_t i = 0; i < names.size(); ++i) row[names[i]] = i < values.size() ? values[i] : "";
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(tether_lab, *boost::unit_test::label("root") *
@@ -94,7 +72,7 @@ BOOST_AUTO_TEST_CASE(a_short_nat_expiry_run_delivers_every_message_and_writes_th
   const auto lab = run_process(with_program(TETHER_LAB, lab_args), "", tether::Duration::seconds(120));
   BOOST_TEST_REQUIRE(lab.exit_code == 0, lab.describe());
   const std::string messages = read_file(dir / "lab" / "messages.csv");
-  const auto rows = csv_rows(messages);
+  const auto rows = message_rows(dir / "lab");
   BOOST_TEST(rows.size() == 3u, messages);
   for (const auto& row : rows) {
     // The relays' own events, read back from tetherd's log, as the simulation has them.
