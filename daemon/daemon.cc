@@ -81,9 +81,11 @@ Result<void> Daemon::start_relay() {
   if (tunnel_)
     link_ = std::make_unique<node::TunnelRelayLink>(host_, *tunnel_, *relay_, std::make_unique<node::RouteReturnedPolicy>(),
                                                     [this](std::size_t due) {
-                                                      if (due)
-                                                        log_.info("tunnel route back: " + std::to_string(due) +
-                                                                  " deferred envelopes due now");
+                                                      // Every time (the simulation's "route-up" row;
+                                                      // the lab reads it back), at info when mail is due.
+                                                      log_.log(due ? LogLevel::info : LogLevel::debug,
+                                                               "tunnel route back: " + std::to_string(due) +
+                                                                   " deferred envelopes due now");
                                                     });
   return {};
 }

@@ -3,28 +3,14 @@
 #include <algorithm>
 #include <sstream>
 
-#include "core/ascii.h"
+#include "smtp/header_fields.h"
 
 namespace tether::scenario {
 
-// The header section's unfolded fields, in order.
+// The header section's unfolded fields, in order: the relay's own reading
+// (smtp/header_fields.h), so the metrics and a relay's logged Message-ID agree.
 std::vector<std::pair<std::string, std::string>> headers(const std::string& message) {
-  std::vector<std::pair<std::string, std::string>> out;
-  std::istringstream in(message);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) break;
-    if ((line[0] == ' ' || line[0] == '\t') && !out.empty()) {
-      out.back().second += " " + line.substr(line.find_first_not_of(" \t"));
-      continue;
-    }
-    const auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string value = line.substr(colon + 1);
-    const auto start = value.find_first_not_of(" \t");
-    out.emplace_back(ascii_lower(line.substr(0, colon)), start == std::string::npos ? "" : value.substr(start));
-  }
-  return out;
+  return smtp::header_fields(message);
 }
 
 std::string message_id_of(const std::string& message) {

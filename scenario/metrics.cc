@@ -61,8 +61,9 @@ void Metrics::on_relay_event(const HostSpec& spec, const node::MailRelayEvent& e
   };
   switch (e.kind) {
     case Kind::message_accepted: {
-      std::string id;
-      if (relay && relay->queue()) {
+      // The relay names it in the event; read back from its queue otherwise.
+      std::string id = e.message_id;
+      if (id.empty() && relay && relay->queue()) {
         auto text = relay->queue()->read_message(e.msgid);
         if (text.ok()) id = message_id_of(*text);
       }

@@ -9,8 +9,8 @@
 // the message; the submission time if it never made one) to the delivery into the
 // final maildir. The path a message took is read from its Received:
 // headers ("by NAME"), so mail that went through the backup MX shows it.
-// Each relay's accepted messages are read back from its queue to learn their
-// Message-ID, so the sender's first delivery attempt and any permanent
+// Each relay's accepted messages carry their Message-ID (or it is read back
+// from its queue), so the sender's first delivery attempt and any permanent
 // failure (a bounce) are tied to the message too.
 //
 // Tunnel availability is sampled once a second by the world running the
@@ -84,8 +84,9 @@ class Metrics {
  public:
   explicit Metrics(const Scenario& scenario);
 
-  // `relay` (may be null) is the host's MailRelay: an accepted message's
-  // Message-ID is read back from its queue.
+  // An accepted message's Message-ID is the event's (message_id); when that
+  // is empty and `relay` (may be null, as in the lab, which reads the events
+  // from tetherd's log) is the host's MailRelay, it is read back from its queue.
   void on_relay_event(const HostSpec& host, const node::MailRelayEvent& event, const node::MailRelay* relay);
   void on_tunnel_event(const HostSpec& host, const tunnel::Event& event);
   void on_nat(const NatObservation& observation);

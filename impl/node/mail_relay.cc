@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "node/relay_event_log.h"
 #include "node/relay_inbound_session.h"
+#include "smtp/header_fields.h"
 #include "smtp/envelope_routing.h"
 
 namespace tether::node {
@@ -39,6 +41,7 @@ MailRelay::MailRelay(Host& host, std::shared_ptr<const smtp::Config> config, Mai
       config_(std::move(config)),
       options_(with_defaults(std::move(options), host)),
       log_(host.logger().child("relay")),
+      event_log_(log_.child("event")),
       router_(config_, identity(host, *config_, options_)),
       scheduler_(smtp::SchedulerSettings::from_config(*config_, host_.now()), log_.child("scheduler")),
       queue_(host, log_),
@@ -261,15 +264,20 @@ void MailRelay::commit(smtp::IncomingMessage message, const smtp::MessageToCommi
   std::vector<Envelope> envelopes;
   for (const smtp::AcceptedRecipient& r : content.envelope.recipients)
     envelopes.push_back(smtp::envelope_for(*config_, content, r, wall));
+  // Its Message-ID goes with the accepted event (the log's line, the
+  // metrics), so a reader of the log needs no access to the queue.
+  std::string message_id = smtp::header_field(
+      std::string_view(reinterpret_cast<const char*>(content.content.data()), content.content.size()), "message-id");
   queue_.commit(std::move(message), content.content, std::move(envelopes),
-                [this, wall, remote = content.envelope.remote.to_string(), done = std::move(done)](
-                    Result<MessageId> committed, const smtp::CommitJob* queued) {
-                  if (queued) accepted(*queued, wall, remote);
+                [this, wall, remote = content.envelope.remote.to_string(), message_id = std::move(message_id),
+                 done = std::move(done)](Result<MessageId> committed, const smtp::CommitJob* queued) {
+                  if (queued) accepted(*queued, wall, remote, message_id);
                   done(std::move(committed));
                 });
 }
 
-void MailRelay::accepted(const smtp::CommitJob& job, WallTime wall, const std::string& remote) {
+void MailRelay::accepted(const smtp::CommitJob& job, WallTime wall, const std::string& remote,
+                         const std::string& message_id) {
   const Time now = host_.now();
   MailRelayEvent e = event(MailRelayEvent::Kind::message_accepted);
   e.msgid = job.id();
@@ -280,6 +288,7 @@ void MailRelay::accepted(const smtp::CommitJob& job, WallTime wall, const std::s
   ++counters_.messages_accepted;
   counters_.envelopes_accepted += job.envelopes().size();
   e.detail = remote;
+  e.message_id = message_id;
   rearm();
   emit(std::move(e));
 }
@@ -330,6 +339,10 @@ MailRelayEvent MailRelay::event(MailRelayEvent::Kind kind, EnvelopeId id) const 
   return make_relay_event(host_, kind, id);
 }
 
-void MailRelay::emit(MailRelayEvent e) { subscribers_.emit(e); }
+void MailRelay::emit(MailRelayEvent e) {
+  // Before the subscribers, which may stop the relay.
+  if (event_log_.enabled(LogLevel::debug)) event_log_.debug(format_relay_event_line(e));
+  subscribers_.emit(e);
+}
 
 }  // namespace tether::node

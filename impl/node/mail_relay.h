@@ -179,7 +179,7 @@ class MailRelay {
   void on_accept(RelayListener& listener, std::unique_ptr<TcpStream> stream);
   void commit(smtp::IncomingMessage message, const smtp::MessageToCommit& content,
               std::function<void(Result<smtp::MessageId>)> done);
-  void accepted(const smtp::CommitJob& job, WallTime wall, const std::string& remote);
+  void accepted(const smtp::CommitJob& job, WallTime wall, const std::string& remote, const std::string& message_id);
 
   // the scheduler loop: due envelopes to the roles that handle them
   void rearm();
@@ -193,6 +193,7 @@ class MailRelay {
   std::shared_ptr<const smtp::Config> config_;
   MailRelayOptions options_;
   Logger log_;
+  Logger event_log_;  // "relay.event": one line per event (node/relay_event_log.h)
   smtp::Router router_;
   smtp::Scheduler scheduler_;
   MailRelayCounters counters_;

@@ -37,6 +37,7 @@ struct MailRelayEvent {
   smtp::MessageId msgid = 0;
   smtp::EnvelopeId evpid = 0;
   std::vector<smtp::EnvelopeId> envelopes;  // message_accepted
+  std::string message_id;  // message_accepted: its Message-ID field's value (empty: none)
   std::string destination;
   std::string detail;
   std::filesystem::path path;  // delivered locally: the file

@@ -287,16 +287,26 @@ std::string LabNodes::log(const std::string& host) const { return read_file(node
 // "tunnel.IFACE", its events at info (handshakes completed, endpoint
 // changes, sessions expired), warning (handshakes given up) or debug.
 std::vector<TunnelLogEvent> LabNodes::tunnel_events(const std::string& host) const {
-  std::vector<TunnelLogEvent> out;
   const Node& n = node(host);
-  if (!n.spec || n.files.tunnel.empty()) return out;
-  const std::string component = "tunnel." + n.spec->interface_name + ": ";
+  if (!n.spec || n.files.tunnel.empty()) return {};
+  return logged(host, "tunnel." + n.spec->interface_name);
+}
+
+std::vector<LogLine> LabNodes::relay_events(const std::string& host) const {
+  const Node& n = node(host);
+  if (!n.spec || n.files.relay.empty()) return {};
+  return logged(host, "relay.event");
+}
+
+std::vector<LogLine> LabNodes::logged(const std::string& host, const std::string& name) const {
+  std::vector<LogLine> out;
+  const std::string component = name + ": ";
   std::istringstream lines(log(host));
   for (std::string line; std::getline(lines, line);) {
     const auto close = line.find(']');
     if (line.empty() || line.front() != '[' || close == std::string::npos) continue;
     std::istringstream rest(line.substr(close + 1));
-    TunnelLogEvent e;
+    LogLine e;
     rest >> e.level >> std::ws;
     std::string text;
     std::getline(rest, text);

@@ -20,6 +20,8 @@
 // control socket; and the tunnel's events, read back from the daemon's log.
 // Needs root.
 
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -27,6 +29,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/time.h"
 #include "lab/nodes/host_files.h"
 #include "lab/world/command.h"
 #include "lab/world/lab_world.h"
@@ -40,12 +43,17 @@ struct LabNodesOptions {
   double ready_timeout_seconds = 10;              // for "ready: " in its log
 };
 
-// A tunnel event tetherd logged: "[ 1765.123456] info    wg0: handshake ..."
-struct TunnelLogEvent {
-  double seconds = 0;  // the log's own stamp
+// A line of one component of tetherd's log:
+// "[ 1765.123456] info    tunnel.wg0: handshake ..."
+struct LogLine {
+  double seconds = 0;  // the log's own stamp: tetherd's CLOCK_MONOTONIC (PosixHost::now())
   std::string level;
-  std::string text;    // after "wg0: "
+  std::string text;    // after "COMPONENT: "
+
+  // The stamp on the steady clock's time line (a run's start instant is on it).
+  Time stamp() const { return Time::from_ns(static_cast<std::int64_t>(std::llround(seconds * 1e9))); }
 };
+using TunnelLogEvent = LogLine;  // a line of "tunnel.IFACE"
 
 class LabNodes {
  public:
@@ -87,6 +95,11 @@ class LabNodes {
   std::string log(const std::string& host) const;
   // The tunnel's events in the host's log, oldest first.
   std::vector<TunnelLogEvent> tunnel_events(const std::string& host) const;
+  // The relay's events in the host's log ("relay.event", at debug;
+  // node/relay_event_log.h), oldest first; none for a host without smtpd.
+  std::vector<LogLine> relay_events(const std::string& host) const;
+  // The lines of one component ("tunnel.wg0", "relay.event"), oldest first.
+  std::vector<LogLine> logged(const std::string& host, const std::string& component) const;
 
  private:
   struct Node {

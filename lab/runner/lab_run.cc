@@ -17,6 +17,7 @@
 #include "lab/runner/availability_samples.h"
 #include "lab/runner/link_captures.h"
 #include "lab/runner/node_event_handler.h"
+#include "lab/runner/relay_log_events.h"
 #include "lab/runner/tunnel_log_events.h"
 #include "lab/shaping/link_shape.h"
 #include "lab/shaping/shaped_link.h"
@@ -106,15 +107,21 @@ std::optional<Endpoint> submission_endpoint(const LabWorld& world, const std::st
   return std::nullopt;
 }
 
-std::vector<scenario::RelayTotals> relay_totals(const scenario::Scenario& s) {
+// Every relay's events from its tetherd's log into the metrics, and its
+// totals counted from them (relay_log_events.h), in the scenario's order.
+std::vector<scenario::RelayTotals> read_relay_events(scenario::Metrics& metrics, const LabNodes& nodes,
+                                                     const scenario::HostSpec* home, Time start, Time end) {
   std::vector<scenario::RelayTotals> out;
-  for (const auto& h : s.hosts) {
+  for (const auto& h : metrics.scenario().hosts) {
     if (h.smtpd.empty()) continue;
     scenario::RelayTotals t;
     t.host = h.name;
     t.role = scenario::to_string(h.role);
     t.profile = smtp::to_string(h.profile.value_or(smtp::RelayProfile::tether));
-    out.push_back(t);  // the daemons' counters are not read back (yet)
+    for (const auto& problem : feed_relay_events(metrics, h, nodes.relay_events(h.name), start, end, &h == home, t))
+      std::fprintf(stderr, "tether-lab: relay log: %s\n", problem.c_str());
+    if (!h.tunnel.empty()) feed_route_ups(metrics, h, nodes.logged(h.name, "tetherd"), start, end);
+    out.push_back(t);
   }
   return out;
 }
@@ -239,9 +246,10 @@ Result<LabRunResult> run_lab(const scenario::Scenario& s, const LabRunOptions& o
       metrics.on_tunnel_event(h, *e);
     }
   }
+  auto relays = read_relay_events(metrics, *nodes, home, start, Time::zero() + scen.duration);
   metrics.sort_timeline();
   sample_tunnel_availability(metrics, scen.duration);
-  metrics.finish(Time::zero() + scen.duration, relay_totals(scen));
+  metrics.finish(Time::zero() + scen.duration, std::move(relays));
   if (auto w = scenario::write_results(metrics, result.out_dir); !w.ok()) return w.error();
   if (auto w = write_lab_json(result.out_dir, scen, shaping, result.prefix); !w.ok()) return w.error();
   result.summary = scenario::format_summary(metrics);

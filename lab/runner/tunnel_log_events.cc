@@ -2,7 +2,6 @@
 
 #include "lab/runner/tunnel_log_events.h"
 
-#include <cmath>
 #include <sstream>
 #include <string>
 
@@ -38,8 +37,7 @@ std::optional<tunnel::Event> parse_tunnel_log_event(const TunnelLogEvent& line, 
     }
   }
   if (!known) return std::nullopt;
-  const Time stamp = Time::from_ns(static_cast<std::int64_t>(std::llround(line.seconds * 1e9)));
-  e.time = Time::zero() + (stamp - run_start);
+  e.time = Time::zero() + (line.stamp() - run_start);
   if (e.kind == EventKind::endpoint_changed) {
     // "... OLD -> NEW" (either may be "(none)").
     const auto arrow = line.text.find(" -> ");

@@ -16,6 +16,7 @@
 #include "crypto/self_signed_certificate.h"
 #include "node/held_work_host.h"
 #include "node/mail_relay.h"
+#include "node/relay_event_log.h"
 #include "node/relay_control.h"
 #include "node/relay_mx.h"
 #include "node/smtp_test_client.h"
@@ -298,6 +299,14 @@ BOOST_AUTO_TEST_CASE(backup_mx_experiment_and_restart) {
   BOOST_TEST(count(file, "Received: ") == 2u, file);  // the sender's and the primary's
   BOOST_TEST(file.rfind("Received: from mail.websteading.net (unknown [192.0.2.1])", 0) == 0, file);
   BOOST_TEST(w.mx2.count_events(Kind::session_opened) == 0u);  // the backup saw nothing
+  // Each relay names the accepted message by its Message-ID, and logs the
+  // event in one line a reader of its log turns back (node/relay_event_log.h).
+  for (const Node* node : {&w.sender, &w.primary}) {
+    const MailRelayEvent* accepted = node->last(Kind::message_accepted);
+    BOOST_TEST_REQUIRE(accepted != nullptr);
+    BOOST_TEST(accepted->message_id == "<first@test>");
+    BOOST_TEST(format_relay_event_line(*accepted).find(" message-id=<first@test>") != std::string::npos);
+  }
   BOOST_TEST_REQUIRE(w.run_until_delivered(w.sender, 1, Duration::seconds(5)));  // after its QUIT
   const MailRelayEvent* relayed = w.sender.last(Kind::delivered);
   BOOST_TEST(relayed->detail.find("mail.example.org [192.0.2.10:25]") != std::string::npos, relayed->detail);

@@ -1,6 +1,7 @@
 // tether-lab end to end (lab/runner/): a short nat-expiry run in the lab
-// (every message delivered, the tunnel's handshakes in events.csv, the
-// simulation's keys in results.json), SIGINT midway, a scenario the lab
+// (every message delivered, timed from the sender's first attempt along
+// its path, the relays' totals and the tunnel's handshakes read back from
+// tetherd's logs, the simulation's keys in results.json), SIGINT midway, a scenario the lab
 // cannot realise, a run without root. Root; the simulation's figures for
 // the same scenario and seed are printed beside the lab's, not compared.
 
@@ -11,6 +12,8 @@
 
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -18,10 +21,12 @@
 #include <thread>
 
 #include "lab/world/world_scenarios.h"
+#include "messages_csv.h"
 #include "support/root_precondition.h"
 #include "support/run_process.h"
 
 namespace fs = std::filesystem;
+using tether::lab::testing::message_rows;
 using tether::lab::testing::shipped_scenario;
 using tether::lab::testing::traces_of;
 using tether::testing::read_file;
@@ -67,25 +72,40 @@ BOOST_AUTO_TEST_CASE(a_short_nat_expiry_run_delivers_every_message_and_writes_th
   const auto lab = run_process(with_program(TETHER_LAB, lab_args), "", tether::Duration::seconds(120));
   BOOST_TEST_REQUIRE(lab.exit_code == 0, lab.describe());
   const std::string messages = read_file(dir / "lab" / "messages.csv");
-  std::istringstream rows(messages);
-  std::string line;
-  std::getline(rows, line);
-  BOOST_TEST(line.rfind("index,message_id,submitted_s,", 0) == 0u);
-  int delivered = 0;
-  while (std::getline(rows, line)) {
-    BOOST_TEST(line.find(",delivered,") != std::string::npos, line);
-    // latency_s, the sixth column: positive.
-    std::istringstream cells(line);
-    std::string cell;
-    for (int i = 0; i < 6; ++i) std::getline(cells, cell, ',');
-    BOOST_TEST(std::strtod(cell.c_str(), nullptr) > 0.0, line);
-    ++delivered;
+  const auto rows = message_rows(dir / "lab");
+  BOOST_TEST(rows.size() == 3u, messages);
+  for (const auto& row : rows) {
+    // The relays' own events, read back from tetherd's log, as the simulation has them.
+    BOOST_TEST(row.at("status") == "delivered", messages);
+    BOOST_TEST(row.at("path") == "mail.websteading.net>mail.example.org>carinho.lan", messages);
+    BOOST_TEST(row.at("via_backup") == "0");
+    BOOST_TEST_REQUIRE(!row.at("first_attempt_s").empty(), messages);
+    const double submitted = std::stod(row.at("submitted_s")), first = std::stod(row.at("first_attempt_s")),
+                 delivered = std::stod(row.at("delivered_s")), latency = std::stod(row.at("latency_s"));
+    BOOST_TEST(first >= submitted, messages);
+    BOOST_TEST(first < delivered, messages);
+    BOOST_TEST(latency > 0.0);
+    // From the sender's first attempt (scenario::message_latency), not the submission: ms rounding apart.
+    BOOST_TEST(std::abs(latency - (delivered - first)) < 0.0015, messages);
   }
-  BOOST_TEST(delivered == 3);
+  const auto results = nlohmann::json::parse(read_file(dir / "lab" / "results.json"));
+  BOOST_TEST_REQUIRE(results.at("relays").size() == 3u, results.dump());
+  for (const auto& relay : results.at("relays")) {
+    const std::uint64_t accepted = relay.at("accepted"), attempts = relay.at("attempts"),
+                        delivered = relay.at("delivered");
+    BOOST_TEST(accepted == 3u, relay.dump());
+    BOOST_TEST(attempts >= delivered, relay.dump());
+    BOOST_TEST(accepted >= delivered, relay.dump());
+    BOOST_TEST(delivered > 0u, relay.dump());
+    BOOST_TEST(relay.at("permanent_failures").get<std::uint64_t>() == 0u, relay.dump());
+  }
   const std::string events = read_file(dir / "lab" / "events.csv");
   BOOST_TEST(events.find(",carinho,handshake-completed,") != std::string::npos, events);
   BOOST_TEST(events.find(",namorar,handshake-completed,") != std::string::npos, events);
   BOOST_TEST(events.find(",gateway,nat-mapping-created,") != std::string::npos, events);
+  for (const char* row : {",sender,accepted,", ",sender,attempt,", ",sender,relayed,", ",namorar,relayed,",
+                          ",carinho,delivered-maildir,", ",world,route-up,carinho "})
+    BOOST_TEST(events.find(row) != std::string::npos, row << " not in\n" << events);
   BOOST_TEST(fs::exists(dir / "lab" / "lab.json"));
   // --pcap: the simulation's file names, read by tether-pcap with the key logs.
   for (const char* file : {"lan-0.pcap", "lan-1.pcap", "uplink-0.pcap", "namorar-1.pcap", "carinho-wg-keys.log"})
