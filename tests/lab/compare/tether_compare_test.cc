@@ -18,6 +18,7 @@
 
 #include "lab/compare/run_figures.h"
 #include "lab/world/world_scenarios.h"
+#include "lab/runner/backup_mx_outcome.h"
 #include "support/child_process.h"
 #include "support/root_precondition.h"
 #include "support/run_process.h"
@@ -216,6 +217,10 @@ BOOST_AUTO_TEST_CASE(the_four_lab_scenarios_keep_their_promises_and_two_match_th
   BOOST_TEST(backup.delivered == 2u);
   BOOST_TEST(backup.via_backup == 1u);
   BOOST_TEST(backup.latency_p50 < 5.0);
+  // ... once each, mx2 once in its path (no loop), after namorar's start,
+  // no tunnel while namorar is off, the simulation's paths.
+  tether::lab::testing::check_backup_mx_fallback_outcome(dir / "backup-mx-fallback" / "lab",
+                                                         dir / "backup-mx-fallback" / "sim");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
