@@ -157,7 +157,8 @@ Result<HostFiles> write_host_files(const scenario::Scenario& scenario, const sce
     node::TunnelFile loaded = node::load_tunnel_file(files.tunnel.string(), host.tunnel.filename().string());
     if (!loaded.ok()) return Error(ErrorCode::invalid_argument, prefix + "tunnel: " + loaded.error_text());
   }
-  if (!host.smtpd.empty()) {
+  // An OpenSMTPD host's relay file is OpenSMTPD's (opensmtpd_config.h).
+  if (!host.smtpd.empty() && host.implementation == scenario::RelayImplementation::tetherd) {
     auto text = read_text(host.smtpd, prefix + "smtpd");
     if (!text.ok()) return text.error();
     if (host.profile) *text = with_profile(*text, *host.profile);
