@@ -17,6 +17,7 @@
 #include "lab/runner/availability_samples.h"
 #include "lab/runner/link_captures.h"
 #include "lab/runner/node_event_handler.h"
+#include "lab/runner/opensmtpd_log_events.h"
 #include "lab/runner/tunnel_log_events.h"
 #include "lab/shaping/link_shape.h"
 #include "lab/shaping/shaped_link.h"
@@ -89,7 +90,9 @@ Result<void> write_lab_json(const std::filesystem::path& dir, const scenario::Sc
   first = true;
   for (const auto& h : s.hosts) {
     out << (first ? "\n" : ",\n") << "    " << json_string(h.name) << ": "
-        << json_string(std::string("tetherd (") + scenario::to_string(h.os) + " profile)");
+        << json_string(h.implementation == scenario::RelayImplementation::opensmtpd
+                           ? std::string(h.tunnel.empty() ? "" : "tetherd (tunnel), ") + "Debian's OpenSMTPD 6.8 (smtpd)"
+                           : std::string("tetherd (") + scenario::to_string(h.os) + " profile)");
     first = false;
   }
   out << "\n  }\n}\n";
@@ -238,6 +241,11 @@ Result<LabRunResult> run_lab(const scenario::Scenario& s, const LabRunOptions& o
       if (!e || e->time < Time::zero() || e->time > Time::zero() + scen.duration) continue;
       metrics.on_tunnel_event(h, *e);
     }
+    // A host that ran Debian's OpenSMTPD: its relay events from its log
+    // (tetherd's own are not read back yet).
+    if (h.implementation != scenario::RelayImplementation::opensmtpd) continue;
+    for (const auto& e : parse_opensmtpd_log(nodes->log(h.name), start_wall))
+      if (e.time >= Time::zero() && e.time <= Time::zero() + scen.duration) metrics.on_relay_event(h, e, nullptr);
   }
   metrics.sort_timeline();
   sample_tunnel_availability(metrics, scen.duration);
