@@ -16,6 +16,7 @@
 #include "lab/nodes/daemon_process.h"
 #include "lab/nodes/lab_nodes.h"
 #include "lab/nodes/opensmtpd_daemon.h"
+#include "lab/nodes/node_checks.h"
 #include "lab/world/world_scenarios.h"
 #include "support/root_precondition.h"
 #include "support/run_process.h"
@@ -25,24 +26,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::linux_nat;
+using testing::delivered;
+using testing::eventually;
 using testing::load_shipped;
 
 const char* const kScenario = "lab/backup-mx-fallback-opensmtpd";
-
-bool eventually(const std::function<bool()>& done, int seconds) {
-  for (int i = 0; i < seconds * 10; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return done();
-}
-
-bool delivered(const fs::path& maildir, const std::string& message_id) {
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(maildir / "new", ec))
-    if (tether::testing::read_file(e.path()).find(message_id) != std::string::npos) return true;
-  return false;
-}
 
 // swaks in the sender's namespace to its own smtpd (198.18.0.10).
 CommandResult submit(const LabWorld& world, const std::string& message_id, int timeout = 10) {
