@@ -93,7 +93,10 @@ std::vector<std::string> table_users(const HostFiles& files) {
     std::string keyword, name, source;
     if (!(words >> keyword >> name >> source) || keyword != "table" || source.rfind("file:", 0) != 0) continue;
     fs::path path = source.substr(5);
-    if (path.is_absolute()) path = files.config_root / path.relative_path();
+    // A path already below the root (an OpenSMTPD host's copy points there:
+    // opensmtpd_config.h) stays as it is.
+    const bool rooted = path.string().rfind(files.config_root.string() + "/", 0) == 0;
+    if (path.is_absolute() && !rooted) path = files.config_root / path.relative_path();
     collect_values(path, users);
   }
   return users;

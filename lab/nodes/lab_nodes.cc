@@ -1,6 +1,7 @@
 #include "lab/nodes/lab_nodes.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -57,11 +58,26 @@ Result<std::unique_ptr<LabNodes>> LabNodes::prepare(LabWorld& world, LabNodesOpt
 // host's users exist in its namespace only, their homes in its state
 // directory (where the simulation keeps them: node::StorageUserDatabase).
 // The directory is the world's, recorded and removed with it.
+namespace {
+
+// OpenSMTPD delivers as the user (mda_unpriv.c drops to its uid): its home
+// and maildir must be its own, made now, before the lab's maildir watcher
+// would make them as root. tetherd makes them itself, as root.
+Result<void> give_maildir(const fs::path& home, int uid) {
+  for (const fs::path& dir : {home, home / "Maildir", home / "Maildir" / "tmp", home / "Maildir" / "new",
+                              home / "Maildir" / "cur"}) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec || ::chown(dir.c_str(), uid_t(uid), gid_t(uid)) != 0 || ::chmod(dir.c_str(), 0700) != 0)
+      return Error(ErrorCode::internal, "lab: " + dir.string() + ": cannot give it to uid " + std::to_string(uid));
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<void> LabNodes::give_users(const Node& n) {
-  // An OpenSMTPD host's copy points its tables at the config root already;
-  // the users are read from the scenario's own file.
-  const HostFiles tables = n.runs_opensmtpd() ? HostFiles{{}, n.spec->smtpd, n.files.config_root} : n.files;
-  const std::vector<std::string> users = table_users(tables);
+  const std::vector<std::string> users = table_users(n.files);
   if (users.empty()) return {};
   std::string passwd = read_file("/etc/passwd");
   if (!passwd.empty() && passwd.back() != '\n') passwd += '\n';
@@ -70,11 +86,8 @@ Result<void> LabNodes::give_users(const Node& n) {
     const std::string id = std::to_string(uid++);
     const fs::path home = n.directory / "state" / "home" / user;
     passwd += user + ":x:" + id + ":" + id + ":lab user:" + home.string() + ":/usr/sbin/nologin\n";
-    // OpenSMTPD delivers as the user (mda_unpriv.c drops to its uid): its
-    // home must be its own. tetherd makes the homes itself, as root.
-    std::error_code ec;
-    if (n.runs_opensmtpd() && (!fs::create_directories(home, ec), ec || ::chown(home.c_str(), uid - 1, uid - 1) != 0))
-      return Error(ErrorCode::internal, "lab: " + home.string() + ": cannot give it to " + user);
+    if (n.runs_opensmtpd())
+      if (auto r = give_maildir(home, uid - 1); !r.ok()) return r;
   }
   const fs::path file = fs::path("/etc/netns") / world_.namespace_of(n.spec->name) / "passwd";
   std::ofstream out(file, std::ios::trunc);

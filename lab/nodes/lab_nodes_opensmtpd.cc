@@ -30,7 +30,8 @@ std::vector<std::string> LabNodes::egress_interfaces(const Node& n) const {
 
 Result<void> LabNodes::write_opensmtpd_files(Node& n, const fs::path& smtpd, const fs::path& directory) {
   const std::string field = "hosts." + n.spec->name + ".smtpd";
-  auto copy = write_opensmtpd_conf(smtpd, field, directory, egress_interfaces(n),
+  const std::string tunnel = n.files.tunnel.empty() ? "" : n.spec->interface_name;
+  auto copy = write_opensmtpd_conf(smtpd, field, directory, egress_interfaces(n), tunnel,
                                    [&](const std::vector<std::string>& argv) { return world_.run_in(n.spec->name, argv); });
   if (!copy.ok()) return copy.error();
   n.files.relay = *copy;

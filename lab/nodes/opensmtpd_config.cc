@@ -118,7 +118,7 @@ std::vector<std::string> opensmtpd_parser_refusals(const std::string& output, co
 }
 
 Result<fs::path> write_opensmtpd_conf(const fs::path& original, const std::string& field, const fs::path& directory,
-                                      const std::vector<std::string>& interfaces,
+                                      const std::vector<std::string>& interfaces, const std::string& tunnel,
                                       const std::function<CommandResult(const std::vector<std::string>&)>& check) {
   std::ifstream in(original, std::ios::binary);
   if (!in) return Error(ErrorCode::not_found, field + ": " + original.string() + ": cannot read");
@@ -139,7 +139,8 @@ Result<fs::path> write_opensmtpd_conf(const fs::path& original, const std::strin
                                            checked.describe(argv));
   if (!checked.ok())
     for (const std::string& r : opensmtpd_parser_refusals(checked.output, copy.string(), original.string(), field))
-      refused.push_back(r);
+      if (tunnel.empty() || r.find("invalid virtual ip or interface: " + tunnel + " ") == std::string::npos)
+        refused.push_back(r);
   if (refused.empty()) return copy;
   std::string joined;
   for (const std::string& r : refused) joined += (joined.empty() ? "" : "\n") + r;

@@ -49,11 +49,13 @@ std::vector<std::string> opensmtpd_parser_refusals(const std::string& output, co
 
 // Writes DIR/smtpd.conf for the scenario file `original` (FIELD names it in
 // errors), then has OpenSMTPD check it with `check` (runs argv in the
-// host's namespace, where the interfaces exist). Every refusal, one line
-// each, as an unsupported error.
+// host's namespace, where the interfaces exist). `tunnel`: the host's
+// tunnel interface, which tetherd makes only once it runs (before smtpd):
+// 6.8's "invalid virtual ip or interface" for it is not a refusal. Every
+// refusal, one line each, as an unsupported error.
 Result<std::filesystem::path> write_opensmtpd_conf(
     const std::filesystem::path& original, const std::string& field, const std::filesystem::path& directory,
-    const std::vector<std::string>& interfaces,
+    const std::vector<std::string>& interfaces, const std::string& tunnel,
     const std::function<CommandResult(const std::vector<std::string>&)>& check);
 
 }  // namespace tether::lab

@@ -57,6 +57,9 @@ std::optional<node::MailRelayEvent> event_of(const std::string& text) {
   const auto result = field(line, "result");
   const auto kind = result ? delivery_kind(*result) : std::nullopt;
   if (!evpid || !kind) return std::nullopt;
+  // A local delivery is the maildir watcher's to report (delivered-maildir,
+  // with its Message-ID); "relayed" would be wrong for it.
+  if (*kind == Kind::delivered && line.find(" mda delivery ") != std::string::npos) return std::nullopt;
   e.kind = *kind;
   e.evpid = hex(*evpid);
   e.msgid = smtp::MessageId(e.evpid >> 32);  // an evpid's top half is its msgid (queue.c)

@@ -10,7 +10,8 @@
 //   "SESS smtp envelope evpid=E from=<F> to=<T>"          one per recipient
 //   "SESS mta delivery evpid=E ... relay=\"R\" ... result=\"Ok|TempFail|PermFail\"
 //       stat=\"...\""                                     mta.c, mta_log()
-//   "SESS mda delivery evpid=E ... result=\"...\" ..."     mda.c, mda_log()
+//   "SESS mda delivery evpid=E ... result=..."             mda.c, mda_log():
+//       only its failures (a maildir delivery is the maildir watcher's)
 //   "info: smtp paused" / "info: smtp resumed"             smtp.c
 // Without the queue to read, an accepted message's Message-ID is not known
 // here: the rows carry OpenSMTPD's msgid (detail "msgid=316fd595").

@@ -72,7 +72,7 @@ BOOST_AUTO_TEST_CASE(the_seeds_mx2_file_is_refused_by_the_real_parser_when_smtpd
   }
   const fs::path original = fs::path(TETHER_SOURCE_DIR) / "scenarios/backup-mx-fallback/mx2/etc/mail/smtpd.conf";
   tether::testing::TestDirectory dir("tether-osmtpd-conf");
-  auto written = write_opensmtpd_conf(original, "hosts.mx2.smtpd", dir.path(), {"lo"},
+  auto written = write_opensmtpd_conf(original, "hosts.mx2.smtpd", dir.path(), {"lo"}, "",
                                       [](const std::vector<std::string>& argv) { return run_command(argv); });
   BOOST_TEST_REQUIRE(!written.ok());
   const std::string& why = written.error().message;
@@ -81,7 +81,7 @@ BOOST_AUTO_TEST_CASE(the_seeds_mx2_file_is_refused_by_the_real_parser_when_smtpd
   BOOST_TEST(why.find(original.string() + ":17: hosts.mx2.smtpd: `tls`") != std::string::npos, why);
   // The lab's own file for 6.8 passes.
   auto own = write_opensmtpd_conf(original.parent_path() / "smtpd-opensmtpd.conf", "hosts.mx2.smtpd", dir.path(),
-                                  {"lo"}, [](const std::vector<std::string>& argv) { return run_command(argv); });
+                                  {"lo"}, "", [](const std::vector<std::string>& argv) { return run_command(argv); });
   BOOST_TEST(own.ok(), (own.ok() ? "" : own.error().to_string()));
 }
 

@@ -6,7 +6,7 @@
 // the sender's spool across a SIGKILL and a start, and goes out once they are
 // back; change-config restarts smtpd; the seed's mx2 file (STARTTLS, `queue
 // retry`) is refused by its lines before anything runs; after the world
-// nothing of smtpd is left.
+// nothing of smtpd is left. The home on OpenSMTPD too, behind tetherd's tunnel.
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
@@ -135,6 +135,29 @@ BOOST_AUTO_TEST_CASE(opensmtpd_hosts_relay_pause_restart_on_their_spool_and_leav
   BOOST_TEST(world->tear_down().empty());
   BOOST_TEST(testing::traces_of(prefix).empty());
   for (int child : left) BOOST_TEST(!process::alive(child));
+  nodes.reset();
+  world.reset();
+  BOOST_TEST(testing::traces_of(prefix).empty());
+}
+
+// The home on OpenSMTPD: tetherd runs its tunnel alone, smtpd listens on the
+// tunnel's wg0 and delivers as the alias table's user (the namespace's own
+// passwd) into the maildir the lab watches.
+BOOST_AUTO_TEST_CASE(an_opensmtpd_home_delivers_down_tetherds_tunnel_into_its_users_maildir) {
+  const auto s = load_shipped(kScenario, linux_nat({"hosts.carinho.implementation=opensmtpd"}));
+  std::unique_ptr<LabWorld> world = build(s);
+  const std::string prefix = world->prefix();
+  auto prepared = LabNodes::prepare(*world, tether_binaries());
+  BOOST_TEST_REQUIRE(prepared.ok(), (prepared.ok() ? "" : prepared.error().to_string()));
+  std::unique_ptr<LabNodes> nodes = std::move(*prepared);
+  auto started = nodes->start_all();
+  BOOST_TEST_REQUIRE(started.ok(), (started.ok() ? "" : started.error().to_string()));
+  BOOST_TEST(nodes->log("carinho").find("ready: ") != std::string::npos);  // tetherd, tunnel only
+  BOOST_TEST(tether::testing::read_file(nodes->files("carinho").relay).find("listen on wg0") != std::string::npos);
+  const fs::path maildir = nodes->maildir("carinho", "jay");
+  BOOST_TEST_REQUIRE(submit(*world, "osmtpd-home@websteading.net").ok());
+  BOOST_TEST(eventually([&] { return delivered(maildir, "osmtpd-home@websteading.net"); }, 30), nodes->log("carinho"));
+  BOOST_TEST(world->tear_down().empty());
   nodes.reset();
   world.reset();
   BOOST_TEST(testing::traces_of(prefix).empty());
