@@ -12,6 +12,10 @@ const char* to_string(HostRole role) {
   return "?";
 }
 
+const char* to_string(RelayImplementation implementation) {
+  return implementation == RelayImplementation::opensmtpd ? "opensmtpd" : "tetherd";
+}
+
 const char* to_string(HostOs os) {
   switch (os) {
     case HostOs::linux_family: return "linux";

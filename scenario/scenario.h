@@ -33,6 +33,13 @@ const char* to_string(HostRole role);
 enum class HostOs : std::uint8_t { linux_family, openbsd };
 const char* to_string(HostOs os);
 
+// What runs a host's mail server in the lab (tether-lab): tetherd's relay,
+// or Debian's real OpenSMTPD 6.8 (lab/nodes/opensmtpd_*). The simulation
+// runs every relay as tetherd's MailRelay on its profile; `opensmtpd` here
+// puts the host on the opensmtpd profile, so both worlds stand for it.
+enum class RelayImplementation : std::uint8_t { tetherd, opensmtpd };
+const char* to_string(RelayImplementation implementation);
+
 struct HostSpec {
   std::string name;      // the scenario's key; also the node's directory name
   HostRole role = HostRole::sender;
@@ -52,6 +59,7 @@ struct HostSpec {
   // The mail server this host's relay behaves as (smtp/relay_profile.h):
   // as a `profile` line in its smtpd.conf, replacing the file's own.
   std::optional<smtp::RelayProfile> profile;
+  RelayImplementation implementation = RelayImplementation::tetherd;
   HostOs os = HostOs::linux_family;
   // The clock's rate error in ppm, fixed; unset: drawn from clocks.ppm.
   std::optional<double> clock_ppm;

@@ -32,7 +32,7 @@ void ScenarioReader::hosts(const YAML::Node& n, Scenario& s) {
     // A copy: it->second lives in the iterator's temporary proxy.
     const YAML::Node m = it->second;
     if (!keys(m, f, {"role", "hostname", "address", "address6", "interface_id", "tunnel", "smtpd", "interface",
-                     "persistent_keepalive", "profile", "os", "clock_ppm"}))
+                     "persistent_keepalive", "profile", "implementation", "os", "clock_ppm"}))
       continue;
     if (auto r = m["role"]) {
       auto text = scalar(r, f + ".role");
@@ -104,6 +104,22 @@ void ScenarioReader::hosts(const YAML::Node& n, Scenario& s) {
       if (auto text = scalar(v, f + ".profile")) {
         if (auto p = smtp::relay_profile_from_string(*text)) h.profile = *p;
         else error(v, f + ".profile", "'" + *text + "' is not a relay profile (tether, opensmtpd, postfix)");
+      }
+    }
+    if (auto v = m["implementation"]) {
+      if (!m["smtpd"]) error(v, f + ".implementation", "the host runs no mail server");
+      if (auto text = scalar(v, f + ".implementation")) {
+        if (*text == "tetherd") h.implementation = RelayImplementation::tetherd;
+        else if (*text == "opensmtpd") h.implementation = RelayImplementation::opensmtpd;
+        else error(v, f + ".implementation", "'" + *text + "' is not a mail server the lab runs (tetherd, opensmtpd)");
+      }
+      // Both worlds stand for the same server: the simulation runs it on
+      // the profile of the implementation the lab runs.
+      if (h.implementation == RelayImplementation::opensmtpd) {
+        if (h.profile && *h.profile != smtp::RelayProfile::opensmtpd)
+          error(v, f + ".implementation", "opensmtpd runs on the opensmtpd profile, not '" +
+                                              std::string(smtp::to_string(*h.profile)) + "'");
+        h.profile = smtp::RelayProfile::opensmtpd;
       }
     }
     if (auto v = m["os"]) {

@@ -93,7 +93,10 @@ std::vector<std::string> table_users(const HostFiles& files) {
     std::string keyword, name, source;
     if (!(words >> keyword >> name >> source) || keyword != "table" || source.rfind("file:", 0) != 0) continue;
     fs::path path = source.substr(5);
-    if (path.is_absolute()) path = files.config_root / path.relative_path();
+    // A path already below the root (an OpenSMTPD host's copy points there:
+    // opensmtpd_config.h) stays as it is.
+    const bool rooted = path.string().rfind(files.config_root.string() + "/", 0) == 0;
+    if (path.is_absolute() && !rooted) path = files.config_root / path.relative_path();
     collect_values(path, users);
   }
   return users;
@@ -157,7 +160,8 @@ Result<HostFiles> write_host_files(const scenario::Scenario& scenario, const sce
     node::TunnelFile loaded = node::load_tunnel_file(files.tunnel.string(), host.tunnel.filename().string());
     if (!loaded.ok()) return Error(ErrorCode::invalid_argument, prefix + "tunnel: " + loaded.error_text());
   }
-  if (!host.smtpd.empty()) {
+  // An OpenSMTPD host's relay file is OpenSMTPD's (opensmtpd_config.h).
+  if (!host.smtpd.empty() && host.implementation == scenario::RelayImplementation::tetherd) {
     auto text = read_text(host.smtpd, prefix + "smtpd");
     if (!text.ok()) return text.error();
     if (host.profile) *text = with_profile(*text, *host.profile);

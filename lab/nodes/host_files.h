@@ -52,7 +52,9 @@ std::vector<std::string> refusals(const scenario::Scenario& scenario, const scen
 std::vector<std::string> table_users(const HostFiles& files);
 
 // Writes the host's effective files into `directory` (created) and checks
-// them as tetherd will (node/deployment_files.h); errors name the field
+// them as tetherd will (node/deployment_files.h); a host on
+// `implementation: opensmtpd` gets its tunnel file only (its smtpd.conf is
+// opensmtpd_config.h's); errors name the field
 // that gave the file ("hosts.carinho.tunnel: wg0.conf:3: ...") or the
 // refusal.
 Result<HostFiles> write_host_files(const scenario::Scenario& scenario, const scenario::HostSpec& host,

@@ -1,58 +1,28 @@
 #include "lab/nodes/lab_nodes.h"
 
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include <chrono>
 #include <fstream>
 #include <sstream>
-#include <thread>
+
+#include "lab/nodes/daemon_process.h"
+#include "lab/nodes/opensmtpd_daemon.h"
 
 namespace tether::lab {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+using process::alive;
+using process::cmdline_of;
+using process::read_file;
+using process::sleep_ms;
+using process::tail;
+using process::wait_gone;
 
-std::string cmdline_of(int pid) {
-  std::string text = read_file("/proc/" + std::to_string(pid) + "/cmdline");
-  for (char& c : text)
-    if (c == '\0') c = ' ';
-  return text;
-}
-
-// Alive and not a zombie waiting for init to reap it (the daemon's parent,
-// the shell that started it, is gone).
-bool alive(int pid) {
-  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-  const auto paren = stat.rfind(')');
-  return !stat.empty() && paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
-}
-
-std::string quoted(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
-
-bool wait_gone(int pid, int ms) {
-  for (int waited = 0; waited < ms && alive(pid); waited += 10) sleep_ms(10);
-  return !alive(pid);
-}
-
-std::string tail(const std::string& text, std::size_t lines) {
-  std::size_t at = text.size();
-  while (lines-- > 0 && at > 0) {
-    at = text.rfind('\n', at - 1);
-    if (at == std::string::npos) return text;
-  }
-  return text.substr(at + 1);
-}
+std::string quoted(const std::string& s) { return process::shell_quoted(s); }
 
 }  // namespace
 
@@ -70,8 +40,13 @@ Result<std::unique_ptr<LabNodes>> LabNodes::prepare(LabWorld& world, LabNodesOpt
     auto files = write_host_files(world.scenario(), host, n.directory);
     if (!files.ok()) return files.error();
     n.files = std::move(*files);
+    n.implementation = host.implementation;
+    if (n.runs_opensmtpd()) {
+      n.smtpd_pidfile = world.record().directory() / ("smtpd-" + host.name + ".pid");
+      if (auto r = nodes->write_opensmtpd_files(n, host.smtpd, n.directory); !r.ok()) return r.error();
+    }
     if (auto r = nodes->give_users(n); !r.ok()) return r.error();
-    if (n.files.tunnel.empty() && n.files.relay.empty()) continue;  // nothing for tetherd to run
+    if (n.files.tunnel.empty() && n.files.relay.empty()) continue;  // nothing to run
     nodes->order_.push_back(host.name);
     nodes->nodes_.emplace(host.name, std::move(n));
   }
@@ -83,6 +58,24 @@ Result<std::unique_ptr<LabNodes>> LabNodes::prepare(LabWorld& world, LabNodesOpt
 // host's users exist in its namespace only, their homes in its state
 // directory (where the simulation keeps them: node::StorageUserDatabase).
 // The directory is the world's, recorded and removed with it.
+namespace {
+
+// OpenSMTPD delivers as the user (mda_unpriv.c drops to its uid): its home
+// and maildir must be its own, made now, before the lab's maildir watcher
+// would make them as root. tetherd makes them itself, as root.
+Result<void> give_maildir(const fs::path& home, int uid) {
+  for (const fs::path& dir : {home, home / "Maildir", home / "Maildir" / "tmp", home / "Maildir" / "new",
+                              home / "Maildir" / "cur"}) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec || ::chown(dir.c_str(), uid_t(uid), gid_t(uid)) != 0 || ::chmod(dir.c_str(), 0700) != 0)
+      return Error(ErrorCode::internal, "lab: " + dir.string() + ": cannot give it to uid " + std::to_string(uid));
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<void> LabNodes::give_users(const Node& n) {
   const std::vector<std::string> users = table_users(n.files);
   if (users.empty()) return {};
@@ -91,8 +84,10 @@ Result<void> LabNodes::give_users(const Node& n) {
   int uid = 60100;
   for (const std::string& user : users) {
     const std::string id = std::to_string(uid++);
-    passwd += user + ":x:" + id + ":" + id + ":lab user:" + (n.directory / "state" / "home" / user).string() +
-              ":/usr/sbin/nologin\n";
+    const fs::path home = n.directory / "state" / "home" / user;
+    passwd += user + ":x:" + id + ":" + id + ":lab user:" + home.string() + ":/usr/sbin/nologin\n";
+    if (n.runs_opensmtpd())
+      if (auto r = give_maildir(home, uid - 1); !r.ok()) return r;
   }
   const fs::path file = fs::path("/etc/netns") / world_.namespace_of(n.spec->name) / "passwd";
   std::ofstream out(file, std::ios::trunc);
@@ -104,10 +99,12 @@ Result<void> LabNodes::give_users(const Node& n) {
 
 LabNodes::~LabNodes() {
   for (const std::string& name : order_) {
-    const int p = pid(name);
+    const Node& n = node(name);
+    if (n.runs_opensmtpd()) (void)stop_opensmtpd(n, SIGTERM);
+    const int p = pid_in(n.pidfile, n);
     if (p <= 0) continue;
     kill(p, SIGTERM);
-    if (!wait_gone(p, 3000) && pid(name) == p) kill(p, SIGKILL);
+    if (!wait_gone(p, 3000) && pid_in(n.pidfile, n) == p) kill(p, SIGKILL);
   }
 }
 
@@ -127,7 +124,7 @@ std::vector<std::string> LabNodes::hosts() const { return order_; }
 std::vector<std::string> LabNodes::daemon_argv(const Node& n) const {
   std::vector<std::string> argv{options_.tetherd.string()};
   if (!n.files.tunnel.empty()) argv.insert(argv.end(), {"--tunnel", n.files.tunnel.string()});
-  if (!n.files.relay.empty())
+  if (!n.files.relay.empty() && !n.runs_opensmtpd())
     argv.insert(argv.end(), {"--relay", n.files.relay.string(), "--config-root", n.files.config_root.string()});
   argv.insert(argv.end(), {"--state", (n.directory / "state").string(), "--control", (n.directory / "control.sock").string(),
                            "--log-level", options_.log_level});
@@ -137,8 +134,12 @@ std::vector<std::string> LabNodes::daemon_argv(const Node& n) const {
 
 int LabNodes::pid(const std::string& host) const {
   const Node& n = node(host);
-  if (n.pidfile.empty()) return 0;
-  std::istringstream in(read_file(n.pidfile));
+  return pid_in(n.runs_opensmtpd() ? n.smtpd_pidfile : n.pidfile, n);
+}
+
+int LabNodes::pid_in(const fs::path& pidfile, const Node& n) const {
+  if (pidfile.empty()) return 0;
+  std::istringstream in(read_file(pidfile));
   int p = 0;
   if (!(in >> p) || p <= 1 || !alive(p)) return 0;
   // A PID reused since by another process is not the host's daemon.
@@ -147,10 +148,43 @@ int LabNodes::pid(const std::string& host) const {
 
 bool LabNodes::running(const std::string& host) const { return pid(host) > 0; }
 
+// Every tetherd is launched before any is waited for: the simulation starts
+// every node's apps at time 0, and started one after another (each ~0.3 s
+// from exec to "ready: ") the home's tunnel came up about a second into the
+// run, a keepalive fewer and an availability sample lost against the
+// simulation's. OpenSMTPD hosts start after, their tetherd (if any) up:
+// `listen on wg0` needs the interface.
 Result<void> LabNodes::start_all() {
-  for (const std::string& name : order_)
-    if (auto r = start(name); !r.ok()) return r;
+  struct Launched {
+    Node* node;
+    std::size_t log_offset;
+    int pid;
+  };
+  std::vector<Launched> launched;
+  for (const std::string& name : order_) {
+    Node* n = find(name);
+    if (!n->runs_tetherd() || pid_in(n->pidfile, *n) > 0) continue;
+    auto l = launch_tetherd(*n);
+    if (!l.ok()) return l.error();
+    launched.push_back({n, l->first, l->second});
+  }
+  for (const Launched& l : launched)
+    if (auto r = wait_ready(*l.node, l.log_offset, l.pid); !r.ok()) return r;
+  for (const std::string& name : order_) {
+    Node* n = find(name);
+    if (n->runs_opensmtpd() && !running(name))
+      if (auto r = start_opensmtpd(*n); !r.ok()) return r;
+  }
   return {};
+}
+
+Result<void> LabNodes::start(const std::string& host) {
+  Node* n = find(host);
+  if (!n) return Error(ErrorCode::not_found, "lab: no tetherd host '" + host + "'");
+  if (running(host)) return Error(ErrorCode::invalid_argument, "lab: " + host + "'s mail server is already running");
+  if (n->runs_tetherd() && pid_in(n->pidfile, *n) <= 0)
+    if (auto r = start_tetherd(*n); !r.ok()) return r;
+  return n->runs_opensmtpd() ? start_opensmtpd(*n) : Result<void>();
 }
 
 // The daemon is started by a shell in the host's namespace that leaves it
@@ -165,33 +199,43 @@ Result<void> LabNodes::start_all() {
 // With the machine's own name a backup MX does not find itself in the MX
 // list and, as OpenSMTPD 6.8 would (mta.c, IMSG_MTA_DNS_MX_PREFERENCE: an
 // unknown preference becomes INT_MAX), takes every MX, itself included,
-// and relays to itself until "Too many hops".
-Result<void> LabNodes::start(const std::string& host) {
-  Node* n = find(host);
-  if (!n) return Error(ErrorCode::not_found, "lab: no tetherd host '" + host + "'");
-  if (running(host)) return Error(ErrorCode::invalid_argument, "lab: " + host + "'s tetherd is already running");
-  const fs::path log_file = n->directory / "tetherd.log";
-  std::error_code ec;
-  fs::create_directories(n->directory / "state", ec);
-  const std::size_t offset = fs::exists(log_file, ec) ? std::size_t(fs::file_size(log_file, ec)) : 0;
+// and relays to itself until "Too many hops". (OpenSMTPD's own start,
+// opensmtpd_daemon.cc, names itself the same way inside its mount namespace.)
+Result<void> LabNodes::launch(Node& n, const fs::path& pidfile, bool& recorded, const std::vector<std::string>& daemon,
+                              const fs::path& log_file, const std::string& what) {
   std::string script;
-  for (const std::string& a : daemon_argv(*n)) script += quoted(a) + " ";
-  script += ">>" + quoted(log_file.string()) + " 2>&1 </dev/null & echo $! >" + quoted(n->pidfile.string());
-  script = "hostname " + quoted(n->spec->hostname) + " && " + script;
+  for (const std::string& a : daemon) script += quoted(a) + " ";
+  script += ">>" + quoted(log_file.string()) + " 2>&1 </dev/null & echo $! >" + quoted(pidfile.string());
+  script = "hostname " + quoted(n.spec->hostname) + " && " + script;
   const std::vector<std::string> argv =
-      in_namespace(world_.namespace_of(host), {"unshare", "--uts", "--", "sh", "-c", script});
-  auto launch = [&]() -> Result<void> {
+      in_namespace(world_.namespace_of(n.spec->name), {"unshare", "--uts", "--", "sh", "-c", script});
+  auto run = [&]() -> Result<void> {
     const CommandResult r = run_command(argv);
-    if (!r.ok()) return Error(ErrorCode::internal, "lab: starting " + host + "'s tetherd: " + r.describe(argv));
+    if (!r.ok()) return Error(ErrorCode::internal, "lab: starting " + n.spec->name + "'s " + what + ": " + r.describe(argv));
     return {};
   };
-  Result<void> launched = n->recorded ? launch() : world_.record().make("pidfile", n->pidfile.string(), launch);
-  if (!launched.ok()) return launched;
-  n->recorded = true;
-  std::istringstream in(read_file(n->pidfile));
+  Result<void> launched = recorded ? run() : world_.record().make("pidfile", pidfile.string(), run);
+  if (launched.ok()) recorded = true;
+  return launched;
+}
+
+// Its log's size before the launch (where "ready: " is looked for) and its PID.
+Result<std::pair<std::size_t, int>> LabNodes::launch_tetherd(Node& n) {
+  const fs::path log_file = n.directory / "tetherd.log";
+  std::error_code ec;
+  fs::create_directories(n.directory / "state", ec);
+  const std::size_t offset = fs::exists(log_file, ec) ? std::size_t(fs::file_size(log_file, ec)) : 0;
+  if (auto r = launch(n, n.pidfile, n.recorded, daemon_argv(n), log_file, "tetherd"); !r.ok()) return r.error();
+  std::istringstream in(read_file(n.pidfile));
   int p = 0;
   in >> p;
-  return wait_ready(*n, offset, p);
+  return std::make_pair(offset, p);
+}
+
+Result<void> LabNodes::start_tetherd(Node& n) {
+  auto l = launch_tetherd(n);
+  if (!l.ok()) return l.error();
+  return wait_ready(n, l->first, l->second);
 }
 
 Result<void> LabNodes::wait_ready(const Node& n, std::size_t log_offset, int p) {
@@ -212,8 +256,12 @@ Result<void> LabNodes::wait_ready(const Node& n, std::size_t log_offset, int p) 
 }
 
 Result<void> LabNodes::stop(const std::string& host) {
-  const int p = pid(host);
-  if (p <= 0) return Error(ErrorCode::invalid_argument, "lab: " + host + "'s tetherd is not running");
+  const Node& n = node(host);
+  if (!running(host)) return Error(ErrorCode::invalid_argument, "lab: " + host + "'s mail server is not running");
+  if (n.runs_opensmtpd())
+    if (auto r = stop_opensmtpd(n, SIGKILL); !r.ok()) return r;
+  const int p = pid_in(n.pidfile, n);
+  if (p <= 0) return {};
   kill(p, SIGKILL);
   if (!wait_gone(p, 5000)) return Error(ErrorCode::internal, "lab: " + host + "'s tetherd survived SIGKILL");
   return {};
@@ -222,27 +270,34 @@ Result<void> LabNodes::stop(const std::string& host) {
 CommandResult LabNodes::control(const std::string& host, const std::vector<std::string>& words) const {
   const Node& n = node(host);
   if (!n.spec) return CommandResult{-1, "lab: no tetherd host '" + host + "'"};
+  if (n.runs_opensmtpd()) {
+    const int p = pid(host);
+    if (p <= 0) return CommandResult{-1, "lab: " + host + "'s smtpd is not running"};
+    return run_command(smtpctl_argv(p, words));
+  }
   std::vector<std::string> argv{options_.tetherctl.string(), "--control", (n.directory / "control.sock").string()};
   argv.insert(argv.end(), words.begin(), words.end());
   return world_.run_in(host, argv);
 }
 
 namespace {
+std::string controller(bool opensmtpd) { return opensmtpd ? "smtpctl" : "tetherctl"; }
+
 Result<void> checked(const CommandResult& r, const std::string& host, const std::string& what) {
   if (r.ok()) return {};
   std::string out = r.output;
   while (!out.empty() && out.back() == '\n') out.pop_back();
-  return Error(ErrorCode::internal, "lab: " + host + ": tetherctl " + what + ": exit " + std::to_string(r.exit_code) +
+  return Error(ErrorCode::internal, "lab: " + host + ": " + what + ": exit " + std::to_string(r.exit_code) +
                                         (out.empty() ? "" : ": " + out));
 }
 }  // namespace
 
 Result<void> LabNodes::pause_smtp(const std::string& host) {
-  return checked(control(host, {"pause", "smtp"}), host, "pause smtp");
+  return checked(control(host, {"pause", "smtp"}), host, controller(node(host).runs_opensmtpd()) + " pause smtp");
 }
 
 Result<void> LabNodes::resume_smtp(const std::string& host) {
-  return checked(control(host, {"resume", "smtp"}), host, "resume smtp");
+  return checked(control(host, {"resume", "smtp"}), host, controller(node(host).runs_opensmtpd()) + " resume smtp");
 }
 
 // The scenario's change-config names new files; the override of the host's
@@ -274,13 +329,18 @@ Result<std::string> LabNodes::change_config(const std::string& host, const fs::p
   if (!n) return Error(ErrorCode::not_found, "lab: no tetherd host '" + host + "'");
   if ((!tunnel.empty() && n->files.tunnel.empty()) || (!smtpd.empty() && n->files.relay.empty()))
     return Error(ErrorCode::invalid_argument, "lab: " + host + ": change-config adds a file tetherd was not started with");
+  if (n->runs_opensmtpd() && tunnel.empty()) return restart_opensmtpd(*n, smtpd);
+  if (n->runs_opensmtpd()) return Error(ErrorCode::unsupported, "lab: " + host + ": change-config of an OpenSMTPD host's tunnel is not done yet");
   if (auto r = rewrite(*n, tunnel, smtpd); !r.ok()) return r.error();
   const CommandResult answer = control(host, {"reload"});
-  if (auto r = checked(answer, host, "reload"); !r.ok()) return r.error();
+  if (auto r = checked(answer, host, "tetherctl reload"); !r.ok()) return r.error();
   return answer.output;
 }
 
-std::string LabNodes::log(const std::string& host) const { return read_file(node(host).directory / "tetherd.log"); }
+std::string LabNodes::log(const std::string& host) const {
+  const Node& n = node(host);
+  return read_file(n.directory / "tetherd.log") + (n.runs_opensmtpd() ? read_file(n.directory / "smtpd.log") : "");
+}
 
 // tetherd's log lines are "[SECONDS.MICROS] LEVEL   COMPONENT: TEXT"
 // (core/logger.cc, format_log_record); the tunnel's component is

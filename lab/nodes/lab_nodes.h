@@ -18,6 +18,17 @@
 // stop-node), start again on the same state (start-node), pause-smtp and
 // resume-smtp and reload (change-config) through tetherctl on the host's
 // control socket; and the tunnel's events, read back from the daemon's log.
+//
+// A host on `implementation: opensmtpd` runs Debian's OpenSMTPD 6.8 as its
+// mail server instead (opensmtpd_config.h, opensmtpd_daemon.h), in its own
+// mount namespace, from RUN/hosts/NAME/smtpd.conf, on the spool
+// RUN/hosts/NAME/spool, logging to RUN/hosts/NAME/smtpd.log, its pid file
+// RUN/smtpd-NAME.pid recorded as tetherd's is; its tunnel, if it has one,
+// stays tetherd's (tetherd --tunnel without --relay), started first so that
+// `listen on wg0` finds the interface. The same operations act on it:
+// stop/start (SIGKILL, then a start on the same spool), pause/resume-smtp
+// through its own smtpctl, change-config as a restart (6.8's smtpctl has
+// no reload).
 // Needs root.
 
 #include <cmath>
@@ -26,6 +37,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -65,7 +77,8 @@ class LabNodes {
   LabNodes(const LabNodes&) = delete;
   LabNodes& operator=(const LabNodes&) = delete;
 
-  // Starts every host's tetherd, in the scenario's order, each waited for.
+  // Starts every host's daemons: all tetherds at once, then each waited for
+  // ("ready: "); then the OpenSMTPD hosts' smtpd, each waited for.
   Result<void> start_all();
   // Starts a host's tetherd on its state, waits for "ready: ".
   Result<void> start(const std::string& host);
@@ -74,13 +87,20 @@ class LabNodes {
   bool running(const std::string& host) const;
   int pid(const std::string& host) const;  // 0 when not running
 
-  // tetherctl --control SOCK WORDS... in the host's namespace.
+  // What runs the host's mail server (lab.json says it).
+  scenario::RelayImplementation implementation(const std::string& host) const {
+    return node(host).implementation;
+  }
+  // tetherctl --control SOCK WORDS... in the host's namespace; smtpctl
+  // WORDS... for an OpenSMTPD host.
   CommandResult control(const std::string& host, const std::vector<std::string>& words) const;
   Result<void> pause_smtp(const std::string& host);
   Result<void> resume_smtp(const std::string& host);
   // change-config: the given files (empty: unchanged) become the host's
   // effective files, then `tetherctl reload`; returns its answer
-  // ("RUN/hosts/NAME/wg0.conf: applied").
+  // ("RUN/hosts/NAME/wg0.conf: applied"). An OpenSMTPD host's new
+  // smtpd.conf is checked as at the start, then smtpd is restarted on its
+  // spool (SIGTERM, as `rcctl restart smtpd`).
   Result<std::string> change_config(const std::string& host, const std::filesystem::path& tunnel,
                              const std::filesystem::path& smtpd);
 
@@ -92,6 +112,8 @@ class LabNodes {
   std::filesystem::path maildir(const std::string& host, const std::string& user) const {
     return state_dir(host) / "home" / user / "Maildir";
   }
+  // tetherd's log, then OpenSMTPD's (each line stamped with CLOCK_REALTIME
+  // seconds) for an OpenSMTPD host.
   std::string log(const std::string& host) const;
   // The tunnel's events in the host's log, oldest first.
   std::vector<TunnelLogEvent> tunnel_events(const std::string& host) const;
@@ -107,13 +129,33 @@ class LabNodes {
     std::filesystem::path directory, pidfile;
     HostFiles files;
     bool recorded = false;
+    scenario::RelayImplementation implementation = scenario::RelayImplementation::tetherd;
+    std::filesystem::path smtpd_pidfile;  // OpenSMTPD hosts
+    bool smtpd_recorded = false;
+    bool runs_tetherd() const {
+      return !files.tunnel.empty() || (!files.relay.empty() && implementation == scenario::RelayImplementation::tetherd);
+    }
+    bool runs_opensmtpd() const { return implementation == scenario::RelayImplementation::opensmtpd; }
   };
   LabNodes(LabWorld& world, LabNodesOptions options) : world_(world), options_(std::move(options)) {}
   const Node& node(const std::string& host) const;
   Node* find(const std::string& host);
   std::vector<std::string> daemon_argv(const Node& n) const;
   Result<void> give_users(const Node& n);
+  Result<void> launch(Node& n, const std::filesystem::path& pidfile, bool& recorded,
+                      const std::vector<std::string>& argv, const std::filesystem::path& log_file,
+                      const std::string& what);
+  Result<std::pair<std::size_t, int>> launch_tetherd(Node& n);
+  Result<void> start_tetherd(Node& n);
   Result<void> wait_ready(const Node& n, std::size_t log_offset, int pid);
+  // lab_nodes_opensmtpd.cc
+  Result<void> write_opensmtpd_files(Node& n, const std::filesystem::path& smtpd, const std::filesystem::path& directory);
+  std::vector<std::string> egress_interfaces(const Node& n) const;
+  Result<void> start_opensmtpd(Node& n);
+  Result<void> wait_opensmtpd_ready(const Node& n, int pid);
+  Result<void> stop_opensmtpd(const Node& n, int signal);
+  Result<std::string> restart_opensmtpd(Node& n, const std::filesystem::path& smtpd);
+  int pid_in(const std::filesystem::path& pidfile, const Node& n) const;
   Result<void> rewrite(Node& n, const std::filesystem::path& tunnel, const std::filesystem::path& smtpd);
 
   LabWorld& world_;

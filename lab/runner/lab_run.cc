@@ -18,6 +18,7 @@
 #include "lab/runner/link_captures.h"
 #include "lab/runner/node_event_handler.h"
 #include "lab/runner/relay_log_events.h"
+#include "lab/runner/opensmtpd_log_events.h"
 #include "lab/runner/tunnel_log_events.h"
 #include "lab/shaping/link_shape.h"
 #include "lab/shaping/shaped_link.h"
@@ -90,7 +91,9 @@ Result<void> write_lab_json(const std::filesystem::path& dir, const scenario::Sc
   first = true;
   for (const auto& h : s.hosts) {
     out << (first ? "\n" : ",\n") << "    " << json_string(h.name) << ": "
-        << json_string(std::string("tetherd (") + scenario::to_string(h.os) + " profile)");
+        << json_string(h.implementation == scenario::RelayImplementation::opensmtpd
+                           ? std::string(h.tunnel.empty() ? "" : "tetherd (tunnel), ") + "Debian's OpenSMTPD 6.8 (smtpd)"
+                           : std::string("tetherd (") + scenario::to_string(h.os) + " profile)");
     first = false;
   }
   out << "\n  }\n}\n";
@@ -107,10 +110,13 @@ std::optional<Endpoint> submission_endpoint(const LabWorld& world, const std::st
   return std::nullopt;
 }
 
-// Every relay's events from its tetherd's log into the metrics, and its
-// totals counted from them (relay_log_events.h), in the scenario's order.
+// Every relay's events from its log into the metrics, and its totals
+// counted from them (relay_log_events.h), in the scenario's order: tetherd's
+// relay.event lines, or for a host that ran Debian's OpenSMTPD its smtpd.log
+// (opensmtpd_log_events.h; its tetherd, if any, runs the tunnel only).
 std::vector<scenario::RelayTotals> read_relay_events(scenario::Metrics& metrics, const LabNodes& nodes,
-                                                     const scenario::HostSpec* home, Time start, Time end) {
+                                                     const scenario::HostSpec* home, Time start,
+                                                     std::chrono::system_clock::time_point start_wall, Time end) {
   std::vector<scenario::RelayTotals> out;
   for (const auto& h : metrics.scenario().hosts) {
     if (h.smtpd.empty()) continue;
@@ -118,8 +124,11 @@ std::vector<scenario::RelayTotals> read_relay_events(scenario::Metrics& metrics,
     t.host = h.name;
     t.role = scenario::to_string(h.role);
     t.profile = smtp::to_string(h.profile.value_or(smtp::RelayProfile::tether));
-    for (const auto& problem : feed_relay_events(metrics, h, nodes.relay_events(h.name), start, end, &h == home, t))
-      std::fprintf(stderr, "tether-lab: relay log: %s\n", problem.c_str());
+    if (h.implementation == scenario::RelayImplementation::opensmtpd)
+      feed_relay_event_list(metrics, h, parse_opensmtpd_log(nodes.log(h.name), start_wall), end, &h == home, t);
+    else
+      for (const auto& problem : feed_relay_events(metrics, h, nodes.relay_events(h.name), start, end, &h == home, t))
+        std::fprintf(stderr, "tether-lab: relay log: %s\n", problem.c_str());
     if (!h.tunnel.empty()) feed_route_ups(metrics, h, nodes.logged(h.name, "tetherd"), start, end);
     out.push_back(t);
   }
@@ -246,7 +255,7 @@ Result<LabRunResult> run_lab(const scenario::Scenario& s, const LabRunOptions& o
       metrics.on_tunnel_event(h, *e);
     }
   }
-  auto relays = read_relay_events(metrics, *nodes, home, start, Time::zero() + scen.duration);
+  auto relays = read_relay_events(metrics, *nodes, home, start, start_wall, Time::zero() + scen.duration);
   metrics.sort_timeline();
   sample_tunnel_availability(metrics, scen.duration);
   metrics.finish(Time::zero() + scen.duration, std::move(relays));

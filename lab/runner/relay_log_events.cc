@@ -115,18 +115,10 @@ Result<std::optional<node::MailRelayEvent>> parse_relay_log_event(const LogLine&
   return std::optional<node::MailRelayEvent>(std::move(e));
 }
 
-std::vector<std::string> feed_relay_events(scenario::Metrics& metrics, const scenario::HostSpec& host,
-                                           const std::vector<LogLine>& lines, Time run_start, Time end,
-                                           bool maildirs_watched, scenario::RelayTotals& totals) {
-  std::vector<std::string> problems;
-  for (const LogLine& line : lines) {
-    auto parsed = parse_relay_log_event(line, run_start);
-    if (!parsed.ok()) {
-      problems.push_back(host.name + ": " + parsed.error().message);
-      continue;
-    }
-    if (!*parsed) continue;
-    const node::MailRelayEvent& e = **parsed;
+void feed_relay_event_list(scenario::Metrics& metrics, const scenario::HostSpec& host,
+                           const std::vector<node::MailRelayEvent>& events, Time end, bool maildirs_watched,
+                           scenario::RelayTotals& totals) {
+  for (const node::MailRelayEvent& e : events) {
     if (e.time < Time::zero() || e.time > end) continue;
     // As MailRelayCounters counts them (node/relay_outcomes.cc, relay_mta.cc, relay_mda.cc).
     switch (e.kind) {
@@ -140,6 +132,22 @@ std::vector<std::string> feed_relay_events(scenario::Metrics& metrics, const sce
     if (maildirs_watched && e.kind == Kind::delivered && !e.path.empty()) continue;
     metrics.on_relay_event(host, e, nullptr);
   }
+}
+
+std::vector<std::string> feed_relay_events(scenario::Metrics& metrics, const scenario::HostSpec& host,
+                                           const std::vector<LogLine>& lines, Time run_start, Time end,
+                                           bool maildirs_watched, scenario::RelayTotals& totals) {
+  std::vector<std::string> problems;
+  std::vector<node::MailRelayEvent> events;
+  for (const LogLine& line : lines) {
+    auto parsed = parse_relay_log_event(line, run_start);
+    if (!parsed.ok()) {
+      problems.push_back(host.name + ": " + parsed.error().message);
+      continue;
+    }
+    if (*parsed) events.push_back(**parsed);
+  }
+  feed_relay_event_list(metrics, host, events, end, maildirs_watched, totals);
   return problems;
 }
 

@@ -32,6 +32,11 @@ std::vector<std::string> feed_relay_events(scenario::Metrics& metrics, const sce
                                            const std::vector<LogLine>& lines, Time run_start, Time end,
                                            bool maildirs_watched, scenario::RelayTotals& totals);
 
+// The same for events already read (OpenSMTPD's log, opensmtpd_log_events.h).
+void feed_relay_event_list(scenario::Metrics& metrics, const scenario::HostSpec& host,
+                           const std::vector<node::MailRelayEvent>& events, Time end, bool maildirs_watched,
+                           scenario::RelayTotals& totals);
+
 // The tunnel-to-relay link's route-ups in tetherd's own lines ("tunnel route
 // back: N deferred envelopes due now", component "tetherd") within [0, end],
 // as the simulation's "route-up" rows (sim/scenario_world_apps.cc).

@@ -341,6 +341,37 @@ BOOST_AUTO_TEST_CASE(a_host_config_that_does_not_load_names_the_yaml_line_and_it
 
 // The seeds' hosts run OpenBSD (smtp-over-wireguard.txt: "two machines
 // both running OpenBSD 7.0"; backup-relay-mx.txt: "... on OpenBSD").
+BOOST_AUTO_TEST_CASE(a_host_says_which_mail_server_the_lab_runs_and_the_profile_follows) {
+  auto p = load_scenario(kScenarios / "lab" / "backup-mx-fallback-opensmtpd.yaml");
+  BOOST_TEST_REQUIRE(p.ok(), p.error_text());
+  for (const char* name : {"sender", "mx2"}) {
+    BOOST_TEST(std::string(to_string(p.scenario.host(name)->implementation)) == "opensmtpd", name);
+    BOOST_TEST((p.scenario.host(name)->profile == std::optional<smtp::RelayProfile>(smtp::RelayProfile::opensmtpd)));
+  }
+  BOOST_TEST(std::string(to_string(p.scenario.host("namorar")->implementation)) == "tetherd");
+  BOOST_TEST(!p.scenario.host("namorar")->profile.has_value());
+
+  const std::string text =
+      "hosts:\n"                                                        // 1
+      "  relay:\n"                                                      // 2
+      "    role: relay\n"                                               // 3
+      "    address: 203.0.113.10\n"                                     // 4
+      "    smtpd: backup-mx-fallback/sender/etc/mail/smtpd.conf\n"      // 5
+      "    profile: postfix\n"                                          // 6
+      "    implementation: opensmtpd\n"                                 // 7
+      "  other:\n"                                                      // 8
+      "    role: sender\n"                                              // 9
+      "    address: 198.18.0.10\n"                                      // 10
+      "    implementation: postfix\n";                                  // 11
+  auto bad = parse(text);
+  BOOST_TEST(!bad.ok());
+  BOOST_TEST(has(bad, "test.yaml:7: hosts.relay.implementation: opensmtpd runs on the opensmtpd profile, not 'postfix'"),
+             bad.error_text());
+  BOOST_TEST(has(bad, "test.yaml:11: hosts.other.implementation: the host runs no mail server"), bad.error_text());
+  BOOST_TEST(has(bad, "hosts.other.implementation: 'postfix' is not a mail server the lab runs (tetherd, opensmtpd)"),
+             bad.error_text());
+}
+
 BOOST_AUTO_TEST_CASE(hosts_say_their_os_and_clocks_their_rate_error) {
   auto p = load_scenario(kScenarios / "seed-week.yaml");
   BOOST_TEST_REQUIRE(p.ok(), p.error_text());

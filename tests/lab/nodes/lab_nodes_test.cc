@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "lab/nodes/lab_nodes.h"
+#include "lab/nodes/node_checks.h"
 #include "lab/world/world_scenarios.h"
 #include "support/root_precondition.h"
 #include "support/run_process.h"
@@ -20,27 +21,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::linux_nat;
+using testing::delivered;
+using testing::eventually;
 using testing::load_shipped;
-
-bool eventually(const std::function<bool()>& done, int seconds) {
-  for (int i = 0; i < seconds * 10; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return done();
-}
-
-// The maildir's new/ holds a message with this Message-ID.
-bool delivered(const fs::path& maildir, const std::string& message_id) {
-  std::error_code ec;
-  if (!fs::is_directory(maildir / "new", ec)) return false;
-  for (const auto& e : fs::directory_iterator(maildir / "new", ec)) {
-    std::ifstream in(e.path());
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (text.find(message_id) != std::string::npos) return true;
-  }
-  return false;
-}
 
 CommandResult swaks(const LabWorld& world, const std::string& server, const std::string& message_id) {
   return world.run_in("sender", {"swaks", "--server", server, "--port", "25", "--from", "test23442@websteading.net",
