@@ -125,19 +125,6 @@ struct NfqueueDelayer::Loop {
     }
   }
 
-  // The tap sees the packet after its verdict, so that the tap's own time
-  // does not delay it; the stamp is taken just before the verdict.
-  void hand_over(std::uint32_t id, std::int64_t at) {
-    auto kept = bytes.find(id);
-    if (kept == bytes.end()) return;
-    {
-      std::lock_guard<std::mutex> lock(self.tap_mutex_);
-      if (self.tap_ && !kept->second.packet.empty())
-        self.tap_(ReleasedPacket{at, ByteView(kept->second.packet), ByteView(kept->second.source_hw)});
-    }
-    bytes.erase(kept);
-  }
-
   Result<std::uint16_t> bind() {
     handle = nfq_open();
     if (!handle) return Error(ErrorCode::io, std::string("nfq_open: ") + std::strerror(errno));
@@ -166,12 +153,21 @@ struct NfqueueDelayer::Loop {
 
   // The kernel takes the packet on into the host within the verdict's
   // sendmsg (nfqnl_recv_verdict -> nfqnl_reinject -> nf_reinject), so the
-  // moment before it is when the host gets it.
+  // moment before it is when the host gets it. The tap sees it after the
+  // verdict, so that the tap's own time does not delay it, but under the
+  // same lock: a packet the host has got before set_release_tap({})
+  // returns has been handed over (a capture stopped just after the last
+  // packet arrived still holds it).
   void accept(std::uint32_t id) {
     if (!self.options_.copy_packets) return verdict(id, NF_ACCEPT);
+    auto kept = bytes.find(id);
+    std::lock_guard<std::mutex> lock(self.tap_mutex_);
     const std::int64_t at = realtime_ns();
     verdict(id, NF_ACCEPT);
-    hand_over(id, at);
+    if (kept == bytes.end()) return;
+    if (self.tap_ && !kept->second.packet.empty())
+      self.tap_(ReleasedPacket{at, ByteView(kept->second.packet), ByteView(kept->second.source_hw)});
+    bytes.erase(kept);
   }
 
   void release(std::uint32_t id, Time due, Time now) {

@@ -86,7 +86,9 @@ class NfqueueDelayer {
   // Called on the delayer's thread for every packet it accepts from now on
   // (copy_packets only; a packet admitted before is handed over too). An
   // empty tap stops it; once this returns, the previous tap is not called
-  // again. The tap must be quick: the next verdicts wait for it. False
+  // again, and has had every packet accepted before (the verdict and the
+  // call are under one lock). The tap must be quick: the next verdicts
+  // wait for it. False
   // (and nothing set) without copy_packets: there are no bytes to hand over.
   bool set_release_tap(ReleaseTap tap);
 
@@ -100,7 +102,7 @@ class NfqueueDelayer {
   int proc_fd_ = -1;  // the namespace's nfnetlink_queue table, opened in the thread
   mutable std::mutex mutex_;
   DelayerStats stats_;
-  std::mutex tap_mutex_;  // held while the tap runs
+  std::mutex tap_mutex_;  // held over each verdict and the tap call after it
   ReleaseTap tap_;
   std::thread thread_;
 };

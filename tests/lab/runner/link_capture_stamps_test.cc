@@ -101,21 +101,35 @@ ShapedPair shape_both(const VethLab& lab, const LinkShape& shape) {
   return pair;
 }
 
-std::vector<CaptureEnd> ends_of(const VethLab& lab) { return {{"wire-0", lab.a(), "va"}, {"wire-1", lab.b(), "vb"}}; }
+// A veth pair shaped both ways as `shape` says, both ends captured from now
+// until stop(); the probes each end's file holds after that.
+struct CapturedPair {
+  VethLab lab;
+  ShapedPair pair;
+  testing::TestDirectory dir{"tether-capstamps"};
+  std::chrono::system_clock::time_point zero;
+  std::unique_ptr<LinkCaptures> captures;
 
-std::unique_ptr<LinkCaptures> capture(const VethLab& lab, const ShapedPair& pair, const testing::TestDirectory& dir,
-                                      std::chrono::system_clock::time_point zero) {
-  auto c = LinkCaptures::start(ends_of(lab), pair.lines(), dir.path(), kEpoch, zero);
-  BOOST_TEST_REQUIRE(c.ok(), (c.ok() ? "" : c.error().message));
-  BOOST_TEST((*c)->delayed_ends() == std::vector<std::string>({"wire-0", "wire-1"}));
-  return std::move(*c);
-}
-
-void stop(LinkCaptures& captures) {
-  const auto problems = captures.stop();
-  for (const auto& p : problems) BOOST_TEST_MESSAGE("capture: " << p);
-  BOOST_TEST(problems.empty());
-}
+  explicit CapturedPair(const LinkShape& shape) {
+    BOOST_TEST_REQUIRE(lab.ok());
+    pair = shape_both(lab, shape);
+    zero = std::chrono::system_clock::now();
+    const std::vector<CaptureEnd> ends = {{"wire-0", lab.a(), "va"}, {"wire-1", lab.b(), "vb"}};
+    auto c = LinkCaptures::start(ends, pair.lines(), dir.path(), kEpoch, zero);
+    BOOST_TEST_REQUIRE(c.ok(), (c.ok() ? "" : c.error().message));
+    BOOST_TEST((*c)->delayed_ends() == std::vector<std::string>({"wire-0", "wire-1"}));
+    captures = std::move(*c);
+  }
+  void stop() {
+    const auto problems = captures->stop();
+    for (const auto& p : problems) BOOST_TEST_MESSAGE("capture: " << p);
+    BOOST_TEST(problems.empty());
+  }
+  std::map<std::uint32_t, Seen> sent() const { return probes_in(dir / "wire-0.pcap", ns_of(zero)); }
+  std::map<std::uint32_t, Seen> arrived(std::size_t* others = nullptr) const {
+    return probes_in(dir / "wire-1.pcap", ns_of(zero), others);
+  }
+};
 
 boost::test_tools::assertion_result needs_root_and_tools(boost::unit_test::test_unit_id) {
   if (!testing::running_as_root()) return testing::skip_unless(false, "needs root for namespaces, iptables and captures");
@@ -183,24 +197,19 @@ BOOST_AUTO_TEST_SUITE(root, *boost::unit_test::label("root") * boost::unit_test:
 // receiver's (never before, and never after the receiving socket has it),
 // in the frame it came in.
 BOOST_AUTO_TEST_CASE(receiving_end_stamped_after_the_delay) {
-  VethLab lab;
-  BOOST_TEST_REQUIRE(lab.ok());
   LinkShape shape;
   shape.delay = Duration::milliseconds(30);
-  const ShapedPair pair = shape_both(lab, shape);
-  testing::TestDirectory dir("tether-capstamps");
-  const auto zero = std::chrono::system_clock::now();
-  auto captures = capture(lab, pair, dir, zero);
+  CapturedPair wire(shape);
   const std::size_t n = 200;
-  const ProbeRun run = testing::send_probes(lab, n, Duration::milliseconds(5), Duration::milliseconds(500));
-  stop(*captures);
+  const ProbeRun run = testing::send_probes(wire.lab, n, Duration::milliseconds(5), Duration::milliseconds(500));
+  wire.stop();
   BOOST_TEST_REQUIRE(run.sent == n);
   BOOST_TEST_REQUIRE(run.arrival_order.size() == n);
   std::map<std::uint32_t, double> received_ms;  // the receiving socket's one-way time
   for (std::size_t i = 0; i < n; ++i) received_ms[run.arrival_order[i]] = run.one_way_ms[i];
 
-  const auto sent = probes_in(dir / "wire-0.pcap", ns_of(zero));
-  const auto arrived = probes_in(dir / "wire-1.pcap", ns_of(zero));
+  const auto sent = wire.sent();
+  const auto arrived = wire.arrived();
   BOOST_TEST_REQUIRE(sent.size() == n);
   BOOST_TEST_REQUIRE(arrived.size() == n);
   std::vector<double> leave, excess;
@@ -229,46 +238,36 @@ BOOST_AUTO_TEST_CASE(receiving_end_stamped_after_the_delay) {
 
 // What the delay line drops as lost is on the sender's end only.
 BOOST_AUTO_TEST_CASE(lost_packets_only_on_the_sending_end) {
-  VethLab lab;
-  BOOST_TEST_REQUIRE(lab.ok());
   LinkShape shape;
   shape.delay = Duration::milliseconds(10);
   shape.loss = 0.3;
-  const ShapedPair pair = shape_both(lab, shape);
-  testing::TestDirectory dir("tether-caploss");
-  const auto zero = std::chrono::system_clock::now();
-  auto captures = capture(lab, pair, dir, zero);
+  CapturedPair wire(shape);
   const std::size_t n = 300;
-  const ProbeRun run = testing::send_probes(lab, n, Duration::milliseconds(2), Duration::milliseconds(300));
-  stop(*captures);
+  const ProbeRun run = testing::send_probes(wire.lab, n, Duration::milliseconds(2), Duration::milliseconds(300));
+  wire.stop();
   BOOST_TEST_REQUIRE(run.sent == n);
-  const auto sent = probes_in(dir / "wire-0.pcap", ns_of(zero));
-  const auto arrived = probes_in(dir / "wire-1.pcap", ns_of(zero));
+  const auto sent = wire.sent();
+  const auto arrived = wire.arrived();
   const std::set<std::uint32_t> received(run.arrival_order.begin(), run.arrival_order.end());
   std::set<std::uint32_t> captured;
   for (const auto& [sequence, a] : arrived) captured.insert(sequence);
   std::printf("captures: loss 30%%: %zu sent, %zu captured arriving, %zu received, %llu lost\n", sent.size(),
-              captured.size(), received.size(), (unsigned long long)pair.a_to_b->delayer_stats()->lost);
+              captured.size(), received.size(), (unsigned long long)wire.pair.a_to_b->delayer_stats()->lost);
   BOOST_TEST(sent.size() == n);
   BOOST_TEST(received.size() < n);
   BOOST_TEST((captured == received));
-  BOOST_TEST(pair.a_to_b->delayer_stats()->lost == n - received.size());
+  BOOST_TEST(wire.pair.a_to_b->delayer_stats()->lost == n - received.size());
 }
 
 // A blackholed end (lab/events' link-down: an nftables netdev ingress table
 // dropping all but ARP and IPv6 neighbour discovery, NetworkEvents::
 // set_link_down) shows nothing of what it drops; the sender's shows it all.
 BOOST_AUTO_TEST_CASE(blackholed_end_shows_nothing_incoming) {
-  VethLab lab;
-  BOOST_TEST_REQUIRE(lab.ok());
   LinkShape shape;
   shape.delay = Duration::milliseconds(10);
-  const ShapedPair pair = shape_both(lab, shape);
-  testing::TestDirectory dir("tether-capblackhole");
-  const auto zero = std::chrono::system_clock::now();
-  auto captures = capture(lab, pair, dir, zero);
+  CapturedPair wire(shape);
   auto nft = [&](std::vector<std::string> args) {
-    std::vector<std::string> argv = {"ip", "netns", "exec", lab.b(), "nft"};
+    std::vector<std::string> argv = {"ip", "netns", "exec", wire.lab.b(), "nft"};
     argv.insert(argv.end(), args.begin(), args.end());
     const auto r = testing::run_process(argv);
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.describe());
@@ -277,14 +276,14 @@ BOOST_AUTO_TEST_CASE(blackholed_end_shows_nothing_incoming) {
   nft({"add", "chain", "netdev", "blackhole_vb", "drop_all",
        "{ type filter hook ingress device \"vb\" priority -500; policy drop; }"});
   nft({"add", "rule", "netdev", "blackhole_vb", "drop_all", "ether", "type", "arp", "accept"});
-  const ProbeRun dropped = testing::send_probes(lab, 50, Duration::milliseconds(5), Duration::milliseconds(200));
+  const ProbeRun dropped = testing::send_probes(wire.lab, 50, Duration::milliseconds(5), Duration::milliseconds(200));
   nft({"delete", "table", "netdev", "blackhole_vb"});
-  stop(*captures);
+  wire.stop();
   BOOST_TEST_REQUIRE(dropped.sent == 50u);
   BOOST_TEST(dropped.arrival_order.empty());
   std::size_t others = 0;
-  const auto sent = probes_in(dir / "wire-0.pcap", ns_of(zero));
-  const auto arrived = probes_in(dir / "wire-1.pcap", ns_of(zero), &others);
+  const auto sent = wire.sent();
+  const auto arrived = wire.arrived(&others);
   std::printf("captures: blackholed: %zu sent, %zu captured arriving, %zu other IP frames to it\n", sent.size(),
               arrived.size(), others);
   BOOST_TEST(sent.size() == 50u);
