@@ -146,9 +146,12 @@ struct NfqueueDelayer::Loop {
     return Error(ErrorCode::address_in_use, "no free NFQUEUE number from " + std::to_string(o.first_queue) + " in namespace '" + o.netns + "'");
   }
 
-  void verdict(std::uint32_t id, std::uint32_t what) {
-    if (nfq_set_verdict(queue, id, what, 0, nullptr) < 0) ++local.verdict_failures;
+  // False if the kernel refused it (the packet stays queued).
+  bool verdict(std::uint32_t id, std::uint32_t what) {
+    const bool given = nfq_set_verdict(queue, id, what, 0, nullptr) >= 0;
+    if (!given) ++local.verdict_failures;
     if (what != NF_ACCEPT) bytes.erase(id);
+    return given;
   }
 
   // The kernel takes the packet on into the host within the verdict's
@@ -159,13 +162,16 @@ struct NfqueueDelayer::Loop {
   // returns has been handed over (a capture stopped just after the last
   // packet arrived still holds it).
   void accept(std::uint32_t id) {
-    if (!self.options_.copy_packets) return verdict(id, NF_ACCEPT);
+    if (!self.options_.copy_packets) {
+      verdict(id, NF_ACCEPT);
+      return;
+    }
     auto kept = bytes.find(id);
     std::lock_guard<std::mutex> lock(self.tap_mutex_);
     const std::int64_t at = realtime_ns();
-    verdict(id, NF_ACCEPT);
+    const bool given = verdict(id, NF_ACCEPT);
     if (kept == bytes.end()) return;
-    if (self.tap_ && !kept->second.packet.empty())
+    if (given && self.tap_ && !kept->second.packet.empty())
       self.tap_(ReleasedPacket{at, ByteView(kept->second.packet), ByteView(kept->second.source_hw)});
     bytes.erase(kept);
   }
