@@ -16,8 +16,8 @@
 // (__netif_receive_skb_core hands it to the taps first), before the
 // blackhole's netdev ingress drop and before the delay line in PREROUTING.
 // So an end with a delay line (ShapedLink::to() is that end) takes
-//  - what it sends from the packet socket (frames from its own address), stamped by the
-//    kernel as the frame leaves;
+//  - what it sends from the packet socket (the frames from its own
+//    address), stamped by the kernel as the frame leaves;
 //  - the IP packets it receives from the delay line, each stamped when the
 //    line lets it in (ShapedLink::set_release_tap), rebuilt into their
 //    Ethernet frames (released_frame.h): a packet the line drops as lost,
