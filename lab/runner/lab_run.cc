@@ -42,7 +42,9 @@ struct Shaping {
   std::map<std::string, std::string> described;  // link -> "A->B: netem; B->A: netem"
 };
 
-Result<void> shape_link(LabWorld& world, const PlannedLink& link, Shaping& shaping, std::uint64_t seed) {
+// With `capture`, the delay lines copy each packet for the captures of the
+// ends they deliver to (link_captures.h).
+Result<void> shape_link(LabWorld& world, const PlannedLink& link, Shaping& shaping, std::uint64_t seed, bool capture) {
   if (link.shape_key.empty()) {  // a submission link: 1 Gbit/s, 100 us in the simulation; left unshaped
     shaping.described[link.name] = "none";
     return {};
@@ -57,6 +59,7 @@ Result<void> shape_link(LabWorld& world, const PlannedLink& link, Shaping& shapi
     // Each direction its own stream, as the simulation gives each its own.
     options.seed = seed * 1000003 + shaping.directions.size() + 1;
     options.first_queue = static_cast<std::uint16_t>(1000 + shaping.directions.size());
+    options.copy_packets = capture;
     auto installed = ShapedLink::install(from, to, *shape, options);
     if (!installed.ok())
       return Error(installed.error().code, "shaping " + link.name + ": " + installed.error().message);
@@ -151,7 +154,9 @@ Result<LabRunResult> run_lab(const scenario::Scenario& s, const LabRunOptions& o
 
   Shaping shaping;
   LabWorldOptions world_options;
-  world_options.shape_link = [&](LabWorld& w, const PlannedLink& link) { return shape_link(w, link, shaping, s.seed); };
+  world_options.shape_link = [&](LabWorld& w, const PlannedLink& link) {
+    return shape_link(w, link, shaping, s.seed, options.pcap);
+  };
   auto built = LabWorld::build(s, world_options);
   if (!built.ok()) return built.error();
   std::unique_ptr<LabWorld> world = std::move(*built);
@@ -178,7 +183,9 @@ Result<LabRunResult> run_lab(const scenario::Scenario& s, const LabRunOptions& o
       std::chrono::duration_cast<std::chrono::nanoseconds>(start_clock.time_since_epoch()).count());
   std::unique_ptr<LinkCaptures> captures;
   if (options.pcap) {
-    auto c = LinkCaptures::start(*world, result.out_dir / "pcap", start_wall);
+    std::vector<ShapedLink*> delay_lines;
+    for (const auto& direction : shaping.directions) delay_lines.push_back(direction.get());
+    auto c = LinkCaptures::start(*world, delay_lines, result.out_dir / "pcap", start_wall);
     if (!c.ok()) return c.error();
     captures = std::move(*c);
   }

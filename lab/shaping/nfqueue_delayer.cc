@@ -23,6 +23,7 @@
 #include <future>
 #include <queue>
 #include <sstream>
+#include <unordered_map>
 #include <vector>
 
 #include "lab/shaping/delay_schedule.h"
@@ -37,6 +38,12 @@ Time monotonic_now() {
   return Time::from_ns(std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec);
 }
 
+std::int64_t realtime_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
 Duration thread_cpu_time() {
   timespec ts{};
   ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
@@ -48,6 +55,12 @@ struct HeldPacket {
   std::uint64_t sequence;  // admission order: ties leave in it
   std::uint32_t id;
   bool operator>(const HeldPacket& o) const { return due != o.due ? o.due < due : sequence > o.sequence; }
+};
+
+// A held packet's bytes, for the release tap (copy_packets).
+struct HeldBytes {
+  Bytes packet;
+  Bytes source_hw;
 };
 
 Result<void> enter_namespace(const std::string& netns) {
@@ -72,6 +85,8 @@ struct NfqueueDelayer::Loop {
   nfq_handle* handle = nullptr;
   nfq_q_handle* queue = nullptr;
   std::priority_queue<HeldPacket, std::vector<HeldPacket>, std::greater<>> held;
+  std::unordered_map<std::uint32_t, HeldBytes> bytes;  // by packet id, copy_packets only
+  std::vector<char> buffer = std::vector<char>(std::size_t(1) << 17);  // a 64 KiB packet and its attributes
   std::uint64_t sequence = 0;
   DelayerStats local;  // published to self.stats_ under its mutex
 
@@ -93,9 +108,21 @@ struct NfqueueDelayer::Loop {
       loop.verdict(id, NF_DROP);
       return 0;
     }
+    if (loop.self.options_.copy_packets) loop.keep_bytes(id, data);
     loop.held.push(HeldPacket{d.due, loop.sequence++, id});
     if (loop.held.size() > loop.local.max_held) loop.local.max_held = loop.held.size();
     return 0;
+  }
+
+  void keep_bytes(std::uint32_t id, nfq_data* data) {
+    HeldBytes& kept = bytes[id];
+    unsigned char* payload = nullptr;
+    const int length = nfq_get_payload(data, &payload);
+    if (length > 0) kept.packet.assign(payload, payload + length);
+    if (const nfqnl_msg_packet_hw* hw = nfq_get_packet_hw(data)) {
+      const std::size_t n = std::min<std::size_t>(ntohs(hw->hw_addrlen), sizeof hw->hw_addr);
+      kept.source_hw.assign(hw->hw_addr, hw->hw_addr + n);
+    }
   }
 
   Result<std::uint16_t> bind() {
@@ -105,10 +132,13 @@ struct NfqueueDelayer::Loop {
     for (unsigned n = o.first_queue; n < o.first_queue + 1000u && n <= 65535; ++n) {
       queue = nfq_create_queue(handle, std::uint16_t(n), &Loop::on_packet, this);
       if (!queue) continue;  // taken by another link in this namespace
-      if (nfq_set_mode(queue, NFQNL_COPY_META, 0) < 0 || nfq_set_queue_maxlen(queue, o.queue_length) < 0)
+      const int mode = o.copy_packets ? NFQNL_COPY_PACKET : NFQNL_COPY_META;
+      if (nfq_set_mode(queue, std::uint8_t(mode), o.copy_packets ? 0xffff : 0) < 0 ||
+          nfq_set_queue_maxlen(queue, o.queue_length) < 0)
         return Error(ErrorCode::io, "cannot configure NFQUEUE " + std::to_string(n) + ": " + std::strerror(errno));
-      // Room for a full queue's messages (metadata only, ~100 bytes each).
-      nfnl_rcvbufsiz(nfq_nfnlh(handle), std::max(1u << 20, o.queue_length * 512u));
+      // Room for a full queue's messages (metadata only, ~100 bytes each;
+      // with the packets, a full frame each).
+      nfnl_rcvbufsiz(nfq_nfnlh(handle), std::max(1u << 20, o.queue_length * (o.copy_packets ? 2048u : 512u)));
       const int fd = nfq_fd(handle);
       ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
       return std::uint16_t(n);
@@ -116,12 +146,38 @@ struct NfqueueDelayer::Loop {
     return Error(ErrorCode::address_in_use, "no free NFQUEUE number from " + std::to_string(o.first_queue) + " in namespace '" + o.netns + "'");
   }
 
-  void verdict(std::uint32_t id, std::uint32_t what) {
-    if (nfq_set_verdict(queue, id, what, 0, nullptr) < 0) ++local.verdict_failures;
+  // False if the kernel refused it (the packet stays queued).
+  bool verdict(std::uint32_t id, std::uint32_t what) {
+    const bool given = nfq_set_verdict(queue, id, what, 0, nullptr) >= 0;
+    if (!given) ++local.verdict_failures;
+    if (what != NF_ACCEPT) bytes.erase(id);
+    return given;
+  }
+
+  // The kernel takes the packet on into the host within the verdict's
+  // sendmsg (nfqnl_recv_verdict -> nfqnl_reinject -> nf_reinject), so the
+  // moment before it is when the host gets it. The tap sees it after the
+  // verdict, so that the tap's own time does not delay it, but under the
+  // same lock: a packet the host has got before set_release_tap({})
+  // returns has been handed over (a capture stopped just after the last
+  // packet arrived still holds it).
+  void accept(std::uint32_t id) {
+    if (!self.options_.copy_packets) {
+      verdict(id, NF_ACCEPT);
+      return;
+    }
+    auto kept = bytes.find(id);
+    std::lock_guard<std::mutex> lock(self.tap_mutex_);
+    const std::int64_t at = realtime_ns();
+    const bool given = verdict(id, NF_ACCEPT);
+    if (kept == bytes.end()) return;
+    if (given && self.tap_ && !kept->second.packet.empty())
+      self.tap_(ReleasedPacket{at, ByteView(kept->second.packet), ByteView(kept->second.source_hw)});
+    bytes.erase(kept);
   }
 
   void release(std::uint32_t id, Time due, Time now) {
-    verdict(id, NF_ACCEPT);
+    accept(id);
     ++local.released;
     const Duration late = now - due;
     local.total_late += late;
@@ -129,11 +185,10 @@ struct NfqueueDelayer::Loop {
   }
 
   void read_messages() {
-    char buffer[65536];
     for (;;) {
-      const ssize_t n = ::recv(nfq_fd(handle), buffer, sizeof buffer, MSG_DONTWAIT);
+      const ssize_t n = ::recv(nfq_fd(handle), buffer.data(), buffer.size(), MSG_DONTWAIT);
       if (n > 0) {
-        nfq_handle_packet(handle, buffer, int(n));
+        nfq_handle_packet(handle, buffer.data(), int(n));
         continue;
       }
       if (n < 0 && errno == ENOBUFS) {  // the kernel counts what it could not deliver
@@ -177,7 +232,7 @@ struct NfqueueDelayer::Loop {
       if (held.empty() || now - last_publish >= Duration::milliseconds(50)) publish(), last_publish = now;
     }
     for (; !held.empty(); held.pop()) {
-      verdict(held.top().id, NF_ACCEPT);
+      accept(held.top().id);
       ++local.released_at_stop;
     }
     publish();
@@ -222,6 +277,13 @@ NfqueueDelayer::~NfqueueDelayer() {
   }
   if (wake_fd_ >= 0) ::close(wake_fd_);
   if (proc_fd_ >= 0) ::close(proc_fd_);
+}
+
+bool NfqueueDelayer::set_release_tap(ReleaseTap tap) {
+  if (!options_.copy_packets) return false;
+  std::lock_guard<std::mutex> lock(tap_mutex_);
+  tap_ = std::move(tap);
+  return true;
 }
 
 DelayerStats NfqueueDelayer::stats() const {

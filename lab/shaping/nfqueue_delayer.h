@@ -10,6 +10,12 @@
 // queue numbers and iptables rules are per namespace) and binds the first
 // free queue number from `first_queue` up.
 //
+// With `copy_packets` the packets' bytes come up as well, and each packet
+// is handed to the release tap (set_release_tap) at the instant of its
+// NF_ACCEPT: when the host behind the queue really gets it. A lab capture
+// uses this to stamp incoming packets after their delay (lab/runner's
+// link_captures.h); lost packets are never handed over.
+//
 // Nothing vanishes uncounted: the kernel holds at most `queue_length`
 // packets for the queue and drops beyond that (its queue_dropped counter,
 // read back from /proc/net/netfilter/nfnetlink_queue of the namespace, and
@@ -19,11 +25,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
+#include "core/bytes.h"
 #include "core/error.h"
 #include "core/time.h"
 #include "lab/shaping/link_shape.h"
@@ -51,7 +59,18 @@ struct DelayerOptions {
   std::uint64_t seed = 1;
   std::uint32_t queue_length = 10240;  // packets the kernel holds for the queue
   std::uint16_t first_queue = 1000;
+  // Copy each packet (up to 64 KiB) to userspace for the release tap. Off,
+  // only metadata is copied (the measured figures in README.md are so).
+  bool copy_packets = false;
 };
+
+// A packet as the delayer lets it into the host (copy_packets only).
+struct ReleasedPacket {
+  std::int64_t unix_ns = 0;  // CLOCK_REALTIME just before its NF_ACCEPT, the packet socket's clock
+  ByteView packet;           // from its network header (IPv4 or IPv6), checksums filled in
+  ByteView source_hw;        // the link-layer source it arrived from (NFQA_HWADDR); may be empty
+};
+using ReleaseTap = std::function<void(const ReleasedPacket&)>;
 
 class NfqueueDelayer {
  public:
@@ -64,6 +83,14 @@ class NfqueueDelayer {
 
   std::uint16_t queue_number() const { return queue_number_; }
   DelayerStats stats() const;
+  // Called on the delayer's thread for every packet it accepts from now on
+  // (copy_packets only; a packet admitted before is handed over too). An
+  // empty tap stops it; once this returns, the previous tap is not called
+  // again, and has had every packet accepted before (the verdict and the
+  // call are under one lock). The tap must be quick: the next verdicts
+  // wait for it. False
+  // (and nothing set) without copy_packets: there are no bytes to hand over.
+  bool set_release_tap(ReleaseTap tap);
 
  private:
   struct Loop;
@@ -75,6 +102,8 @@ class NfqueueDelayer {
   int proc_fd_ = -1;  // the namespace's nfnetlink_queue table, opened in the thread
   mutable std::mutex mutex_;
   DelayerStats stats_;
+  std::mutex tap_mutex_;  // held over each verdict and the tap call after it
+  ReleaseTap tap_;
   std::thread thread_;
 };
 

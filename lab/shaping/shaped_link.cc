@@ -59,6 +59,7 @@ Result<void> ShapedLink::install_nfqueue(const ShapingOptions& options) {
   DelayerOptions d;
   d.netns = to_.netns, d.shape = shape_, d.seed = options.seed;
   d.queue_length = options.queue_length, d.first_queue = options.first_queue;
+  d.copy_packets = options.copy_packets;
   auto delayer = NfqueueDelayer::start(d);
   if (!delayer) return delayer.error();
   delayer_ = std::move(*delayer);
@@ -129,6 +130,10 @@ std::string ShapedLink::describe() const {
 std::optional<DelayerStats> ShapedLink::delayer_stats() const {
   if (!delayer_) return std::nullopt;
   return delayer_->stats();
+}
+
+bool ShapedLink::set_release_tap(ReleaseTap tap) {
+  return delayer_ && delayer_->set_release_tap(std::move(tap));
 }
 
 std::optional<std::uint16_t> ShapedLink::queue_number() const {

@@ -44,6 +44,9 @@ struct ShapingOptions {
   // automatic: netem where the kernel has it, else the NFQUEUE delayer.
   ShapingMechanism mechanism = ShapingMechanism::automatic;
   std::uint32_t tbf_queue_packets = 100;  // sim/world/point_to_point_link.h's queue_packets
+  // The delayer copies each packet for a release tap (a capture of `to`,
+  // set_release_tap below); off, it copies metadata only.
+  bool copy_packets = false;
 };
 
 // A veth end: its namespace (empty: the caller's) and its name there.
@@ -65,9 +68,17 @@ class ShapedLink {
   // "tbf", "netem", "netem+tbf" or "none".
   std::string describe() const;
   const LinkShape& shape() const { return shape_; }
+  const LinkEnd& from() const { return from_; }
+  const LinkEnd& to() const { return to_; }
   // The delayer's counters; nullopt on the netem path or without delay/loss.
   std::optional<DelayerStats> delayer_stats() const;
   std::optional<std::uint16_t> queue_number() const;
+  // Hands every packet the delayer lets into `to` to `tap`, at that moment
+  // (NfqueueDelayer::set_release_tap; installed with copy_packets). False
+  // when there is no delayer to tap (netem, or no delay and no loss: then
+  // `to` gets each packet as it arrives) or it was installed without
+  // copy_packets.
+  bool set_release_tap(ReleaseTap tap);
 
  private:
   ShapedLink() = default;
