@@ -9,19 +9,11 @@
 
 #include <boost/test/unit_test.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include <ns3/internet-stack-helper.h>
-#include <ns3/ipv4-address-helper.h>
-#include <ns3/ipv4-header.h>
-#include <ns3/net-device-container.h>
-#include <ns3/node-container.h>
-#include <ns3/packet.h>
-#include <ns3/point-to-point-helper.h>
-#include <ns3/ppp-header.h>
 #include <ns3/simulator.h>
-#include <ns3/string.h>
 #include <ns3/tcp-header.h>
 
 #include "sim/host/ns3_host.h"
@@ -57,70 +49,39 @@ std::string describe(const std::vector<Segment>& segments) {
 
 Duration now() { return Duration::nanoseconds(ns3::Simulator::Now().GetNanoSeconds()); }
 
-// A client (node 0) and a server (node 1) on a 10 ms link; every TCP
+// A client (alpha) and a server (bravo) on a 10 ms link; every TCP
 // segment either sends is recorded as it goes on the wire.
-struct CloseWorld {
-  SimulationRun run;
-  TempDirectory dir;
-  ns3::NodeContainer nodes;
-  ns3::NetDeviceContainer link;
-  std::unique_ptr<sim::Ns3Host> client_host, server_host;
+struct CloseWorld : TwoHostLink {
   std::vector<Segment> segments;
-
   std::unique_ptr<TcpListener> listener;
   std::unique_ptr<TcpStream> server, client;
 
-  CloseWorld() {
-    nodes.Create(2);
-    ns3::InternetStackHelper internet;
-    internet.Install(nodes);
-    internet.AssignStreams(nodes, 0);
-    ns3::PointToPointHelper p2p;
-    p2p.SetDeviceAttribute("DataRate", ns3::StringValue("100Mbps"));
-    p2p.SetChannelAttribute("Delay", ns3::StringValue("10ms"));
-    link = p2p.Install(nodes);
-    ns3::Ipv4AddressHelper addresses;
-    addresses.SetBase("192.0.2.0", "255.255.255.0");
-    addresses.Assign(link);
+  CloseWorld() : TwoHostLink("100Mbps", "10ms") {
     for (int i = 0; i < 2; ++i)
-      link.Get(i)->TraceConnectWithoutContext(
-          "MacTx", ns3::MakeBoundCallback(&CloseWorld::on_transmit, this, i));
-    SimulationRun::boot();
-    client_host = make_host(0, "client");
-    server_host = make_host(1, "server");
+      link.Get(i)->TraceConnectWithoutContext("MacTx", ns3::MakeBoundCallback(&CloseWorld::on_transmit, this, i));
   }
   ~CloseWorld() {
+    // While `segments` still exists: closing may send (MacTx).
     client.reset();
     server.reset();
     listener.reset();
-    client_host.reset();
-    server_host.reset();
-  }
-
-  std::unique_ptr<sim::Ns3Host> make_host(std::uint32_t i, const std::string& name) {
-    auto host = sim::Ns3Host::create(nodes.Get(i), test_host_options(dir, name));
-    BOOST_TEST_REQUIRE(host.ok(), (host.ok() ? "" : host.error().to_string()));
-    return std::move(*host);
+    alpha.reset();
+    bravo.reset();
   }
 
   static void on_transmit(CloseWorld* world, int from, ns3::Ptr<const ns3::Packet> packet) {
-    ns3::Ptr<ns3::Packet> copy = packet->Copy();
-    ns3::PppHeader ppp;
-    copy->RemoveHeader(ppp);
-    ns3::Ipv4Header ip;
-    copy->RemoveHeader(ip);
-    if (ip.GetProtocol() != 6) return;
-    ns3::TcpHeader tcp;
-    copy->RemoveHeader(tcp);
+    const std::optional<TcpSegmentOnWire> segment = tcp_segment_on_wire(packet);
+    if (!segment) return;
+    const ns3::TcpHeader& tcp = segment->header;
     const std::uint8_t flags = tcp.GetFlags() & ~(ns3::TcpHeader::PSH);
     world->segments.push_back(Segment{from, now(), flags, tcp.GetSequenceNumber().GetValue(),
-                                      tcp.GetAckNumber().GetValue(), copy->GetSize()});
+                                      tcp.GetAckNumber().GetValue(), segment->payload_size});
   }
 
   // The server answers the client's QUIT with a 221; `server_closes`
   // then closes (its FIN goes with the 221) or leaves the connection open.
   void start_session(bool server_closes) {
-    auto accepted = server_host->tcp_listen(Endpoint(kServer, 25), [this, server_closes](std::unique_ptr<TcpStream> s) {
+    auto accepted = bravo->tcp_listen(Endpoint(kServer, 25), [this, server_closes](std::unique_ptr<TcpStream> s) {
       server = std::move(s);
       TcpStream::Handlers h;
       h.on_data = [this, server_closes](ByteView) {
@@ -139,7 +100,7 @@ struct CloseWorld {
       BOOST_TEST_REQUIRE(r.ok());
       client->write(ByteView(std::string_view("QUIT\r\n")));
     };
-    client = client_host->tcp_connect(Endpoint(kServer, 25), std::move(h));
+    client = alpha->tcp_connect(Endpoint(kServer, 25), std::move(h));
   }
 
   // The client's segments from the server's first FIN on.
