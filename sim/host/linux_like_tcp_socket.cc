@@ -27,8 +27,9 @@ namespace {
 // exchange: TCP_ATO_MIN (HZ/25). tcp_event_data_recv starts icsk_ack.ato
 // there and raises it only while segments come closer together than it;
 // tcp_send_delayed_ack bounds a raised one by the smoothed RTT, itself at
-// least TCP_DELACK_MIN (also 40 ms).
-const ns3::Time kFinAckDelay = ns3::MilliSeconds(40);
+// least TCP_DELACK_MIN (also 40 ms). A function: an ns3::Time made during
+// static initialisation may come before ns-3's own time resolution is set.
+ns3::Time fin_ack_delay() { return ns3::MilliSeconds(40); }
 
 // A node's configured socket, never bound, which every new socket of the
 // node copies. Configuring a socket through ns-3's attribute system (the
@@ -213,9 +214,9 @@ bool LinuxLikeTcpSocket::delay_fin_ack() {
   const std::int64_t unacknowledged = std::int64_t(m_tcb->m_rxBuffer->NextRxSequence() - m_highTxAck) - 1;
   if (unacknowledged > std::int64_t(m_tcb->m_segmentSize)) return false;
   // tcp_send_delayed_ack: a delayed ACK already due sooner keeps its time.
-  if (!m_delAckEvent.IsRunning() || ns3::Simulator::GetDelayLeft(m_delAckEvent) > kFinAckDelay) {
+  if (!m_delAckEvent.IsRunning() || ns3::Simulator::GetDelayLeft(m_delAckEvent) > fin_ack_delay()) {
     m_delAckEvent.Cancel();
-    m_delAckEvent = ns3::Simulator::Schedule(kFinAckDelay, &LinuxLikeTcpSocket::DelAckTimeout, this);
+    m_delAckEvent = ns3::Simulator::Schedule(fin_ack_delay(), &LinuxLikeTcpSocket::DelAckTimeout, this);
   }
   return true;
 }

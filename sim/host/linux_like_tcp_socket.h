@@ -91,7 +91,7 @@ class LinuxLikeTcpSocket : public ns3::TcpSocketBase {
   void ReceivedData(ns3::Ptr<ns3::Packet> packet, const ns3::TcpHeader& header) override;
   // Every SYN of an active open goes through here: the first from
   // Connect, the rest from the retransmit timer (ns-3 arms it to call this
-  // again, not ReTxTimeout).
+  // again, not ReTxTimeout). So does every pure ACK (behaviour 6).
   void SendEmptyPacket(std::uint8_t flags) override;
   // Each received segment: notes a FIN that came in ESTABLISHED, whose ACK
   // may wait and during which an app's close is held back (behaviour 6).
