@@ -7,14 +7,14 @@
 // (TCP_ATO_MIN, 40 ms) when it closes later. ns-3 ACKs the FIN at once, and
 // again after an app that closed while the segment was being processed.
 
+#include <ns3/simulator.h>
+#include <ns3/tcp-header.h>
+
 #include <boost/test/unit_test.hpp>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <ns3/simulator.h>
-#include <ns3/tcp-header.h>
 
 #include "sim/host/ns3_host.h"
 #include "sim/host/sim_host_fixture.h"
@@ -36,8 +36,8 @@ struct Segment {
   bool fin() const { return flags & ns3::TcpHeader::FIN; }
   std::string describe() const {
     return std::string(from == 0 ? "client " : "server ") + format_duration(at) + " " +
-           ns3::TcpHeader::FlagsToString(flags) + " seq " + std::to_string(seq) + " ack " + std::to_string(ack) +
-           " len " + std::to_string(length);
+           ns3::TcpHeader::FlagsToString(flags) + " seq " + std::to_string(seq) + " ack " +
+           std::to_string(ack) + " len " + std::to_string(length);
   }
 };
 
@@ -47,7 +47,9 @@ std::string describe(const std::vector<Segment>& segments) {
   return out;
 }
 
-Duration now() { return Duration::nanoseconds(ns3::Simulator::Now().GetNanoSeconds()); }
+Duration now() {
+  return Duration::nanoseconds(ns3::Simulator::Now().GetNanoSeconds());
+}
 
 // A client (alpha) and a server (bravo) on a 10 ms link; every TCP
 // segment either sends is recorded as it goes on the wire.
@@ -58,7 +60,8 @@ struct CloseWorld : TwoHostLink {
 
   CloseWorld() : TwoHostLink("100Mbps", "10ms") {
     for (int i = 0; i < 2; ++i)
-      link.Get(i)->TraceConnectWithoutContext("MacTx", ns3::MakeBoundCallback(&CloseWorld::on_transmit, this, i));
+      link.Get(i)->TraceConnectWithoutContext("MacTx",
+                                              ns3::MakeBoundCallback(&CloseWorld::on_transmit, this, i));
   }
   ~CloseWorld() {
     // While `segments` still exists: closing may send (MacTx).
@@ -81,16 +84,17 @@ struct CloseWorld : TwoHostLink {
   // The server answers the client's QUIT with a 221; `server_closes`
   // then closes (its FIN goes with the 221) or leaves the connection open.
   void start_session(bool server_closes) {
-    auto accepted = bravo->tcp_listen(Endpoint(kServer, 25), [this, server_closes](std::unique_ptr<TcpStream> s) {
-      server = std::move(s);
-      TcpStream::Handlers h;
-      h.on_data = [this, server_closes](ByteView) {
-        server->write(ByteView(std::string_view("221 2.0.0 Bye\r\n")));
-        if (server_closes) server->close();
-      };
-      h.on_closed = [this](const Error&) { server->close(); };
-      server->set_handlers(std::move(h));
-    });
+    auto accepted =
+        bravo->tcp_listen(Endpoint(kServer, 25), [this, server_closes](std::unique_ptr<TcpStream> s) {
+          server = std::move(s);
+          TcpStream::Handlers h;
+          h.on_data = [this, server_closes](ByteView) {
+            server->write(ByteView(std::string_view("221 2.0.0 Bye\r\n")));
+            if (server_closes) server->close();
+          };
+          h.on_closed = [this](const Error&) { server->close(); };
+          server->set_handlers(std::move(h));
+        });
     BOOST_TEST_REQUIRE(accepted.ok());
     listener = std::move(*accepted);
   }
@@ -122,7 +126,9 @@ struct CloseWorld : TwoHostLink {
 
 // The server's FIN is acknowledged when the client's segment acks one past
 // the FIN's sequence (the FIN takes one).
-bool acks_fin(const Segment& client, const Segment& fin) { return client.ack == fin.seq + fin.length + 1; }
+bool acks_fin(const Segment& client, const Segment& fin) {
+  return client.ack == fin.seq + fin.length + 1;
+}
 
 }  // namespace
 
