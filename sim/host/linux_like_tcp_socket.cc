@@ -23,6 +23,14 @@ namespace tether::sim {
 
 namespace {
 
+// Linux's delayed-ACK timeout for the peer's FIN in a request-reply
+// exchange: TCP_ATO_MIN (HZ/25). tcp_event_data_recv starts icsk_ack.ato
+// there and raises it only while segments come closer together than it;
+// tcp_send_delayed_ack bounds a raised one by the smoothed RTT, itself at
+// least TCP_DELACK_MIN (also 40 ms). A function: an ns3::Time made during
+// static initialisation may come before ns-3's own time resolution is set.
+ns3::Time fin_ack_delay() { return ns3::MilliSeconds(40); }
+
 // A node's configured socket, never bound, which every new socket of the
 // node copies. Configuring a socket through ns-3's attribute system (the
 // socket's, its congestion control's, its RTT estimator's defaults) costs
@@ -141,6 +149,14 @@ ns3::Ptr<ns3::Packet> LinuxLikeTcpSocket::Recv(std::uint32_t max_size, std::uint
 }
 
 int LinuxLikeTcpSocket::Close() {
+  // Behaviour 6: the app read what came with the peer's FIN and closes from
+  // its receive callback, before ns-3 has processed the FIN. After
+  // ShutdownSend a Close sends nothing new (the FIN went, or goes with the
+  // last data), and ns-3's own DoPeerClose calls it then.
+  if (fin_in_established_ && !m_shutdownSend) {
+    close_held_ = true;
+    return 0;
+  }
   closed_by_app_ = true;
   if (m_tcb->m_rxBuffer->Size() > 0 && (m_state == ESTABLISHED || m_state == CLOSE_WAIT)) {
     abort();
@@ -172,7 +188,41 @@ void LinuxLikeTcpSocket::ReceivedData(ns3::Ptr<ns3::Packet> packet, const ns3::T
   ns3::Simulator::ScheduleNow(&LinuxLikeTcpSocket::abort, ns3::Ptr<LinuxLikeTcpSocket>(this));
 }
 
+void LinuxLikeTcpSocket::DoForwardUp(ns3::Ptr<ns3::Packet> packet, const ns3::Address& from,
+                                     const ns3::Address& to) {
+  ns3::Ptr<LinuxLikeTcpSocket> keep(this);  // closing may drop the last other reference
+  ns3::TcpHeader header;
+  packet->PeekHeader(header);
+  fin_in_established_ = (header.GetFlags() & ns3::TcpHeader::FIN) && m_state == ESTABLISHED;
+  ns3::TcpSocketBase::DoForwardUp(packet, from, to);
+  fin_in_established_ = false;
+  close_after_segment();
+}
+
+void LinuxLikeTcpSocket::close_after_segment() {
+  if (!close_held_) return;
+  close_held_ = false;
+  Close();
+}
+
+bool LinuxLikeTcpSocket::delay_fin_ack() {
+  // Both ACKs ns-3 sends for it (ReceivedData's, as the FIN "filled a
+  // gap", and DoPeerClose's) come while the FIN's segment is processed.
+  if (!fin_in_established_ || !m_tcb->m_rxBuffer->Finished()) return false;
+  // __tcp_ack_snd_check: more than a full segment not yet acknowledged is
+  // acknowledged now, FIN or not (the FIN takes one sequence number).
+  const std::int64_t unacknowledged = std::int64_t(m_tcb->m_rxBuffer->NextRxSequence() - m_highTxAck) - 1;
+  if (unacknowledged > std::int64_t(m_tcb->m_segmentSize)) return false;
+  // tcp_send_delayed_ack: a delayed ACK already due sooner keeps its time.
+  if (!m_delAckEvent.IsRunning() || ns3::Simulator::GetDelayLeft(m_delAckEvent) > fin_ack_delay()) {
+    m_delAckEvent.Cancel();
+    m_delAckEvent = ns3::Simulator::Schedule(fin_ack_delay(), &LinuxLikeTcpSocket::DelAckTimeout, this);
+  }
+  return true;
+}
+
 void LinuxLikeTcpSocket::SendEmptyPacket(std::uint8_t flags) {
+  if (flags == ns3::TcpHeader::ACK && delay_fin_ack()) return;
   // A SYN+ACK (a listener's answer, a simultaneous open) keeps ns-3's own
   // schedule.
   const bool active_open_syn = (flags & ns3::TcpHeader::SYN) && !(flags & ns3::TcpHeader::ACK);

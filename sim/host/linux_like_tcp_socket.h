@@ -1,5 +1,5 @@
 #pragma once
-// ns-3's TcpSocketBase with five Linux behaviours that tether's apps can
+// ns-3's TcpSocketBase with six Linux behaviours that tether's apps can
 // observe and stock ns-3.37 lacks. Only the simulated kernel changes; the
 // Host driver above it stays a plain socket user.
 //
@@ -34,6 +34,24 @@
 //    tcp_syn_linear_timeouts timeouts at 1 s and allows that many more
 //    retransmissions (11 SYNs, 131 s with its defaults), which is how long a
 //    sender waits on a blackholed MX before its backup.
+// 6. The peer's FIN is acknowledged late, so that the app's own FIN can
+//    carry the ACK. ns-3 ACKs an in-sequence FIN at once (twice when data
+//    came with it); and an app that reads the data that came with the FIN
+//    and closes from its receive callback, while ns-3 is still processing
+//    that segment, gets its FIN out first, and ns-3's ACK follows as a
+//    second segment. Linux's tcp_fin moves to CLOSE_WAIT in pingpong mode,
+//    so __tcp_ack_snd_check only arms the delayed ACK (tcp_send_delayed_ack:
+//    TCP_ATO_MIN, 40 ms, in a request-reply exchange); the app runs only
+//    once the segment is processed (the socket lock), and its close sends
+//    FIN+ACK from CLOSE_WAIT (tcp_close), which stops the delayed ACK
+//    (tcp_event_ack_sent). Here the ACK waits the same way and such a close
+//    is held until the segment is processed. So a client that closes on
+//    reading the server's 221 and FIN sends one FIN+ACK, and one that closes
+//    later sends the ACK 40 ms after the FIN, then its FIN. (The extra ACK
+//    cancelled the server's WireGuard new-handshake timer in the simulation
+//    only.) A close from inside a segment without FIN still runs at once:
+//    ns-3 then puts the FIN on data just written, where Linux has sent
+//    that data already.
 
 #include <ns3/node.h>
 #include <ns3/nstime.h>
@@ -73,11 +91,19 @@ class LinuxLikeTcpSocket : public ns3::TcpSocketBase {
   void ReceivedData(ns3::Ptr<ns3::Packet> packet, const ns3::TcpHeader& header) override;
   // Every SYN of an active open goes through here: the first from
   // Connect, the rest from the retransmit timer (ns-3 arms it to call this
-  // again, not ReTxTimeout).
+  // again, not ReTxTimeout). So does every pure ACK (behaviour 6).
   void SendEmptyPacket(std::uint8_t flags) override;
+  // Each received segment: notes a FIN that came in ESTABLISHED, whose ACK
+  // may wait and during which an app's close is held back (behaviour 6).
+  void DoForwardUp(ns3::Ptr<ns3::Packet> packet, const ns3::Address& from, const ns3::Address& to) override;
 
  private:
   void abort();
+  // The app's Close, run once the segment being received is processed.
+  void close_after_segment();
+  // Behaviour 6: true when this pure ACK acknowledges the peer's FIN that
+  // arrived in ESTABLISHED and Linux would delay it; arms the delayed ACK.
+  bool delay_fin_ack();
 
   LinuxSynSchedule syn_schedule_;
   // Linux's icsk_retransmits, icsk_rto and retrans_stamp for the SYN.
@@ -87,6 +113,10 @@ class LinuxLikeTcpSocket : public ns3::TcpSocketBase {
 
   bool closed_by_app_ = false;
   bool abort_scheduled_ = false;
+  // Behaviour 6: the segment being received carries a FIN and came in
+  // ESTABLISHED; the app closed meanwhile.
+  bool fin_in_established_ = false;
+  bool close_held_ = false;
 };
 
 }  // namespace tether::sim

@@ -14,7 +14,8 @@
 //   namorar,endpoint-changed   a WireGuard message reaching namorar (namorar-0)
 //                              from another source than the last: "OLD -> NEW"
 //   gateway,nat-mapping-created the gateway's first packet out (uplink-0) from
-//                              a new public source: "LAN -> PUBLIC"
+//                              a new public source, or the first after the
+//                              mapping expired: "LAN -> PUBLIC"
 //   carinho,accepted           carinho's 250 ending the transaction, inside
 //                              the tunnel, leaving carinho (lan-0)
 //   namorar,relayed (to carinho.lan)  its detail ends with that 250's text; its
@@ -28,7 +29,8 @@
 // Not on the wire as such: attempt (the MTA starts it before its MX lookup;
 // the SYN comes later), namorar's accepted and the sender's relayed (their
 // 250 and 221 travel in TLS after STARTTLS), route-up, delivered-maildir,
-// nat-mapping-flushed, isp-address (no packet marks them).
+// nat-mapping-flushed, nat-mapping-expired, isp-address (no packet marks
+// them).
 
 #include <boost/test/unit_test.hpp>
 #include <cmath>
@@ -102,13 +104,25 @@ std::vector<Seen> endpoint_changes(const Run& run, const std::vector<TimelineEve
   return out;
 }
 
+// A mapping is made by the first packet out from a new public source, or
+// the first after the last mapping expired (the same source again: the
+// NAT maps endpoint-independently and reuses the port). An expiry leaves
+// no packet; events.csv's time of it (to the millisecond) tells.
 std::vector<Seen> nat_mappings(const Run& run, const std::vector<TimelineEvent>& uplink) {
+  std::vector<double> expiries;
+  for (const SimEvent& e : run.events)
+    if (e.source == "gateway" && e.kind == "nat-mapping-expired") expiries.push_back(e.at_s);
   std::vector<Seen> out;
   std::string last;
+  double last_out_s = -1;
   for (const TimelineEvent& e : uplink) {
     if (!e.layer.empty() || !starts_with(e.destination, kNamorar)) continue;  // outbound through the NAT
-    if (e.source != last) out.push_back({run.seconds(e), "-> " + e.source});
+    const double at_s = run.seconds(e);
+    bool expired = false;
+    for (double x : expiries) expired = expired || (x > last_out_s + 0.0005 && x <= at_s + 0.0005);
+    if (e.source != last || expired) out.push_back({at_s, "-> " + e.source});
     last = e.source;
+    last_out_s = at_s;
   }
   return out;
 }
@@ -182,8 +196,9 @@ void expect_every_kind_placed(const Run& run) {
   const std::set<std::string> compared = {
       "handshake-completed", "endpoint-changed", "nat-mapping-created", "accepted", "relayed",
       "submitted",           "home-activity"};
-  const std::set<std::string> not_on_the_wire = {"attempt", "route-up", "delivered-maildir",
-                                                 "nat-mapping-flushed", "isp-address"};
+  const std::set<std::string> not_on_the_wire = {"attempt",           "route-up",
+                                                 "delivered-maildir", "nat-mapping-flushed",
+                                                 "nat-mapping-expired", "isp-address"};
   for (const SimEvent& e : run.events)
     BOOST_TEST((compared.count(e.kind) || not_on_the_wire.count(e.kind)),
                "events.csv kind '" << e.kind << "' is not placed");

@@ -9,9 +9,14 @@
 #include <ns3/global-value.h>
 #include <ns3/internet-stack-helper.h>
 #include <ns3/mac48-address.h>
+#include <ns3/ipv4-address-helper.h>
+#include <ns3/ipv4-header.h>
 #include <ns3/names.h>
 #include <ns3/node-container.h>
+#include <ns3/point-to-point-helper.h>
+#include <ns3/ppp-header.h>
 #include <ns3/simulator.h>
+#include <ns3/string.h>
 
 namespace tether::testing {
 
@@ -76,6 +81,47 @@ sim::Ns3HostOptions test_host_options(const TempDirectory& dir, const std::strin
   options.seed = seed;
   options.log_threshold = LogLevel::warning;
   return options;
+}
+
+namespace {
+
+std::unique_ptr<sim::Ns3Host> make_test_host(ns3::Ptr<ns3::Node> node, const TempDirectory& dir,
+                                             const std::string& name, std::uint64_t seed) {
+  auto host = sim::Ns3Host::create(node, test_host_options(dir, name, seed));
+  if (!host.ok()) throw std::runtime_error("host " + name + ": " + host.error().to_string());
+  return std::move(*host);
+}
+
+}  // namespace
+
+std::optional<TcpSegmentOnWire> tcp_segment_on_wire(ns3::Ptr<const ns3::Packet> packet) {
+  ns3::Ptr<ns3::Packet> copy = packet->Copy();
+  ns3::PppHeader ppp;
+  copy->RemoveHeader(ppp);
+  ns3::Ipv4Header ip;
+  copy->RemoveHeader(ip);
+  if (ip.GetProtocol() != 6) return std::nullopt;
+  TcpSegmentOnWire segment;
+  copy->RemoveHeader(segment.header);
+  segment.payload_size = copy->GetSize();
+  return segment;
+}
+
+TwoHostLink::TwoHostLink(const std::string& rate, const std::string& delay, std::uint64_t seed) {
+  nodes.Create(2);
+  ns3::InternetStackHelper internet;
+  internet.Install(nodes);
+  internet.AssignStreams(nodes, 0);
+  ns3::PointToPointHelper p2p;
+  p2p.SetDeviceAttribute("DataRate", ns3::StringValue(rate));
+  p2p.SetChannelAttribute("Delay", ns3::StringValue(delay));
+  link = p2p.Install(nodes);
+  ns3::Ipv4AddressHelper addresses;
+  addresses.SetBase("192.0.2.0", "255.255.255.0");
+  addresses.Assign(link);
+  SimulationRun::boot();
+  alpha = make_test_host(nodes.Get(0), dir, "alpha", seed);
+  bravo = make_test_host(nodes.Get(1), dir, "bravo", seed);
 }
 
 SimHostFixture::SimHostFixture() {

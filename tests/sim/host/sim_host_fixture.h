@@ -7,9 +7,14 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include <ns3/net-device-container.h>
+#include <ns3/node-container.h>
 #include <ns3/node.h>
+#include <ns3/packet.h>
+#include <ns3/tcp-header.h>
 
 #include "host/host_fixture.h"
 #include "sim/host/ns3_host.h"
@@ -56,6 +61,27 @@ class TempDirectory {
 // Options for a test host: storage under `dir`/`hostname`, warnings only.
 sim::Ns3HostOptions test_host_options(const TempDirectory& dir, const std::string& hostname,
                                       std::uint64_t seed = 1);
+
+// Two nodes on one point-to-point link, alpha 192.0.2.1 and bravo
+// 192.0.2.2, booted, with an Ns3Host on each (storage under `dir`). The
+// members go in reverse order: the hosts before the simulation.
+struct TwoHostLink {
+  TwoHostLink(const std::string& rate, const std::string& delay, std::uint64_t seed = 1);
+
+  SimulationRun run;
+  TempDirectory dir;
+  ns3::NodeContainer nodes;
+  ns3::NetDeviceContainer link;  // alpha's device, then bravo's
+  std::unique_ptr<sim::Ns3Host> alpha, bravo;
+};
+
+// A TCP segment as a point-to-point device's MacTx trace sees it (PPP,
+// IPv4, TCP), with its payload's size; nothing for another protocol.
+struct TcpSegmentOnWire {
+  ns3::TcpHeader header;
+  std::uint32_t payload_size = 0;
+};
+std::optional<TcpSegmentOnWire> tcp_segment_on_wire(ns3::Ptr<const ns3::Packet> packet);
 
 class SimHostFixture : public HostFixture {
  public:

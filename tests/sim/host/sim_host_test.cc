@@ -39,39 +39,8 @@ const Duration kLinkDelay = Duration::milliseconds(10);
 
 // Two nodes on a 5 Mbit/s point-to-point link with 10 ms of delay, an
 // Ns3Host on each: alpha 192.0.2.1, bravo 192.0.2.2.
-struct TwoNodes {
-  SimulationRun run;
-  TempDirectory dir;
-  ns3::NodeContainer nodes;
-  ns3::NetDeviceContainer link;
-  std::unique_ptr<sim::Ns3Host> alpha, bravo;
-
-  explicit TwoNodes(std::uint64_t seed = 1) {
-    nodes.Create(2);
-    ns3::InternetStackHelper internet;
-    internet.Install(nodes);
-    internet.AssignStreams(nodes, 0);
-    ns3::PointToPointHelper p2p;
-    p2p.SetDeviceAttribute("DataRate", ns3::StringValue("5Mbps"));
-    p2p.SetChannelAttribute("Delay", ns3::StringValue("10ms"));
-    link = p2p.Install(nodes);
-    ns3::Ipv4AddressHelper addresses;
-    addresses.SetBase("192.0.2.0", "255.255.255.0");
-    addresses.Assign(link);
-    SimulationRun::boot();
-    alpha = make_host(0, "alpha", seed);
-    bravo = make_host(1, "bravo", seed);
-  }
-  ~TwoNodes() {
-    alpha.reset();
-    bravo.reset();
-  }
-
-  std::unique_ptr<sim::Ns3Host> make_host(std::uint32_t i, const std::string& name, std::uint64_t seed) {
-    auto host = sim::Ns3Host::create(nodes.Get(i), test_host_options(dir, name, seed));
-    BOOST_TEST_REQUIRE(host.ok(), (host.ok() ? "" : host.error().to_string()));
-    return std::move(*host);
-  }
+struct TwoNodes : TwoHostLink {
+  explicit TwoNodes(std::uint64_t seed = 1) : TwoHostLink("5Mbps", "10ms", seed) {}
 
   // Drops every packet bravo's link device receives from now on.
   void cut_link_to_bravo() {

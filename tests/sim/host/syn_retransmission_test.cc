@@ -9,15 +9,8 @@
 
 #include <ns3/double.h>
 #include <ns3/error-model.h>
-#include <ns3/internet-stack-helper.h>
-#include <ns3/ipv4-address-helper.h>
-#include <ns3/ipv4-header.h>
-#include <ns3/net-device-container.h>
-#include <ns3/node-container.h>
 #include <ns3/packet.h>
-#include <ns3/point-to-point-helper.h>
 #include <ns3/point-to-point-net-device.h>
-#include <ns3/ppp-header.h>
 #include <ns3/simulator.h>
 #include <ns3/string.h>
 #include <ns3/tcp-header.h>
@@ -37,58 +30,27 @@ Duration seconds_ms(std::int64_t ms) { return Duration::milliseconds(ms); }
 
 // Two nodes on a 10 ms link; alpha's outgoing SYNs are recorded, and
 // bravo's side of the link can be made to drop everything.
-struct SynWorld {
-  SimulationRun run;
-  TempDirectory dir;
-  ns3::NodeContainer nodes;
-  ns3::NetDeviceContainer link;
+struct SynWorld : TwoHostLink {
   ns3::Ptr<ns3::RateErrorModel> blackhole = ns3::CreateObject<ns3::RateErrorModel>();
-  std::unique_ptr<sim::Ns3Host> alpha, bravo;
   std::vector<Duration> syns;  // since the simulation's start
 
-  SynWorld() {
-    nodes.Create(2);
-    ns3::InternetStackHelper internet;
-    internet.Install(nodes);
-    internet.AssignStreams(nodes, 0);
-    ns3::PointToPointHelper p2p;
-    p2p.SetDeviceAttribute("DataRate", ns3::StringValue("5Mbps"));
-    p2p.SetChannelAttribute("Delay", ns3::StringValue("10ms"));
-    link = p2p.Install(nodes);
-    ns3::Ipv4AddressHelper addresses;
-    addresses.SetBase("192.0.2.0", "255.255.255.0");
-    addresses.Assign(link);
+  SynWorld() : TwoHostLink("5Mbps", "10ms") {
     blackhole->SetAttribute("ErrorUnit", ns3::StringValue("ERROR_UNIT_PACKET"));
     blackhole->SetAttribute("ErrorRate", ns3::DoubleValue(1.0));
     blackhole->Disable();
     ns3::DynamicCast<ns3::PointToPointNetDevice>(link.Get(1))->SetReceiveErrorModel(blackhole);
     link.Get(0)->TraceConnectWithoutContext("MacTx", ns3::MakeCallback(&SynWorld::on_transmit, this));
-    SimulationRun::boot();
-    alpha = make_host(0, "alpha");
-    bravo = make_host(1, "bravo");
   }
   ~SynWorld() {
+    // While `syns` still exists: closing a host may send (MacTx).
     alpha.reset();
     bravo.reset();
   }
 
-  std::unique_ptr<sim::Ns3Host> make_host(std::uint32_t i, const std::string& name) {
-    auto host = sim::Ns3Host::create(nodes.Get(i), test_host_options(dir, name));
-    BOOST_TEST_REQUIRE(host.ok(), (host.ok() ? "" : host.error().to_string()));
-    return std::move(*host);
-  }
-
   void on_transmit(ns3::Ptr<const ns3::Packet> packet) {
-    // MacTx sees the packet with its PPP header on.
-    ns3::Ptr<ns3::Packet> copy = packet->Copy();
-    ns3::PppHeader ppp;
-    copy->RemoveHeader(ppp);
-    ns3::Ipv4Header ip;
-    copy->RemoveHeader(ip);
-    if (ip.GetProtocol() != 6) return;
-    ns3::TcpHeader tcp;
-    copy->PeekHeader(tcp);
-    const std::uint8_t flags = tcp.GetFlags();
+    const std::optional<TcpSegmentOnWire> segment = tcp_segment_on_wire(packet);
+    if (!segment) return;
+    const std::uint8_t flags = segment->header.GetFlags();
     if ((flags & ns3::TcpHeader::SYN) && !(flags & ns3::TcpHeader::ACK))
       syns.push_back(Duration::nanoseconds(ns3::Simulator::Now().GetNanoSeconds()));
   }
