@@ -117,7 +117,19 @@ BOOST_AUTO_TEST_CASE(opensmtpd_hosts_relay_pause_restart_on_their_spool_and_leav
   BOOST_TEST(nodes->pid("sender") != sender_pid);
   // Its first try may have failed before the kill: due again at once.
   (void)nodes->control("sender", {"schedule", "all"});
-  BOOST_TEST(eventually([&] { return delivered(maildir, "osmtpd-3@websteading.net"); }, 60),
+  const auto arrived = [&] { return delivered(maildir, "osmtpd-3@websteading.net"); };
+  if (!eventually(arrived, 60)) {
+    // Seen once in five runs on a loaded machine: 6.8's session to namorar
+    // stalled after STARTTLS ("mta tls ciphers=..." and no
+    // "server-cert-check" result from its lka), to wait out its 300 s
+    // session timeout. That is not what this case tests (the queue
+    // surviving SIGKILL): the sender is killed and started once more.
+    BOOST_TEST_MESSAGE("the sender stalled; started once more. Its log:\n" << nodes->log("sender"));
+    BOOST_TEST_REQUIRE(nodes->stop("sender").ok());
+    BOOST_TEST_REQUIRE(nodes->start("sender").ok(), nodes->log("sender"));
+    (void)nodes->control("sender", {"schedule", "all"});
+  }
+  BOOST_TEST(eventually(arrived, 60),
              nodes->log("sender") + "\nqueue: " + nodes->control("sender", {"show", "queue"}).output);
   // The new instance sent the envelope the old one had queued.
   const std::string after = nodes->log("sender").substr(before_kill.size());
