@@ -77,8 +77,11 @@ class TwoCaptures {
 // but the file, the packet numbers (dumpcap's are those of ours plus the
 // start probes before them) and the time, which differs by the microseconds between the
 // kernel's stamps for each capturing socket (on loopback; bounded here by
-// 10 ms, far below what a misread timestamp would be off by). Returns the
-// number of events compared (0 when they differ).
+// 10 ms, far below what a misread timestamp would be off by). Packets that
+// two CPUs tapped within microseconds of each other may reach the two
+// sockets in opposite orders; then each event must still have its twin
+// within 10 ms, said the same but for packet numbers. Returns the number
+// of events compared (0 when they differ).
 std::size_t expect_same_events(const std::vector<TimelineEvent>& dumpcap,
                                const std::vector<TimelineEvent>& ours);
 
