@@ -111,28 +111,22 @@ def run(scenario, seed=None, pcap=False, out=None, max_duration=None):
         command.append("--pcap")
     if max_duration is not None:
         command += ["--max-duration", repr(_seconds(max_duration, "max_duration"))]
+    # A temporary directory is removed once read (the Run's .out is then
+    # None, as tether.simulate's), kept for its captures, and removed when
+    # the run failed.
+    keep = not temporary or pcap
+    read = False
     try:
         status, _, stderr = _run_child(command, "tether-lab")
         if status != 0:
             raise _failure("tether-lab", command, status, stderr)
-        result = tether.Run.from_dir(out_dir, scenario, scenario.seed if seed is None else int(seed), "lab")
-    except BaseException:
-        if temporary:
+        result = tether.Run.from_dir(out_dir, scenario, scenario.seed if seed is None else int(seed), "lab",
+                                     keep_out=keep)
+        read = True
+        return result
+    finally:
+        if temporary and not (keep and read):
             shutil.rmtree(out_dir, ignore_errors=True)
-        raise
-    if temporary and not pcap:
-        shutil.rmtree(out_dir, ignore_errors=True)
-        _forget_out(result)
-    return result
-
-
-def _forget_out(result):
-    """A Run read from a directory that is gone says so (out None), as
-    tether.simulate's does."""
-    try:
-        result.out = None
-    except AttributeError:
-        pass
 
 
 class LabComparison:
