@@ -80,6 +80,23 @@ def test_a_refused_lab_run_raises_run_error_with_tether_labs_words():
         tether.lab.run(short_scenario(), max_duration=pd.Timedelta("10s"))
 
 
+@needs_root
+@needs_tool("tether-compare")
+def test_a_lab_comparison_runs_both_worlds(tmp_path):
+    comparison = tether.lab.compare(short_scenario(), out=tmp_path / "cmp")
+    # Within the bounds or not depends on the machine's load (the lab's
+    # latency): what is checked here is that both worlds ran and were read.
+    assert comparison.exit_code in (0, 1) and comparison.ok == (comparison.outside == [])
+    figures = comparison.figures.set_index("figure")
+    assert figures.loc["delivered", "lab"] == figures.loc["delivered", "sim"] == "2"
+    assert comparison.lab.world == "lab" and comparison.sim.world == "sim"
+    assert comparison.lab.summary["messages"]["delivered"] == 2
+    assert comparison.uplink is not None
+    counts = comparison.uplink.counts.set_index("kind")
+    assert counts.loc["wg.initiation", "a"] >= 1 and counts.loc["wg.initiation", "b"] >= 1
+    assert comparison.uplink.report.startswith("A: ")
+
+
 def test_without_root_the_lab_says_so(monkeypatch, tmp_path):
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     with pytest.raises(PermissionError, match="needs root"):
