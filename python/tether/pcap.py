@@ -22,10 +22,6 @@ import pandas as pd
 
 from . import _tether
 
-if not hasattr(_tether, "pcap"):
-    raise ImportError("tether._tether was built without its pcap part: python/bindings/module.cc must call "
-                      "tether::python::bind_pcap (python/bindings/pcap_bindings.h)")
-
 __all__ = ["timeline", "compare", "Comparison", "CaptureError", "CaptureWarning"]
 
 # At most this many problems become warnings of their own; the rest are
