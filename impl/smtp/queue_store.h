@@ -114,7 +114,8 @@ class QueueStore {
   // Random 64-bit values; the store keeps drawing until an id is free.
   using IdSource = std::function<std::uint64_t()>;
 
-  // Creates the layout if missing, then recovers: loads every envelope,
+  // Creates the layout if missing, refuses a queue it could not record
+  // progress in (queue_write_check.h), then recovers: loads every envelope,
   // quarantines what cannot be read, deletes what was never committed.
   static Result<std::unique_ptr<QueueStore>> open(const std::filesystem::path& root, IdSource ids,
                                                   Logger log = Logger(),
@@ -184,6 +185,9 @@ class QueueStore {
   QueueStore(std::filesystem::path root, IdSource ids, Logger log, QueueStoreOptions options);
 
   Result<void> recover();
+  // The error (also logged) that refuses a queue whose directories take no
+  // writes (queue_write_check.h).
+  Error cannot_record_progress(const Error& why) const;
   void recover_message(const std::filesystem::path& dir, MessageId msgid);
   void quarantine(const std::filesystem::path& file, MessageId msgid, const std::string& error);
   Result<void> write_envelope_file(const std::filesystem::path& dir, const Envelope& envelope, bool replace);
