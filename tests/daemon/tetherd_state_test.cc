@@ -4,10 +4,16 @@
 // again at the next start. Now it refuses to start, naming the directory;
 // on the same directory made writable again it delivers the mail once.
 //
+// And the maildirs it delivers to (hole 5): a file a SIGKILL left in a
+// maildir's tmp/ is removed at start once it is old enough to be dead (36
+// hours, as maildir readers judge), and a younger one is left alone.
+//
 // Root: a network namespace (tetherd looks up client names) and a
 // read-only bind mount of the state directory in a private mount namespace.
 
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 
 #include <boost/test/unit_test.hpp>
 
@@ -114,6 +120,51 @@ BOOST_AUTO_TEST_CASE(a_read_only_state_directory_is_refused_not_run,
   auto reopened = smtp::QueueStore::open(state / "queue", [] { return std::uint64_t{42}; });
   BOOST_TEST_REQUIRE(reopened.ok());
   BOOST_TEST((*reopened)->envelopes().size() == 0u, "the delivered message is still queued");
+}
+
+BOOST_AUTO_TEST_CASE(a_maildir_tmp_file_orphaned_long_ago_is_cleaned_at_start,
+                     *boost::unit_test::precondition(needs_root) * boost::unit_test::label("root")) {
+  TestDirectory dir("tetherd-maildir-tmp");
+  NamedNamespace ns("tthd-mdtmp");
+  BOOST_TEST_REQUIRE(ns.created());
+  BOOST_TEST_REQUIRE(run_process({"ip", "-n", ns.name(), "link", "set", "lo", "up"}).exit_code == 0);
+  const std::filesystem::path state = dir / "state";
+  const std::filesystem::path maildir = dir / "Maildir";
+  for (const char* sub : {"tmp", "new", "cur"}) std::filesystem::create_directories(maildir / sub);
+  // What a delivery killed between its write and its link leaves: one 40
+  // hours ago (dead), one a minute ago (perhaps another writer's, alive).
+  const std::filesystem::path dead = maildir / "tmp/1699856000.M1T4b2a1c0e9f31d2a7.mx";
+  const std::filesystem::path alive = maildir / "tmp/1700000000.M2T4b2a1c0e9f31d2a8.mx";
+  write_file(dead, "Subject: half\n\npart", 0600);
+  write_file(alive, "Subject: other\n\npart", 0600);
+  auto age = [](const std::filesystem::path& p, long seconds) {
+    struct timeval now {};
+    ::gettimeofday(&now, nullptr);
+    struct timeval times[2] = {{now.tv_sec - seconds, 0}, {now.tv_sec - seconds, 0}};  // atime, mtime
+    BOOST_TEST_REQUIRE(::utimes(p.c_str(), times) == 0);
+  };
+  age(dead, 40 * 3600);
+  age(alive, 60);
+  queue_one_local_message(state / "queue");
+  write_file(dir / "smtpd.conf",
+             "listen on 127.0.0.1 port 2525\n"
+             "action \"local\" maildir \"" + maildir.string() + "\"\n"
+             "match from any for domain \"example.org\" action \"local\"\n",
+             0644);
+  auto spawned = ChildProcess::spawn({"ip", "netns", "exec", ns.name(), kTetherd, "--relay", (dir / "smtpd.conf").string(),
+                                      "--control", (dir / "tetherd.sock").string(), "--state", state.string()});
+  BOOST_TEST_REQUIRE(spawned.ok(), (spawned.ok() ? "" : spawned.error().to_string()));
+  std::unique_ptr<ChildProcess> tetherd = std::move(*spawned);
+  BOOST_TEST_REQUIRE(tetherd->wait_for_output("ready: ", Duration::seconds(10)), tetherd->output());
+  for (int i = 0; i < 100 && count_files(maildir / "new") == 0; ++i) run_process({"sleep", "0.1"});
+  BOOST_TEST_REQUIRE(count_files(maildir / "new") == 1u, tetherd->output());
+  for (int i = 0; i < 100 && std::filesystem::exists(dead); ++i) run_process({"sleep", "0.1"});
+  BOOST_TEST(!std::filesystem::exists(dead), "the dead tmp/ file is still there\n" << tetherd->output());
+  BOOST_TEST(std::filesystem::exists(alive), "a young tmp/ file was removed\n" << tetherd->output());
+  BOOST_TEST(count_files(maildir / "tmp") == 1u);
+  BOOST_TEST(has(tetherd->output(), "removed 1 file"), tetherd->output());
+  BOOST_TEST_REQUIRE(::kill(tetherd->pid(), SIGTERM) == 0);
+  BOOST_TEST(tetherd->wait_exit(Duration::seconds(10)), tetherd->output());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
