@@ -407,7 +407,7 @@ Result<void> QueueStore::recover() {
   }
   if (auto r = sync_dir(root_); !r) return r;
   for (const char* sub : {"incoming", "queue"})
-    if (auto r = check_directory_records(root_ / sub, options_.sync ? options_.durability : nullptr); !r)
+    if (auto r = check_directory_records(root_ / sub); !r)
       return cannot_record_progress(r.error());
 
   // Never committed, so never acknowledged: the client still holds it.

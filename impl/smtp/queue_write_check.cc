@@ -18,7 +18,7 @@ Error step_failed(const char* step, const fs::path& path, int err) {
 
 }  // namespace
 
-Result<void> check_directory_records(const fs::path& dir, const Durability* durability) {
+Result<void> check_directory_records(const fs::path& dir) {
   const fs::path probe = dir / kWriteCheckName;
   const fs::path renamed = dir / (std::string(kWriteCheckName) + ".renamed");
   ::unlink(probe.c_str());  // a crash in an earlier check left it
@@ -27,12 +27,10 @@ Result<void> check_directory_records(const fs::path& dir, const Durability* dura
   if (fd < 0) return step_failed("create", probe, errno);
   Result<void> r;
   if (::write(fd, "x", 1) != 1) r = step_failed("write", probe, errno);
-  if (r && durability) r = durability->sync_file(fd, probe);
   ::close(fd);
   if (r && ::rename(probe.c_str(), renamed.c_str()) != 0) r = step_failed("rename", probe, errno);
   const fs::path& left = r ? renamed : probe;
   if (::unlink(left.c_str()) != 0 && r) r = step_failed("remove", left, errno);
-  if (r && durability) r = durability->sync_directory(dir);
   return r;
 }
 

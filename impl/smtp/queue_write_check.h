@@ -9,15 +9,15 @@
 // (master.c, open_lock of pid/master.pid) and stops with a fatal error when
 // it cannot, so a read-only spool never runs; OpenSMTPD's ckdir() checks
 // only modes and owners. This goes further than both: a real file is
-// created, written, fsynced, renamed and removed in incoming/ and queue/
-// (the commit's steps), and every directory an envelope is removed from
+// created, written, renamed and removed in incoming/ and queue/ (the
+// commit's steps; not synced, so a check costs the disk nothing and a
+// simulated node's sync counts stay those of its mail), and every directory an envelope is removed from
 // (queue/XX and queue/XX/<msgid>) must accept writes by this process
 // (faccessat W_OK, which answers EROFS on a read-only mount even to root,
 // and EPERM for an immutable directory).
 
 #include <filesystem>
 
-#include "core/durability.h"
 #include "core/error.h"
 
 namespace tether::smtp {
@@ -26,11 +26,10 @@ namespace tether::smtp {
 // one a crash left behind.
 inline constexpr const char* kWriteCheckName = ".write-check";
 
-// Creates, writes, syncs (through `durability`, or not at all when null),
-// renames and unlinks a probe file in `dir`. The error names the step and
-// the path ("create /var/lib/tether/queue/incoming/.write-check: Read-only
-// file system").
-Result<void> check_directory_records(const std::filesystem::path& dir, const Durability* durability);
+// Creates, writes, renames and unlinks a probe file in `dir`. The error
+// names the step and the path ("create
+// /var/lib/tether/queue/incoming/.write-check: Read-only file system").
+Result<void> check_directory_records(const std::filesystem::path& dir);
 
 // Whether this process may change the names in `dir` (no probe file).
 Result<void> check_directory_writable(const std::filesystem::path& dir);
