@@ -66,31 +66,44 @@ void queue_one_local_message(const std::filesystem::path& queue_root) {
   BOOST_TEST_REQUIRE(committed.ok(), (committed.ok() ? "" : committed.error().to_string()));
 }
 
+// A loopback relay in a namespace of its own that delivers example.org to
+// one maildir, with one message already queued for it: what each case
+// starts tetherd on (`argv`, run inside the namespace by the case).
+struct QueuedLocalRelay {
+  QueuedLocalRelay(const std::string& purpose, const std::string& ns_name) : dir(purpose), ns(ns_name) {
+    BOOST_TEST_REQUIRE(ns.created());
+    BOOST_TEST_REQUIRE(run_process({"ip", "-n", ns.name(), "link", "set", "lo", "up"}).exit_code == 0);
+    queue_one_local_message(state / "queue");
+    write_file(dir / "smtpd.conf",
+               "listen on 127.0.0.1 port 2525\n"
+               "action \"local\" maildir \"" + maildir.string() + "\"\n"
+               "match from any for domain \"example.org\" action \"local\"\n",
+               0644);
+  }
+
+  TestDirectory dir;
+  NamedNamespace ns;
+  const std::filesystem::path state = dir / "state";
+  const std::filesystem::path maildir = dir / "Maildir";
+  const std::vector<std::string> tetherd{kTetherd, "--relay", (dir / "smtpd.conf").string(), "--control",
+                                         (dir / "tetherd.sock").string(), "--state", state.string()};
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(tetherd_state)
 
 BOOST_AUTO_TEST_CASE(a_read_only_state_directory_is_refused_not_run,
                      *boost::unit_test::precondition(needs_root) * boost::unit_test::label("root")) {
-  TestDirectory dir("tetherd-rostate");
-  NamedNamespace ns("tthd-rostate");
-  BOOST_TEST_REQUIRE(ns.created());
-  BOOST_TEST_REQUIRE(run_process({"ip", "-n", ns.name(), "link", "set", "lo", "up"}).exit_code == 0);
-  const std::filesystem::path state = dir / "state";
-  const std::filesystem::path maildir = dir / "Maildir";
-  queue_one_local_message(state / "queue");
-  write_file(dir / "smtpd.conf",
-             "listen on 127.0.0.1 port 2525\n"
-             "action \"local\" maildir \"" + maildir.string() + "\"\n"
-             "match from any for domain \"example.org\" action \"local\"\n",
-             0644);
-  const std::vector<std::string> tetherd{kTetherd, "--relay", (dir / "smtpd.conf").string(), "--control",
-                                         (dir / "tetherd.sock").string(), "--state", state.string()};
+  QueuedLocalRelay relay("tetherd-rostate", "tthd-rostate");
+  const std::filesystem::path& state = relay.state;
+  const std::filesystem::path& maildir = relay.maildir;
+  const std::vector<std::string>& tetherd = relay.tetherd;
 
   // The state directory read-only, as a remount after disk errors leaves it
   // (root ignores file modes, so a chmod would not do).
   std::string shell = "mount --bind \"$1\" \"$1\" && mount -o remount,bind,ro \"$1\" && shift && exec \"$@\"";
-  std::vector<std::string> argv{"ip", "netns", "exec", ns.name(), "unshare", "-m", "--propagation", "private",
+  std::vector<std::string> argv{"ip", "netns", "exec", relay.ns.name(), "unshare", "-m", "--propagation", "private",
                                 "sh", "-c", shell, "sh", state.string()};
   argv.insert(argv.end(), tetherd.begin(), tetherd.end());
   auto spawned = ChildProcess::spawn(argv);
@@ -107,7 +120,7 @@ BOOST_AUTO_TEST_CASE(a_read_only_state_directory_is_refused_not_run,
   BOOST_TEST(count_files(maildir / "new") == 0u, "delivered from a queue it could not update");
 
   // Writable again: the message is delivered, once, and leaves the queue.
-  argv = {"ip", "netns", "exec", ns.name()};
+  argv = {"ip", "netns", "exec", relay.ns.name()};
   argv.insert(argv.end(), tetherd.begin(), tetherd.end());
   spawned = ChildProcess::spawn(argv);
   BOOST_TEST_REQUIRE(spawned.ok(), (spawned.ok() ? "" : spawned.error().to_string()));
@@ -124,12 +137,8 @@ BOOST_AUTO_TEST_CASE(a_read_only_state_directory_is_refused_not_run,
 
 BOOST_AUTO_TEST_CASE(a_maildir_tmp_file_orphaned_long_ago_is_cleaned_at_start,
                      *boost::unit_test::precondition(needs_root) * boost::unit_test::label("root")) {
-  TestDirectory dir("tetherd-maildir-tmp");
-  NamedNamespace ns("tthd-mdtmp");
-  BOOST_TEST_REQUIRE(ns.created());
-  BOOST_TEST_REQUIRE(run_process({"ip", "-n", ns.name(), "link", "set", "lo", "up"}).exit_code == 0);
-  const std::filesystem::path state = dir / "state";
-  const std::filesystem::path maildir = dir / "Maildir";
+  QueuedLocalRelay relay("tetherd-maildir-tmp", "tthd-mdtmp");
+  const std::filesystem::path& maildir = relay.maildir;
   for (const char* sub : {"tmp", "new", "cur"}) std::filesystem::create_directories(maildir / sub);
   // What a delivery killed between its write and its link leaves: one 40
   // hours ago (dead), one a minute ago (perhaps another writer's, alive).
@@ -145,14 +154,9 @@ BOOST_AUTO_TEST_CASE(a_maildir_tmp_file_orphaned_long_ago_is_cleaned_at_start,
   };
   age(dead, 40 * 3600);
   age(alive, 60);
-  queue_one_local_message(state / "queue");
-  write_file(dir / "smtpd.conf",
-             "listen on 127.0.0.1 port 2525\n"
-             "action \"local\" maildir \"" + maildir.string() + "\"\n"
-             "match from any for domain \"example.org\" action \"local\"\n",
-             0644);
-  auto spawned = ChildProcess::spawn({"ip", "netns", "exec", ns.name(), kTetherd, "--relay", (dir / "smtpd.conf").string(),
-                                      "--control", (dir / "tetherd.sock").string(), "--state", state.string()});
+  std::vector<std::string> argv{"ip", "netns", "exec", relay.ns.name()};
+  argv.insert(argv.end(), relay.tetherd.begin(), relay.tetherd.end());
+  auto spawned = ChildProcess::spawn(argv);
   BOOST_TEST_REQUIRE(spawned.ok(), (spawned.ok() ? "" : spawned.error().to_string()));
   std::unique_ptr<ChildProcess> tetherd = std::move(*spawned);
   BOOST_TEST_REQUIRE(tetherd->wait_for_output("ready: ", Duration::seconds(10)), tetherd->output());
