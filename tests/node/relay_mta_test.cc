@@ -5,7 +5,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "node/mail_relay.h"
 #include "node/relay_mta.h"
@@ -61,6 +64,56 @@ struct Mta {
   RelayMta mta{p.context, outcomes, tls};
   ManualHost server_host{p.world, relay_host_options("mail.example.org", {kServer})};
   std::unique_ptr<MailRelay> server;
+};
+
+// A next hop that takes the message (250 after the final dot) and then
+// never answers QUIT: what the relay knows at the 250 is all it will learn
+// until the session times out or the test hangs up.
+class SilentAfterDataServer {
+ public:
+  SilentAfterDataServer(ManualHost& host, const IpAddress& address) {
+    auto listening = host.tcp_listen(Endpoint(address, 25), [this](std::unique_ptr<TcpStream> s) { accept(std::move(s)); });
+    BOOST_TEST_REQUIRE(listening.ok());
+    listener_ = std::move(*listening);
+  }
+  int messages = 0;
+  bool quit_seen = false;
+  void hang_up() { streams_.clear(); }
+
+ private:
+  void accept(std::unique_ptr<TcpStream> stream) {
+    TcpStream* s = stream.get();
+    TcpStream::Handlers handlers;
+    handlers.on_data = [this, s](ByteView data) { receive(*s, std::string(data.as_string())); };
+    handlers.on_closed = [](const Error&) {};
+    s->set_handlers(std::move(handlers));
+    s->write(ByteView(std::string_view("220 mail.example.org ESMTP\r\n")));
+    streams_.push_back(std::move(stream));
+  }
+  void receive(TcpStream& s, const std::string& data) {
+    buffer_ += data;
+    for (std::size_t end; (end = buffer_.find("\r\n")) != std::string::npos;) {
+      const std::string line = buffer_.substr(0, end);
+      buffer_.erase(0, end + 2);
+      std::string reply = "250 ok\r\n";
+      if (in_data_) {
+        if (line != ".") continue;
+        in_data_ = false;
+        ++messages;
+      } else if (line == "DATA") {
+        in_data_ = true;
+        reply = "354 go on\r\n";
+      } else if (line == "QUIT") {
+        quit_seen = true;
+        continue;  // no 221, ever
+      }
+      s.write(ByteView(std::string_view(reply)));
+    }
+  }
+  std::unique_ptr<TcpListener> listener_;
+  std::vector<std::unique_ptr<TcpStream>> streams_;
+  std::string buffer_;
+  bool in_data_ = false;
 };
 
 }  // namespace
@@ -169,6 +222,42 @@ BOOST_AUTO_TEST_CASE(cancelled_transactions_report_nothing) {
   m.p.run(Duration::seconds(30));
   BOOST_TEST(m.p.count(Kind::delivered) == 0u);
   BOOST_TEST(m.p.count(Kind::temporary_failure) == 0u);
+}
+
+// Issue 14, hole 4: the envelope leaves the queue's files the moment the
+// next hop's 250 arrives, as OpenSMTPD's mta_session.c reports
+// IMSG_MTA_DELIVERY_OK at the end-of-message reply (before its QUIT) and
+// queue.c deletes the envelope on receiving it; not after the QUIT's 221,
+// nor after a worker thread gets to the removal. A kill in between
+// delivered the message twice.
+BOOST_AUTO_TEST_CASE(the_next_hops_250_takes_the_envelope_out_of_the_queue_before_quit) {
+  Mta m;
+  SilentAfterDataServer server(m.server_host, kServer);
+  const smtp::EnvelopeId id = m.p.queue_message("alice@example.net", {"bob@example.org"}, "out").front();
+  const std::filesystem::path envelope_file =
+      m.p.queue.store().message_path(smtp::message_of(id)).parent_path() / smtp::format_envelope_id(id);
+  BOOST_TEST_REQUIRE(std::filesystem::exists(envelope_file));
+  const std::string destination = m.p.queue.store().find(id)->destination;
+  m.dispatch_due();
+  BOOST_TEST_REQUIRE(m.p.world.run_until([&] { return server.quit_seen; }, Duration::seconds(30)), m.p.log());
+  m.p.run(Duration::seconds(5));
+  BOOST_TEST(server.messages == 1);
+  BOOST_TEST(m.mta.sessions() == 1u);  // still waiting for the 221
+  BOOST_TEST(!std::filesystem::exists(envelope_file), "the envelope was still queued after the next hop's 250");
+
+  // The session ends without its 221: delivered once, and nothing about a
+  // removal that found the envelope gone.
+  server.hang_up();
+  m.p.release();
+  BOOST_TEST_REQUIRE(m.p.world.run_until([&] { return m.p.count(Kind::delivered) == 1u; }, Duration::seconds(30)),
+                     m.p.log());
+  m.p.release();
+  BOOST_TEST(m.p.count(Kind::temporary_failure) == 0u);
+  BOOST_TEST(m.p.counters.delivered == 1u);
+  BOOST_TEST(m.p.last(Kind::delivered)->destination == destination, m.p.log());
+  BOOST_TEST(m.p.log().find("not removed") == std::string::npos, m.p.log());
+  BOOST_TEST(m.p.queue.writes_in_flight() == 0u);
+  BOOST_TEST(m.p.queue.store().message_count() == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
