@@ -9,11 +9,13 @@
 // envelope is unlinked the moment the 250 arrives, relay_outcomes.h).
 //
 // TETHER_CRASH_SEED=N replays a run's kill moments; TETHER_CRASH_MESSAGES=N
-// changes the load (250 by default, the test).
+// changes the load (250 by default, the test); TETHER_CRASH_LOGS=DIR
+// keeps both daemons' logs there (relay.log, next-hop.log) for a post mortem.
 
 #include <boost/test/unit_test.hpp>
 
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -55,6 +57,33 @@ unsigned delivered_again_after_a_logged_250(const std::string& log) {
   unsigned again = 0;
   for (const auto& [id, n] : times) again += n > 1 ? 1 : 0;
   return again;
+}
+
+// Why the next hop holds extra copies, from its log (roughly: a client port
+// reused after a kill blurs two sessions): a message committed after the
+// relay had gone (its session ended before the 250 could be sent), and a
+// 250 sent that the relay never acted on (no QUIT followed: killed before
+// it read the reply). Neither is a window the relay can close.
+struct NextHopBreakdown {
+  unsigned delivered = 0;          // envelopes delivered to the maildir
+  unsigned replied_250 = 0;        // "message X from ... accepted"
+  unsigned replied_then_quit = 0;  // ... in a session the relay ended with QUIT
+};
+
+NextHopBreakdown next_hop_breakdown(const std::string& log) {
+  static const std::regex delivered("envelope [0-9a-f]{16}: delivered ");
+  static const std::regex accepted("message \\w+ from 127\\.0\\.0\\.1:(\\d+) accepted");
+  static const std::regex quit("session with 127\\.0\\.0\\.1:(\\d+) closed: quit");
+  NextHopBreakdown b;
+  std::map<std::string, unsigned> open;  // client port -> 250s in its session
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (std::regex_search(line, delivered)) ++b.delivered;
+    if (std::regex_search(line, m, accepted)) ++b.replied_250, ++open[m[1]];
+    if (std::regex_search(line, m, quit)) b.replied_then_quit += open[m[1]], open.erase(m[1]);
+  }
+  return b;
 }
 
 }  // namespace
@@ -99,10 +128,20 @@ BOOST_AUTO_TEST_CASE(every_acknowledged_message_is_relayed_across_sigkills_of_th
   const CrashTally tally = tally_crash(load, maildir);
   const std::string report = describe_crash(plan, kills, relay.starts(), load, tally, maildir);
   BOOST_TEST_MESSAGE(report);
+  if (const char* keep = std::getenv("TETHER_CRASH_LOGS"); keep && *keep) {
+    std::ofstream(std::filesystem::path(keep) / "relay.log") << relay.log();
+    std::ofstream(std::filesystem::path(keep) / "next-hop.log") << next_hop.log();
+  }
   const unsigned after_logged_250 = delivered_again_after_a_logged_250(relay.log());
   BOOST_TEST_MESSAGE("relay crash: duplicate rate " << tally.duplicates << "/" << load.acknowledged.size()
                      << "; envelopes delivered again after the relay had logged the next hop's 250: "
                      << after_logged_250);
+  const NextHopBreakdown b = next_hop_breakdown(next_hop.log());
+  const int committed_after = static_cast<int>(b.delivered) - static_cast<int>(b.replied_250);
+  const int unread = static_cast<int>(b.replied_250 - b.replied_then_quit);
+  BOOST_TEST_MESSAGE("relay crash: " << tally.extra_copies << " extra copies; in the next hop's log, "
+                     << committed_after << " messages committed after the relay had gone (no 250 sent) and "
+                     << unread << " 250s the relay never acted on (no QUIT followed)");
   for (const std::string& line : kills.log) BOOST_TEST_MESSAGE("  " + line);
   for (const std::string& refusal : load.refusals) BOOST_TEST_MESSAGE("  refusal: " + refusal);
 
