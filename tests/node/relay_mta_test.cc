@@ -16,6 +16,7 @@
 #include "node/relay_parts.h"
 #include "node/relay_reports.h"
 #include "node/relay_tls.h"
+#include "node/scripted_smtp_server.h"
 
 using namespace tether;
 using namespace tether::node;
@@ -64,56 +65,6 @@ struct Mta {
   RelayMta mta{p.context, outcomes, tls};
   ManualHost server_host{p.world, relay_host_options("mail.example.org", {kServer})};
   std::unique_ptr<MailRelay> server;
-};
-
-// A next hop that takes the message (250 after the final dot) and then
-// never answers QUIT: what the relay knows at the 250 is all it will learn
-// until the session times out or the test hangs up.
-class SilentAfterDataServer {
- public:
-  SilentAfterDataServer(ManualHost& host, const IpAddress& address) {
-    auto listening = host.tcp_listen(Endpoint(address, 25), [this](std::unique_ptr<TcpStream> s) { accept(std::move(s)); });
-    BOOST_TEST_REQUIRE(listening.ok());
-    listener_ = std::move(*listening);
-  }
-  int messages = 0;
-  bool quit_seen = false;
-  void hang_up() { streams_.clear(); }
-
- private:
-  void accept(std::unique_ptr<TcpStream> stream) {
-    TcpStream* s = stream.get();
-    TcpStream::Handlers handlers;
-    handlers.on_data = [this, s](ByteView data) { receive(*s, std::string(data.as_string())); };
-    handlers.on_closed = [](const Error&) {};
-    s->set_handlers(std::move(handlers));
-    s->write(ByteView(std::string_view("220 mail.example.org ESMTP\r\n")));
-    streams_.push_back(std::move(stream));
-  }
-  void receive(TcpStream& s, const std::string& data) {
-    buffer_ += data;
-    for (std::size_t end; (end = buffer_.find("\r\n")) != std::string::npos;) {
-      const std::string line = buffer_.substr(0, end);
-      buffer_.erase(0, end + 2);
-      std::string reply = "250 ok\r\n";
-      if (in_data_) {
-        if (line != ".") continue;
-        in_data_ = false;
-        ++messages;
-      } else if (line == "DATA") {
-        in_data_ = true;
-        reply = "354 go on\r\n";
-      } else if (line == "QUIT") {
-        quit_seen = true;
-        continue;  // no 221, ever
-      }
-      s.write(ByteView(std::string_view(reply)));
-    }
-  }
-  std::unique_ptr<TcpListener> listener_;
-  std::vector<std::unique_ptr<TcpStream>> streams_;
-  std::string buffer_;
-  bool in_data_ = false;
 };
 
 }  // namespace
@@ -232,7 +183,7 @@ BOOST_AUTO_TEST_CASE(cancelled_transactions_report_nothing) {
 // delivered the message twice.
 BOOST_AUTO_TEST_CASE(the_next_hops_250_takes_the_envelope_out_of_the_queue_before_quit) {
   Mta m;
-  SilentAfterDataServer server(m.server_host, kServer);
+  ScriptedSmtpServer server(m.server_host, kServer, /*answer_quit=*/false);
   const smtp::EnvelopeId id = m.p.queue_message("alice@example.net", {"bob@example.org"}, "out").front();
   const std::filesystem::path envelope_file =
       m.p.queue.store().message_path(smtp::message_of(id)).parent_path() / smtp::format_envelope_id(id);
