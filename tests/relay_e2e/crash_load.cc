@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -53,7 +54,22 @@ void generate(CrashLoad& load, const CrashPlan& plan, std::chrono::steady_clock:
   ++load.finished_threads;
 }
 
+unsigned env_number(const char* name, unsigned fallback) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return fallback;
+  return static_cast<unsigned>(std::strtoul(v, nullptr, 10));
+}
+
 }  // namespace
+
+CrashPlan crash_plan_from_env(std::uint16_t port, const std::string& tag, unsigned default_messages) {
+  CrashPlan plan;
+  plan.port = port;
+  plan.tag = tag;
+  plan.seed = env_number("TETHER_CRASH_SEED", plan.seed);
+  plan.messages = env_number("TETHER_CRASH_MESSAGES", default_messages);
+  return plan;
+}
 
 CrashKills run_crash_load(RelayDaemon& target, const CrashPlan& plan, CrashLoad& load) {
   std::mt19937 rng(plan.seed);

@@ -43,6 +43,10 @@ struct CrashPlan {
   unsigned threads = 4;
 };
 
+// A plan for `port` and `tag` whose seed and load come from
+// TETHER_CRASH_SEED and TETHER_CRASH_MESSAGES when set.
+CrashPlan crash_plan_from_env(std::uint16_t port, const std::string& tag, unsigned default_messages);
+
 struct CrashKills {
   unsigned kills = 0;
   unsigned of_a_live_daemon = 0;  // a kill only tests something if tetherd was running

@@ -16,8 +16,6 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <cstdlib>
-
 #include "support/network_namespace.h"
 #include "relay_e2e/crash_load.h"
 #include "relay_e2e/relay_lab.h"
@@ -30,22 +28,13 @@ namespace {
 
 constexpr std::uint16_t kPort = 2525;
 
-unsigned env_number(const char* name, unsigned fallback) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return fallback;
-  return static_cast<unsigned>(std::strtoul(v, nullptr, 10));
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(relay_crash)
 
 BOOST_AUTO_TEST_CASE(every_acknowledged_message_is_delivered_across_sigkills,
                      *boost::unit_test::precondition(needs_root_and_tetherd)) {
-  CrashPlan plan;
-  plan.port = kPort;
-  plan.seed = env_number("TETHER_CRASH_SEED", 20240611);
-  plan.messages = env_number("TETHER_CRASH_MESSAGES", 300);
+  const CrashPlan plan = crash_plan_from_env(kPort, "crash", 300);
   BOOST_TEST_MESSAGE("crash: seed " << plan.seed << " (TETHER_CRASH_SEED), " << plan.messages << " messages");
 
   TestDirectory dir("relay-e2e-crash");

@@ -34,12 +34,6 @@ namespace {
 constexpr std::uint16_t kRelayPort = 2525;
 constexpr std::uint16_t kNextHopPort = 2526;
 
-unsigned env_number(const char* name, unsigned fallback) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return fallback;
-  return static_cast<unsigned>(std::strtoul(v, nullptr, 10));
-}
-
 // Envelopes the relay's log says were delivered (the next hop's 250) more
 // than once: delivered again by a later instance although an earlier one
 // had logged the 250, so had it in hand. Since the delivery is recorded
@@ -92,11 +86,7 @@ BOOST_AUTO_TEST_SUITE(relay_crash)
 
 BOOST_AUTO_TEST_CASE(every_acknowledged_message_is_relayed_across_sigkills_of_the_relay,
                      *boost::unit_test::precondition(needs_root_and_tetherd)) {
-  CrashPlan plan;
-  plan.port = kRelayPort;
-  plan.tag = "relaycrash";
-  plan.seed = env_number("TETHER_CRASH_SEED", 20240611);
-  plan.messages = env_number("TETHER_CRASH_MESSAGES", 250);
+  const CrashPlan plan = crash_plan_from_env(kRelayPort, "relaycrash", 250);
   BOOST_TEST_MESSAGE("relay crash: seed " << plan.seed << " (TETHER_CRASH_SEED), " << plan.messages << " messages");
 
   TestDirectory relay_dir("relay-e2e-relaycrash-a");
