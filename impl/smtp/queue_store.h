@@ -171,7 +171,9 @@ class QueueStore {
   // (find() no longer sees it); its files go in the job's run(); until
   // finish_remove the message id stays reserved, so no new message is made
   // in a directory that may still exist. A crash before run() only brings
-  // the envelope back on recovery, to be delivered again: never a loss.
+  // the envelope back on recovery, to be delivered again: never a loss;
+  // RemovalJob::unlink_envelope_now() on the loop closes that window for a
+  // delivery (RelayQueue::forget).
   Result<std::shared_ptr<RemovalJob>> prepare_remove(EnvelopeId id);
   Result<void> finish_remove(RemovalJob& job);
 
