@@ -208,6 +208,7 @@ void MailRelay::on_accept(RelayListener& listener, std::unique_ptr<TcpStream> st
   o.limits.max_messages = config_->smtp.max_mails_per_session;
   o.limits.max_recipients = config_->smtp.max_rcpt_per_transaction;
   o.timeouts = options_.server_timeouts;
+  o.timeouts.min_data_rate = config_->knobs.resolve().min_data_rate;
   o.logger = log_.child("smtp");
 
   smtp::ServerHooks hooks;

@@ -123,9 +123,14 @@ void Parser::smtp_statement() {
     st_.config.knobs.listen_backlog = static_cast<std::size_t>(
         parse_number(expect_value("a number after 'listen-backlog'"), 65535, "smtp listen-backlog"));
     if (*st_.config.knobs.listen_backlog == 0) fail(what.line, "smtp listen-backlog must be at least 1");
+  } else if (w == "min-data-rate") {
+    // tether-specific (relay_profile.h): Postfix's smtpd_min_data_rate, bytes/s; 0: none.
+    st_.config.knobs.min_data_rate = static_cast<std::uint32_t>(
+        parse_number(expect_value("a number of bytes per second after 'min-data-rate'"), 1u << 30,
+                     "smtp min-data-rate"));
   } else {
     fail_unknown(what, " after 'smtp'",
-                 "limit, max-message-size, ciphers, sub-addr-delim, pause-mode or listen-backlog");
+                 "limit, max-message-size, ciphers, sub-addr-delim, pause-mode, listen-backlog or min-data-rate");
   }
   end_statement("the smtp directive");
 }

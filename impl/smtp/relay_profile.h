@@ -12,6 +12,7 @@
 // `profile NAME` line in that host's smtpd.conf.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -62,6 +63,10 @@ struct RetryPolicy {
 constexpr Duration kPostfixMinimalBackoff = Duration::seconds(300);
 constexpr Duration kPostfixMaximalBackoff = Duration::seconds(4000);
 
+// Postfix 3.7's smtpd_min_data_rate (mail_params.h, DEF_SMTPD_MIN_DATA_RATE):
+// bytes per second in DATA, in effect with smtpd_per_request_deadline.
+constexpr std::uint32_t kPostfixMinDataRate = 500;
+
 // The knobs, each resolved. RelayBehaviour::of(profile) gives a profile's
 // defaults; RelayKnobs are what a config wrote, applied over them.
 struct RelayBehaviour {
@@ -86,6 +91,10 @@ struct RelayBehaviour {
   // The least time between the starts of two connections of one delivery
   // attempt: a server that failed is followed by the next one no sooner.
   Duration route_delay = Duration::zero();
+  // Inbound DATA: the rate a client must keep up, in bytes per second, or
+  // its session ends as a timeout (smtp/data_deadline.h); 0: none, only the
+  // per-read and total timeouts. `smtp min-data-rate N`.
+  std::uint32_t min_data_rate = kPostfixMinDataRate;
 
   static RelayBehaviour of(RelayProfile profile);
 };
@@ -102,6 +111,7 @@ struct RelayKnobs {
   std::optional<Duration> connect_timeout;  // zero: the stack's own
   std::optional<Duration> session_timeout;
   std::optional<Duration> route_delay;
+  std::optional<std::uint32_t> min_data_rate;
 
   // The profile's defaults (tether when none), then each knob set here.
   RelayBehaviour resolve() const;
