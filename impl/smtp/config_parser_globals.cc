@@ -128,9 +128,17 @@ void Parser::smtp_statement() {
     st_.config.knobs.min_data_rate = static_cast<std::uint32_t>(
         parse_number(expect_value("a number of bytes per second after 'min-data-rate'"), 1u << 30,
                      "smtp min-data-rate"));
+  } else if (w == "client-connection-limit" || w == "client-connection-rate") {
+    // tether-specific (relay_profile.h): Postfix's smtpd_client_connection_
+    // count_limit and _rate_limit (a minute), per client address; 0: none.
+    const std::size_t n = static_cast<std::size_t>(
+        parse_number(expect_value("a number after '" + w + "'"), 1000000, ("smtp " + w).c_str()));
+    if (w == "client-connection-limit") st_.config.knobs.client_connection_limit = n;
+    else st_.config.knobs.client_connection_rate = n;
   } else {
     fail_unknown(what, " after 'smtp'",
-                 "limit, max-message-size, ciphers, sub-addr-delim, pause-mode, listen-backlog or min-data-rate");
+                 "limit, max-message-size, ciphers, sub-addr-delim, pause-mode, listen-backlog, min-data-rate, "
+                 "client-connection-limit or client-connection-rate");
   }
   end_statement("the smtp directive");
 }

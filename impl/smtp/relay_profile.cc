@@ -63,6 +63,9 @@ RelayBehaviour RelayBehaviour::of(RelayProfile profile) {
       // smtp_session.c, smtp_session_init(): one io_set_timeout of
       // SMTPD_SESSION_TIMEOUT (300 s) per read, and no rate in DATA.
       b.min_data_rate = 0;
+      // smtp.c, smtp_accept(): no limit per client, only smtp_can_accept()'s
+      // maxsessions for all (from getdtablesize()).
+      b.client_connection_limit = 0;
       break;
     case RelayProfile::postfix:
       // qmgr's backoff: a deferred message waits as long as it has been
@@ -110,6 +113,8 @@ RelayBehaviour RelayKnobs::resolve() const {
   if (session_timeout) b.session_timeout = *session_timeout;
   if (route_delay) b.route_delay = *route_delay;
   if (min_data_rate) b.min_data_rate = *min_data_rate;
+  if (client_connection_limit) b.client_connection_limit = *client_connection_limit;
+  if (client_connection_rate) b.client_connection_rate = *client_connection_rate;
   return b;
 }
 

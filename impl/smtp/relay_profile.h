@@ -67,6 +67,11 @@ constexpr Duration kPostfixMaximalBackoff = Duration::seconds(4000);
 // bytes per second in DATA, in effect with smtpd_per_request_deadline.
 constexpr std::uint32_t kPostfixMinDataRate = 500;
 
+// Postfix's smtpd_client_connection_count_limit (mail_params.h,
+// DEF_SMTPD_CCONN_LIMIT: half of default_process_limit's 100, plus one,
+// halved). Its smtpd_client_connection_rate_limit defaults to 0, none.
+constexpr std::size_t kPostfixClientConnectionLimit = 50;
+
 // The knobs, each resolved. RelayBehaviour::of(profile) gives a profile's
 // defaults; RelayKnobs are what a config wrote, applied over them.
 struct RelayBehaviour {
@@ -95,6 +100,11 @@ struct RelayBehaviour {
   // its session ends as a timeout (smtp/data_deadline.h); 0: none, only the
   // per-read and total timeouts. `smtp min-data-rate N`.
   std::uint32_t min_data_rate = kPostfixMinDataRate;
+  // Inbound connections from one client address (smtp/connection_admission.h):
+  // at once, and new ones a minute; 0: no limit. `smtp client-connection-limit
+  // N`, `smtp client-connection-rate N`.
+  std::size_t client_connection_limit = kPostfixClientConnectionLimit;
+  std::size_t client_connection_rate = 0;
 
   static RelayBehaviour of(RelayProfile profile);
 };
@@ -112,6 +122,8 @@ struct RelayKnobs {
   std::optional<Duration> session_timeout;
   std::optional<Duration> route_delay;
   std::optional<std::uint32_t> min_data_rate;
+  std::optional<std::size_t> client_connection_limit;
+  std::optional<std::size_t> client_connection_rate;
 
   // The profile's defaults (tether when none), then each knob set here.
   RelayBehaviour resolve() const;
