@@ -146,7 +146,7 @@ struct PasswordCheck {
 };
 
 struct AcceptedRecipient {
-  std::string address;   // as given in RCPT TO ("postmaster@<hostname>" for <postmaster>)
+  std::string address;   // as given in RCPT TO (<postmaster>: completed as postmaster.h says)
   std::string action;    // the router's action name
   unsigned notify = 0;   // kNotify* bits; 0: not given
   std::string orcpt;     // "rfc822;..." (xtext) or ""
@@ -265,6 +265,8 @@ class ServerSession {
   void cmd_auth(const CommandLine& cmd);
   void cmd_mail(const CommandLine& cmd);
   void cmd_rcpt(const CommandLine& cmd);
+  // What the router is asked for a recipient of the open transaction.
+  RouteRequest route_request(const std::string& rcpt_to) const;
   // Refuses a MAIL or RCPT argument that did not parse or carries parameters
   // without EHLO; true if it did.
   bool refused_arguments(const Reply& parse_error, const ParsedPath& path);
