@@ -76,6 +76,7 @@
 #include "node/relay_reports.h"
 #include "node/relay_tls.h"
 #include "smtp/alias_expansion.h"
+#include "smtp/auth_failure_budget.h"
 #include "smtp/client_session.h"
 #include "smtp/config.h"
 #include "smtp/queue_listing.h"
@@ -195,6 +196,7 @@ class MailRelay {
   Logger log_;
   Logger event_log_;  // "relay.event": one line per event (node/relay_event_log.h)
   smtp::Router router_;
+  smtp::AuthFailureBudget auth_failures_;  // per client, across sessions
   smtp::Scheduler scheduler_;
   MailRelayCounters counters_;
   Subscribers<MailRelayEvent> subscribers_;

@@ -123,11 +123,33 @@ void Parser::smtp_statement() {
     st_.config.knobs.listen_backlog = static_cast<std::size_t>(
         parse_number(expect_value("a number after 'listen-backlog'"), 65535, "smtp listen-backlog"));
     if (*st_.config.knobs.listen_backlog == 0) fail(what.line, "smtp listen-backlog must be at least 1");
+  } else if (w == "auth-failures") {
+    auth_failures_statement();
   } else {
     fail_unknown(what, " after 'smtp'",
-                 "limit, max-message-size, ciphers, sub-addr-delim, pause-mode or listen-backlog");
+                 "limit, max-message-size, ciphers, sub-addr-delim, pause-mode, listen-backlog or auth-failures");
   }
   end_statement("the smtp directive");
+}
+
+// tether-specific (auth_failure_budget.h): `smtp auth-failures off`, or
+// `smtp auth-failures N [backoff DURATION] [max DURATION]`, the parts left
+// out taking tether's defaults (1m, 1h).
+void Parser::auth_failures_statement() {
+  if (accept("off")) {
+    st_.config.knobs.auth_failures = AuthFailureLimit{0, Duration::minutes(1), Duration::hours(1)};
+    return;
+  }
+  AuthFailureLimit limit;
+  Token n = expect_value("a number or 'off' after 'auth-failures'");
+  limit.allowed = static_cast<std::uint32_t>(parse_number(n, 1000000, "smtp auth-failures"));
+  if (limit.allowed == 0) fail(n.line, "smtp auth-failures must be at least 1 (or 'off')");
+  if (accept("backoff"))
+    limit.backoff = parse_positive_duration(expect_value("a duration after 'backoff'"), "smtp auth-failures backoff");
+  if (accept("max"))
+    limit.max_backoff = parse_positive_duration(expect_value("a duration after 'max'"), "smtp auth-failures max");
+  if (limit.max_backoff < limit.backoff) fail(n.line, "smtp auth-failures: max is shorter than backoff");
+  st_.config.knobs.auth_failures = limit;
 }
 
 void Parser::mta_statement() {

@@ -60,6 +60,9 @@ RelayBehaviour RelayBehaviour::of(RelayProfile profile) {
       // 15s"), so the next MX is tried 2 s after the first started, or at
       // once when the failure itself took longer.
       b.route_delay = Duration::seconds(2);
+      // smtp_session.c: a failed AUTH only waits up to a second before its
+      // 535 (smtp_auth_failure_pause()); nothing counts across sessions.
+      b.auth_failures.allowed = 0;
       break;
     case RelayProfile::postfix:
       // qmgr's backoff: a deferred message waits as long as it has been
@@ -85,6 +88,9 @@ RelayBehaviour RelayBehaviour::of(RelayProfile profile) {
       // session_timeout stays unset. smtp_connect.c tries the next address
       // or MX at once within the same delivery: no route delay.
       b.connect_timeout = Duration::seconds(30);
+      // smtpd.c: smtpd_client_auth_rate_limit (mail_params.h: 0, off)
+      // would count AUTH commands per client through anvil.
+      b.auth_failures.allowed = 0;
       break;
   }
   return b;
@@ -102,6 +108,7 @@ RelayBehaviour RelayKnobs::resolve() const {
   if (connect_timeout) b.connect_timeout = *connect_timeout;
   if (session_timeout) b.session_timeout = *session_timeout;
   if (route_delay) b.route_delay = *route_delay;
+  if (auth_failures) b.auth_failures = *auth_failures;
   return b;
 }
 

@@ -12,6 +12,7 @@
 // `profile NAME` line in that host's smtpd.conf.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -62,6 +63,16 @@ struct RetryPolicy {
 constexpr Duration kPostfixMinimalBackoff = Duration::seconds(300);
 constexpr Duration kPostfixMaximalBackoff = Duration::seconds(4000);
 
+// AUTH failures across a client's sessions (auth_failure_budget.h):
+// `allowed` failures per client, then a wait of `backoff` after the
+// latest, doubling with each further failure up to `max_backoff`. Zero
+// `allowed`: no limit beyond each session's own.
+struct AuthFailureLimit {
+  std::uint32_t allowed = 5;
+  Duration backoff = Duration::minutes(1);
+  Duration max_backoff = Duration::hours(1);
+};
+
 // The knobs, each resolved. RelayBehaviour::of(profile) gives a profile's
 // defaults; RelayKnobs are what a config wrote, applied over them.
 struct RelayBehaviour {
@@ -86,6 +97,8 @@ struct RelayBehaviour {
   // The least time between the starts of two connections of one delivery
   // attempt: a server that failed is followed by the next one no sooner.
   Duration route_delay = Duration::zero();
+  // `smtp auth-failures`: guessing passwords across sessions.
+  AuthFailureLimit auth_failures;
 
   static RelayBehaviour of(RelayProfile profile);
 };
@@ -102,6 +115,7 @@ struct RelayKnobs {
   std::optional<Duration> connect_timeout;  // zero: the stack's own
   std::optional<Duration> session_timeout;
   std::optional<Duration> route_delay;
+  std::optional<AuthFailureLimit> auth_failures;
 
   // The profile's defaults (tether when none), then each knob set here.
   RelayBehaviour resolve() const;
