@@ -39,6 +39,15 @@ struct RoutedSession {
     h.send("EHLO c.example\r\n");
     h.send("MAIL FROM:<alice@other.example.net>\r\n");
   }
+
+  // RCPT TO:`rcpt` accepted, and the message with it: its one recipient.
+  AcceptedRecipient accepted(const std::string& rcpt) {
+    BOOST_TEST(h.send("RCPT TO:" + rcpt + "\r\n") == "250 2.1.5 Recipient ok\r\n");
+    h.send("DATA\r\n");
+    BOOST_TEST(reply_code(h.send("x\r\n.\r\n")) == 250);
+    BOOST_REQUIRE(h.committed.size() == 1u);
+    return h.committed[0].envelope.recipients.at(0);
+  }
 };
 
 }  // namespace
@@ -50,11 +59,7 @@ BOOST_AUTO_TEST_CASE(is_accepted_for_the_mail_domain_when_the_host_name_is_not_s
                   "action \"relay_in\" relay host smtp://carinho.lan\n"
                   "match from any for domain \"example.org\" action \"relay_in\"\n",
                   "vm");
-  BOOST_TEST(s.h.send("RCPT TO:<Postmaster>\r\n") == "250 2.1.5 Recipient ok\r\n");
-  s.h.send("DATA\r\n");
-  BOOST_TEST(reply_code(s.h.send("x\r\n.\r\n")) == 250);
-  BOOST_REQUIRE(s.h.committed.size() == 1u);
-  const AcceptedRecipient& r = s.h.committed[0].envelope.recipients.at(0);
+  const AcceptedRecipient r = s.accepted("<Postmaster>");
   BOOST_TEST(r.address == "Postmaster@example.org");
   BOOST_TEST(r.action == "relay_in");
 }
@@ -66,12 +71,9 @@ BOOST_AUTO_TEST_CASE(goes_to_the_host_name_first_as_opensmtpd_completes_it) {
                   "match from any for local action \"local\"\n"
                   "match from any for domain \"example.org\" action \"relay_in\"\n",
                   "vm.example.net");
-  BOOST_TEST(s.h.send("RCPT TO:<postmaster>\r\n") == "250 2.1.5 Recipient ok\r\n");
-  s.h.send("DATA\r\n");
-  BOOST_TEST(reply_code(s.h.send("x\r\n.\r\n")) == 250);
-  BOOST_REQUIRE(s.h.committed.size() == 1u);
-  BOOST_TEST(s.h.committed[0].envelope.recipients.at(0).address == "postmaster@vm.example.net");
-  BOOST_TEST(s.h.committed[0].envelope.recipients.at(0).action == "local");
+  const AcceptedRecipient r = s.accepted("<postmaster>");
+  BOOST_TEST(r.address == "postmaster@vm.example.net");
+  BOOST_TEST(r.action == "local");
 }
 
 BOOST_AUTO_TEST_CASE(skips_wildcards_regexes_and_rejecting_rules) {
