@@ -43,6 +43,7 @@ MailRelay::MailRelay(Host& host, std::shared_ptr<const smtp::Config> config, Mai
       log_(host.logger().child("relay")),
       event_log_(log_.child("event")),
       router_(config_, identity(host, *config_, options_)),
+      auth_failures_(config_->knobs.resolve().auth_failures),
       scheduler_(smtp::SchedulerSettings::from_config(*config_, host_.now()), log_.child("scheduler")),
       queue_(host, log_),
       tls_(host, options_.config_root),
@@ -61,6 +62,7 @@ MailRelay::~MailRelay() {
 void MailRelay::adopt(std::shared_ptr<const smtp::Config> config) {
   config_ = std::move(config);
   router_ = smtp::Router(config_, identity(host_, *config_, options_));
+  auth_failures_.set_limit(config_->knobs.resolve().auth_failures);
   scheduler_ = smtp::Scheduler(smtp::SchedulerSettings::from_config(*config_, host_.now()), log_.child("scheduler"));
   tls_.clear();
 }
@@ -206,6 +208,10 @@ void MailRelay::on_accept(RelayListener& listener, std::unique_ptr<TcpStream> st
     return e->value;
   };
   hooks.wall_clock = [this] { return host_.wall_now(); };
+  hooks.auth_may_try = [this, client = o.remote.address()] { return auth_failures_.begin_check(client, host_.now()); };
+  hooks.auth_checked = [this, client = o.remote.address()](bool succeeded) {
+    if (succeeded) auth_failures_.succeeded(client);
+  };
 
   InboundQueue queue;
   queue.create = [this]() -> Result<smtp::IncomingMessage> {

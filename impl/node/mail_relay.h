@@ -78,6 +78,7 @@
 #include "node/relay_reports.h"
 #include "node/relay_tls.h"
 #include "smtp/alias_expansion.h"
+#include "smtp/auth_failure_budget.h"
 #include "smtp/client_session.h"
 #include "smtp/config.h"
 #include "smtp/connection_admission.h"
@@ -204,6 +205,7 @@ class MailRelay {
   Logger log_;
   Logger event_log_;  // "relay.event": one line per event (node/relay_event_log.h)
   smtp::Router router_;
+  smtp::AuthFailureBudget auth_failures_;  // per client, across sessions
   smtp::Scheduler scheduler_;
   MailRelayCounters counters_;
   Subscribers<MailRelayEvent> subscribers_;

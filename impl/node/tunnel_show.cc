@@ -47,11 +47,25 @@ std::string format_wg_ago(WallTime then, WallTime now) {
   return format_wg_duration(std::uint64_t(n - t)) + " ago";
 }
 
+std::string format_drop_line(const tunnel::DropCounters& drops) {
+  const std::uint64_t total = drops.total();
+  if (!total) return "";
+  std::string by_reason;
+  for (std::size_t i = 0; i < tunnel::kPacketDropReasonCount; ++i) {
+    const auto reason = tunnel::PacketDropReason(i);
+    if (!drops[reason]) continue;
+    if (!by_reason.empty()) by_reason += ", ";
+    by_reason += std::string(tunnel::to_string(reason)) + " " + std::to_string(drops[reason]);
+  }
+  return "  dropped packets: " + std::to_string(total) + " (" + by_reason + ")\n";
+}
+
 std::string format_wg_show(const TunnelStatus& status) {
   std::string out = "interface: " + status.interface_name + "\n";
   out += "  public key: " + crypto::encode_base64_key(status.public_key) + "\n";
   out += "  private key: (hidden)\n";
   if (status.listen_port) out += "  listening port: " + std::to_string(status.listen_port) + "\n";
+  out += format_drop_line(status.drops);
 
   std::vector<const TunnelPeerStatus*> peers;
   for (const TunnelPeerStatus& p : status.peers) peers.push_back(&p);

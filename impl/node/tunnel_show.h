@@ -7,6 +7,7 @@
 //     public key: ...
 //     private key: (hidden)
 //     listening port: 51820
+//     dropped packets: 4 (unknown_type 3, replay 1)
 //
 //   peer: ...
 //     endpoint: 203.0.113.7:51820
@@ -18,6 +19,12 @@
 // Peers are listed most recent handshake first, as wg does. Lines wg would
 // leave out (no endpoint yet, no handshake yet, nothing transferred, no
 // keepalive) are left out here too.
+//
+// wg has no line for drops (the kernel counts them in the interface's
+// rx_dropped, which `ip -s link` shows without a reason); tetherd's device
+// counts each drop by reason, so the interface section ends with them:
+// the total, then each nonzero reason by its PacketDropReason name, in
+// the enum's order. No line when nothing was dropped.
 
 #include <cstdint>
 #include <string>
@@ -32,6 +39,9 @@ std::string format_wg_duration(std::uint64_t seconds);
 std::string format_wg_bytes(std::uint64_t bytes);
 // "Now", "5 seconds ago", or wg's warning when the handshake lies in the future.
 std::string format_wg_ago(WallTime then, WallTime now);
+
+// "  dropped packets: 4 (unknown_type 3, replay 1)\n"; "" when there are none.
+std::string format_drop_line(const tunnel::DropCounters& drops);
 
 std::string format_wg_show(const TunnelStatus& status);
 

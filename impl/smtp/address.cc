@@ -209,6 +209,7 @@ ParsedPath parse_path(std::string_view text, PathKind kind, std::string_view hos
       p.local_part = std::string(local);
       p.domain = std::string(hostname);
       p.address = p.local_part + "@" + p.domain;
+      p.domain_implied = true;
       return p;
     }
     p.error = syntax_error(kind, "Syntax error: a domain is required");

@@ -20,7 +20,8 @@
 // get 553 5.6.7: they need SMTPUTF8 (RFC 6531), which is not offered.
 //
 // <postmaster> without a domain is accepted as a recipient (RFC 5321 4.5.1)
-// and becomes postmaster@<our hostname>.
+// and becomes postmaster@<our hostname>, marked domain_implied: the session
+// then picks the domain the rules deliver for (postmaster.h).
 
 #include <string>
 #include <string_view>
@@ -42,6 +43,7 @@ struct ParsedPath {
   std::string local_part;     // as written (quotes kept)
   std::string domain;         // as written: "example.com", "[192.0.2.1]", "[IPv6:2001:db8::1]"
   std::string_view rest;      // what follows '>' (the ESMTP parameters), leading spaces skipped
+  bool domain_implied = false;  // <postmaster> without a domain, given `hostname` (postmaster.h)
 };
 
 // `text` is what follows "MAIL FROM:" or "RCPT TO:" (spaces before '<' are

@@ -135,12 +135,34 @@ void Parser::smtp_statement() {
         parse_number(expect_value("a number after '" + w + "'"), 1000000, ("smtp " + w).c_str()));
     if (w == "client-connection-limit") st_.config.knobs.client_connection_limit = n;
     else st_.config.knobs.client_connection_rate = n;
+  } else if (w == "auth-failures") {
+    auth_failures_statement();
   } else {
     fail_unknown(what, " after 'smtp'",
                  "limit, max-message-size, ciphers, sub-addr-delim, pause-mode, listen-backlog, min-data-rate, "
-                 "client-connection-limit or client-connection-rate");
+                 "client-connection-limit, client-connection-rate or auth-failures");
   }
   end_statement("the smtp directive");
+}
+
+// tether-specific (auth_failure_budget.h): `smtp auth-failures off`, or
+// `smtp auth-failures N [backoff DURATION] [max DURATION]`, the parts left
+// out taking tether's defaults (1m, 1h).
+void Parser::auth_failures_statement() {
+  if (accept("off")) {
+    st_.config.knobs.auth_failures = AuthFailureLimit{0, Duration::minutes(1), Duration::hours(1)};
+    return;
+  }
+  AuthFailureLimit limit;
+  Token n = expect_value("a number or 'off' after 'auth-failures'");
+  limit.allowed = static_cast<std::uint32_t>(parse_number(n, 1000000, "smtp auth-failures"));
+  if (limit.allowed == 0) fail(n.line, "smtp auth-failures must be at least 1 (or 'off')");
+  if (accept("backoff"))
+    limit.backoff = parse_positive_duration(expect_value("a duration after 'backoff'"), "smtp auth-failures backoff");
+  if (accept("max"))
+    limit.max_backoff = parse_positive_duration(expect_value("a duration after 'max'"), "smtp auth-failures max");
+  if (limit.max_backoff < limit.backoff) fail(n.line, "smtp auth-failures: max is shorter than backoff");
+  st_.config.knobs.auth_failures = limit;
 }
 
 void Parser::mta_statement() {

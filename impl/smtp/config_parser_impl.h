@@ -112,6 +112,7 @@ class Parser {
   void bounce_statement();
   void smtp_statement();
   void mta_statement();
+  void auth_failures_statement();
   void profile_statement();
   void srs_statement();
   void include_statement(int line);

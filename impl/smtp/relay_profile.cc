@@ -66,6 +66,9 @@ RelayBehaviour RelayBehaviour::of(RelayProfile profile) {
       // smtp.c, smtp_accept(): no limit per client, only smtp_can_accept()'s
       // maxsessions for all (from getdtablesize()).
       b.client_connection_limit = 0;
+      // smtp_session.c: a failed AUTH only waits up to a second before its
+      // 535 (smtp_auth_failure_pause()); nothing counts across sessions.
+      b.auth_failures.allowed = 0;
       break;
     case RelayProfile::postfix:
       // qmgr's backoff: a deferred message waits as long as it has been
@@ -95,6 +98,9 @@ RelayBehaviour RelayBehaviour::of(RelayProfile profile) {
       // which is "${stress?{yes}:{no}}" (mail_params.h): off unless the
       // server is overloaded. tether keeps it on.
       b.min_data_rate = 0;
+      // smtpd.c: smtpd_client_auth_rate_limit (mail_params.h: 0, off)
+      // would count AUTH commands per client through anvil.
+      b.auth_failures.allowed = 0;
       break;
   }
   return b;
@@ -115,6 +121,7 @@ RelayBehaviour RelayKnobs::resolve() const {
   if (min_data_rate) b.min_data_rate = *min_data_rate;
   if (client_connection_limit) b.client_connection_limit = *client_connection_limit;
   if (client_connection_rate) b.client_connection_rate = *client_connection_rate;
+  if (auth_failures) b.auth_failures = *auth_failures;
   return b;
 }
 

@@ -72,6 +72,16 @@ constexpr std::uint32_t kPostfixMinDataRate = 500;
 // halved). Its smtpd_client_connection_rate_limit defaults to 0, none.
 constexpr std::size_t kPostfixClientConnectionLimit = 50;
 
+// AUTH failures across a client's sessions (auth_failure_budget.h):
+// `allowed` failures per client, then a wait of `backoff` after the
+// latest, doubling with each further failure up to `max_backoff`. Zero
+// `allowed`: no limit beyond each session's own.
+struct AuthFailureLimit {
+  std::uint32_t allowed = 5;
+  Duration backoff = Duration::minutes(1);
+  Duration max_backoff = Duration::hours(1);
+};
+
 // The knobs, each resolved. RelayBehaviour::of(profile) gives a profile's
 // defaults; RelayKnobs are what a config wrote, applied over them.
 struct RelayBehaviour {
@@ -105,6 +115,8 @@ struct RelayBehaviour {
   // N`, `smtp client-connection-rate N`.
   std::size_t client_connection_limit = kPostfixClientConnectionLimit;
   std::size_t client_connection_rate = 0;
+  // `smtp auth-failures`: guessing passwords across sessions.
+  AuthFailureLimit auth_failures;
 
   static RelayBehaviour of(RelayProfile profile);
 };
@@ -124,6 +136,7 @@ struct RelayKnobs {
   std::optional<std::uint32_t> min_data_rate;
   std::optional<std::size_t> client_connection_limit;
   std::optional<std::size_t> client_connection_rate;
+  std::optional<AuthFailureLimit> auth_failures;
 
   // The profile's defaults (tether when none), then each knob set here.
   RelayBehaviour resolve() const;

@@ -49,7 +49,10 @@
 //   the listener has `auth`; with `auth` (not `auth-optional`) MAIL needs it
 //   (530 5.7.0). Unknown users are checked against a dummy hash so that the
 //   answer takes as long as for a known one. `max_auth_failures` 535s close
-//   the session.
+//   the session; across sessions, the app's hooks (auth_may_try) hold off a
+//   client that failed too often. Each failure is logged as a warning,
+//   "AUTH failed from ADDRESS port PORT as 'USER'", the address first so
+//   that a pattern (fail2ban's) cannot be fooled by the user name.
 // * `tls-require`: MAIL before STARTTLS gets 530 5.7.0.
 // * More than `max_errors` 4xx/5xx replies to commands, or `max_junk_commands`
 //   NOOP/RSET/VRFY/EXPN/HELP/EHLO/HELO, close with 421 4.7.0 (Postfix's
@@ -142,6 +145,12 @@ struct ServerHooks {
   std::function<std::string()> new_message_id;
   // For the Received: date.
   std::function<WallTime()> wall_clock;
+  // AUTH across the client's sessions (the app's AuthFailureBudget): asked
+  // before each password is checked; a wait refuses it unchecked with 450
+  // 4.7.1 (Postfix's reply to smtpd_client_auth_rate_limit). Then told
+  // whether the check succeeded. Either may be empty.
+  std::function<std::optional<Duration>()> auth_may_try;
+  std::function<void(bool succeeded)> auth_checked;
 };
 
 // An AUTH password for the app to check (options.defer_password_checks):
@@ -153,7 +162,7 @@ struct PasswordCheck {
 };
 
 struct AcceptedRecipient {
-  std::string address;   // as given in RCPT TO ("postmaster@<hostname>" for <postmaster>)
+  std::string address;   // as given in RCPT TO (<postmaster>: completed as postmaster.h says)
   std::string action;    // the router's action name
   unsigned notify = 0;   // kNotify* bits; 0: not given
   std::string orcpt;     // "rfc822;..." (xtext) or ""
@@ -272,6 +281,8 @@ class ServerSession {
   void cmd_auth(const CommandLine& cmd);
   void cmd_mail(const CommandLine& cmd);
   void cmd_rcpt(const CommandLine& cmd);
+  // What the router is asked for a recipient of the open transaction.
+  RouteRequest route_request(const std::string& rcpt_to) const;
   // Refuses a MAIL or RCPT argument that did not parse or carries parameters
   // without EHLO; true if it did.
   bool refused_arguments(const Reply& parse_error, const ParsedPath& path);

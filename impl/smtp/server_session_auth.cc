@@ -115,6 +115,15 @@ void ServerSession::handle_auth_response(std::string_view line) {
 }
 
 void ServerSession::check_password(const std::string& authzid, const std::string& user, const std::string& password) {
+  if (hooks_.auth_may_try) {
+    if (std::optional<Duration> wait = hooks_.auth_may_try()) {
+      const std::string client = options_.remote.address().to_string();
+      options_.logger.warning("AUTH refused from " + client + ": too many failures, next try in " +
+                              std::to_string(wait->whole_seconds() + 1) + " s");
+      refuse(Reply{450, "4.7.1", "Too many AUTH failures from " + client + ", try again later"});
+      return;
+    }
+  }
   std::optional<std::string> hash;
   if (hooks_.credentials) hash = hooks_.credentials(user);
   checking_user_ = user;
@@ -156,11 +165,14 @@ void ServerSession::finish_password_check(const Result<bool>& verified) {
   if (checking_user_ok_ && verified.ok() && verified.value()) {
     auth_user_ = user;
     options_.logger.info("AUTH as '" + sanitize_reply_text(user) + "' from " + options_.remote.to_string() + " succeeded");
+    if (hooks_.auth_checked) hooks_.auth_checked(true);
     reply(Reply{235, "2.7.0", "Authentication succeeded"});
     filter(FilterPhase::auth);
     return;
   }
-  options_.logger.info("AUTH as '" + sanitize_reply_text(user) + "' from " + options_.remote.to_string() + " failed");
+  options_.logger.warning("AUTH failed from " + options_.remote.address().to_string() + " port " +
+                          std::to_string(options_.remote.port()) + " as '" + sanitize_reply_text(user) + "'");
+  if (hooks_.auth_checked) hooks_.auth_checked(false);
   if (++auth_failures_ >= options_.limits.max_auth_failures) {
     reply(Reply{535, "5.7.8", "Authentication credentials invalid"});
     reply(Reply{421, "4.7.0", options_.hostname + " Too many authentication failures, closing connection"});

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "smtp/postmaster.h"
 #include "smtp/received_header.h"
 #include "smtp/server_session.h"
 #include "smtp/session_filter.h"
@@ -59,6 +60,20 @@ void ServerSession::cmd_mail(const CommandLine& cmd) {
   reply(Reply{250, "2.1.0", "Ok"});
 }
 
+RouteRequest ServerSession::route_request(const std::string& rcpt_to) const {
+  RouteRequest request;
+  request.source = options_.remote.address();
+  request.rdns = options_.rdns;
+  request.authenticated = !auth_user_.empty();
+  request.auth_user = auth_user_;
+  request.tls = tls_active_;
+  request.helo = helo_;
+  request.tag = options_.listener.tag;
+  request.mail_from = tx_.mail_from;
+  request.rcpt_to = rcpt_to;
+  return request;
+}
+
 void ServerSession::cmd_rcpt(const CommandLine& cmd) {
   if (!tx_.active) {
     refuse(Reply{503, "5.5.1", "Need MAIL before RCPT"});
@@ -72,23 +87,22 @@ void ServerSession::cmd_rcpt(const CommandLine& cmd) {
     refuse(Reply{452, "4.5.3", "Too many recipients"});
     return;
   }
-  const std::string& address = parsed.command.path.address;
+  std::string address = parsed.command.path.address;
+  const bool bare_postmaster = parsed.command.path.domain_implied && hooks_.route;
+  std::optional<RouteDecision> postmaster_decision;
+  if (bare_postmaster) {
+    // Its domain depends on the rules: chosen before the filters see it.
+    PostmasterRoute chosen = route_bare_postmaster(parsed.command.path.local_part, route_request(address),
+                                                   options_.config.get(), options_.hostname, hooks_.route);
+    address = std::move(chosen.address);
+    postmaster_decision = std::move(chosen.decision);
+  }
   if (!filter(FilterPhase::rcpt_to, tx_.mail_from, address)) return;
   if (!hooks_.route) {
     refuse(Reply{451, "4.3.0", "No router"});
     return;
   }
-  RouteRequest request;
-  request.source = options_.remote.address();
-  request.rdns = options_.rdns;
-  request.authenticated = !auth_user_.empty();
-  request.auth_user = auth_user_;
-  request.tls = tls_active_;
-  request.helo = helo_;
-  request.tag = options_.listener.tag;
-  request.mail_from = tx_.mail_from;
-  request.rcpt_to = address;
-  RouteDecision decision = hooks_.route(request);
+  RouteDecision decision = postmaster_decision ? std::move(*postmaster_decision) : hooks_.route(route_request(address));
   switch (decision.outcome) {
     case RouteDecision::Outcome::deliver: {
       bool duplicate = std::any_of(tx_.recipients.begin(), tx_.recipients.end(),

@@ -5,8 +5,12 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <optional>
 #include <string>
@@ -14,6 +18,7 @@
 #include "daemon/key_commands.h"
 #include "support/run_process.h"
 #include "support/child_process.h"
+#include "support/network_namespace.h"
 #include "support/root_precondition.h"
 #include "support/unprivileged.h"
 
@@ -201,6 +206,40 @@ BOOST_AUTO_TEST_CASE(interface_routes_ping_show_and_clean_exit) {
   BOOST_TEST_REQUIRE(w.relay->wait_exit(Duration::seconds(10)), w.relay->output());
   BOOST_TEST(*w.relay->exit_code() == 0, w.relay->output());
   BOOST_TEST(ip({"-n", w.b.name(), "link", "show", "dev", "tthd1"}).exit_code != 0);
+}
+
+// Issue 14, hole 9: the daemon counted what it dropped, but `show tunnel`
+// hid it. Datagrams nobody could take for WireGuard reach the relay's port
+// from home's namespace; the relay's `show tunnel` counts them by reason.
+BOOST_AUTO_TEST_CASE(show_tunnel_counts_the_datagrams_it_dropped) {
+  TwoNamespaces w;
+  w.relay = w.start(w.b, "tthd1.conf", "relay");
+  {
+    auto inside = ThreadInNamespace::enter(w.a.name());
+    BOOST_TEST_REQUIRE(inside.ok(), (inside.ok() ? "" : inside.error().to_string()));
+    const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    BOOST_TEST_REQUIRE(fd >= 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(51820);
+    ::inet_pton(AF_INET, "192.0.2.2", &to.sin_addr);
+    const unsigned char junk[] = {9, 0, 0, 0, 'n', 'o', 't', ' ', 'w', 'g'};  // type 9: no such message
+    for (int i = 0; i < 3; ++i)
+      BOOST_TEST(::sendto(fd, junk, sizeof junk, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to) ==
+                 static_cast<ssize_t>(sizeof junk));
+    ::close(fd);
+  }
+  // The datagrams are read from the loop: ask until they are all counted.
+  std::string shown;
+  for (int i = 0; i < 50; ++i) {
+    shown = w.ctl("relay", {"show", "tunnel"}).out;
+    if (has(shown, "unknown_type 3")) break;
+    ::usleep(100 * 1000);
+  }
+  // Under the interface; the kernel's own packets into the interface (IPv6
+  // router solicitations, no peer's AllowedIPs) may be counted there too.
+  BOOST_TEST(has(shown, "  listening port: 51820\n  dropped packets: "), shown);
+  BOOST_TEST((has(shown, "(unknown_type 3)\n") || has(shown, "(unknown_type 3, ")), shown);
 }
 
 BOOST_AUTO_TEST_CASE(a_tunnel_that_cannot_start_exits_1_and_leaves_nothing) {

@@ -453,6 +453,24 @@ BOOST_AUTO_TEST_CASE(wg_show_layout) {
   BOOST_TEST(format_wg_show(status) == expected);
 }
 
+BOOST_AUTO_TEST_CASE(wg_show_lists_the_drop_counters) {
+  // Issue 14, hole 9: the device counts what it drops, by reason; `show
+  // tunnel` says so under the interface, one stable line, nothing when
+  // nothing was dropped (as wg leaves out an empty transfer line).
+  TunnelStatus status;
+  status.interface_name = "wg0";
+  status.public_key = home_identity().public_key;
+  status.listen_port = 51820;
+  const std::string interface = "interface: wg0\n"
+                                "  public key: " + home_identity().public_b64 + "\n"
+                                "  private key: (hidden)\n"
+                                "  listening port: 51820\n";
+  BOOST_TEST(format_wg_show(status) == interface);
+  status.drops.count(tunnel::PacketDropReason::replay);
+  for (int i = 0; i < 3; ++i) status.drops.count(tunnel::PacketDropReason::unknown_type);
+  BOOST_TEST(format_wg_show(status) == interface + "  dropped packets: 4 (unknown_type 3, replay 1)\n");
+}
+
 // ---- reconfigure: an edited wg0.conf, `wg syncconf` ----
 
 BOOST_AUTO_TEST_CASE(reconfigure_turns_keepalive_on_and_keeps_the_session) {

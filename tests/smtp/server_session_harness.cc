@@ -67,6 +67,8 @@ std::string SessionHarness::start() {
     return std::string(buf);
   };
   hooks.wall_clock = [this] { return wall; };
+  hooks.auth_may_try = auth_may_try;
+  hooks.auth_checked = auth_checked;
   session_ = std::make_unique<ServerSession>(options, std::move(hooks), now_);
   return collect();
 }

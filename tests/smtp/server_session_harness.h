@@ -39,6 +39,9 @@ class SessionHarness {
   std::function<RouteDecision(const RouteRequest&)> route;
   std::map<std::string, std::string> credentials{{kSeedUser, kSeedHash}};
   bool auto_commit = true;  // answer complete_message at once
+  // The app's AUTH budget across sessions (ServerHooks); empty: none.
+  std::function<std::optional<Duration>()> auth_may_try;
+  std::function<void(bool succeeded)> auth_checked;
 
   // Creates the session; returns the greeting.
   std::string start();
