@@ -51,7 +51,7 @@ void describe_options(CLI::App& app, DaemonOptions& options, RawOptions& raw) {
     app.add_option(o.name, *o.value, o.help)->type_name(o.value_name);
   app.add_flag("-n", options.check_only,
                "check the configuration (and load its pki and ca files, as smtpd -n), print what is wrong, "
-               "and exit (0: fine)");
+               "and exit (0: fine; warnings, such as a relay backup name missing from its MX list, keep 0)");
 }
 
 }  // namespace

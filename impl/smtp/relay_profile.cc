@@ -34,6 +34,14 @@ const char* to_string(PauseMode mode) {
   return "?";
 }
 
+const char* to_string(BackupUnlisted mode) {
+  switch (mode) {
+    case BackupUnlisted::defer: return "defer";
+    case BackupUnlisted::every_mx: return "every-mx";
+  }
+  return "?";
+}
+
 RelayBehaviour RelayBehaviour::of(RelayProfile profile) {
   RelayBehaviour b;
   switch (profile) {
@@ -60,6 +68,7 @@ RelayBehaviour RelayBehaviour::of(RelayProfile profile) {
       // 15s"), so the next MX is tried 2 s after the first started, or at
       // once when the failure itself took longer.
       b.route_delay = Duration::seconds(2);
+      b.backup_unlisted = BackupUnlisted::every_mx;  // BackupUnlisted cites where
       break;
     case RelayProfile::postfix:
       // qmgr's backoff: a deferred message waits as long as it has been
@@ -85,6 +94,11 @@ RelayBehaviour RelayBehaviour::of(RelayProfile profile) {
       // session_timeout stays unset. smtp_connect.c tries the next address
       // or MX at once within the same delivery: no route delay.
       b.connect_timeout = Duration::seconds(30);
+      // smtp_addr.c, smtp_domain_addr(): Postfix finds itself among the MX
+      // hosts by its own addresses (smtp_find_self), not by name, and cuts
+      // the list there; a host name missing from the MX list cannot make it
+      // relay to itself. By name, the nearest is to defer.
+      b.backup_unlisted = BackupUnlisted::defer;
       break;
   }
   return b;
@@ -102,6 +116,7 @@ RelayBehaviour RelayKnobs::resolve() const {
   if (connect_timeout) b.connect_timeout = *connect_timeout;
   if (session_timeout) b.session_timeout = *session_timeout;
   if (route_delay) b.route_delay = *route_delay;
+  if (backup_unlisted) b.backup_unlisted = *backup_unlisted;
   return b;
 }
 

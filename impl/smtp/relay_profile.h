@@ -39,6 +39,22 @@ enum class PauseMode {
 };
 const char* to_string(PauseMode mode);
 
+// What `relay backup` does when its own name (`mx NAME`, else the host
+// name) is not among the destination's MX hosts, so it cannot tell which
+// of them are preferred to itself (issue 14: on a host named "vm", mx2
+// relayed to every MX, itself among them, until the hop count stopped it).
+enum class BackupUnlisted {
+  // tether: a temporary failure that names the problem; the mail stays
+  // queued until the name is set right or a better MX takes it.
+  defer,
+  // OpenSMTPD: dns.c, dns_dispatch_mx_preference() answers DNS_ENOTFOUND;
+  // mta.c (IMSG_MTA_DNS_MX_PREFERENCE) logs "Couldn't find backup
+  // preference" and takes INT_MAX as its preference, so mta_find_route()
+  // cuts no MX: every one is a candidate.
+  every_mx,
+};
+const char* to_string(BackupUnlisted mode);
+
 // How long a deferred envelope waits before its next try (`queue retry`,
 // tether-specific; the profile's default when the config does not say).
 // OpenSMTPD hard-codes its schedule; the seeds had to patch
@@ -86,6 +102,7 @@ struct RelayBehaviour {
   // The least time between the starts of two connections of one delivery
   // attempt: a server that failed is followed by the next one no sooner.
   Duration route_delay = Duration::zero();
+  BackupUnlisted backup_unlisted = BackupUnlisted::defer;
 
   static RelayBehaviour of(RelayProfile profile);
 };
@@ -102,6 +119,7 @@ struct RelayKnobs {
   std::optional<Duration> connect_timeout;  // zero: the stack's own
   std::optional<Duration> session_timeout;
   std::optional<Duration> route_delay;
+  std::optional<BackupUnlisted> backup_unlisted;  // `mta backup-unlisted defer|every-mx`
 
   // The profile's defaults (tether when none), then each knob set here.
   RelayBehaviour resolve() const;
