@@ -12,6 +12,7 @@
 #include "support/preconditions.h"
 #include "support/root_precondition.h"
 #include "support/run_process.h"
+#include "seed_config_copy.h"
 
 using namespace tether;
 using namespace tether::testing;
@@ -79,6 +80,25 @@ BOOST_AUTO_TEST_CASE(a_backup_name_missing_from_the_mx_list_is_a_warning,
                                "example.org's MX hosts (mail.example.org, mx2.example.org)"),
              r.describe() << (*dns)->output());
   BOOST_TEST(!has(r.err, "\"named\""), r.describe());  // its name is listed
+}
+
+// The seed's mx2 (backup-relay-mx.txt), its pki made: with no DNS server
+// in the namespace, -n says it could not look example.org up, and the
+// config is still OK.
+BOOST_AUTO_TEST_CASE(the_mx2_seed_passes_with_a_warning_when_the_dns_cannot_answer,
+                     *boost::unit_test::precondition(needs_root) * boost::unit_test::label("root")) {
+  TestDirectory dir("tetherd-backup-seed");
+  NamedNamespace ns("tthd-bkseed");
+  BOOST_TEST_REQUIRE(ns.created());
+  BOOST_TEST_REQUIRE(run_process({"ip", "-n", ns.name(), "link", "set", "lo", "up"}).exit_code == 0);
+  NamespaceResolvConf resolv(ns.name(), "nameserver 127.0.0.1\n");  // nothing listens there
+  const std::string root = copy_seed_with_pki(std::string(SEED_CONFIG_DIR) + "/mx2", dir / "mx2").string();
+  ProcessResult r = run_process(
+      {"ip", "netns", "exec", ns.name(), kTetherd, "-n", "--relay", root + "/smtpd.conf", "--config-root", root});
+  BOOST_TEST(r.exit_code == 0, r.describe());
+  BOOST_TEST(r.out == "configuration OK\n", r.describe());
+  BOOST_TEST(has(r.err, "warning: action \"local_mail\": relay backup: cannot look up example.org's MX hosts"),
+             r.describe());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
