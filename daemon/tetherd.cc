@@ -14,8 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "daemon/backup_mx_check.h"
 #include "daemon/daemon.h"
 #include "daemon/tetherd_options.h"
+#include "node/relay_pki_check.h"
 
 int main(int argc, char** argv) {
   using namespace tether::daemon;
@@ -41,7 +43,12 @@ int main(int argc, char** argv) {
   tether::node::RelayFile relay;
   if (!options->relay_file.empty()) {
     relay = tether::node::load_relay_file(options->relay_file, options->config_root);
+    // The pki and ca files, loaded now as the relay's start would (smtpd -n does too).
+    if (relay.ok()) relay.errors = tether::node::check_relay_pki_files(*relay.config, options->config_root);
     for (const std::string& error : relay.errors) std::cerr << error << "\n";
+    if (relay.ok() && options->check_only)
+      for (const std::string& warning : tether::daemon::backup_mx_warnings(*relay.config))
+        std::cerr << warning << "\n";
   }
   const bool ok = tunnel.ok() && relay.ok();
   if (options->check_only) {

@@ -120,7 +120,9 @@ void OutboundDelivery::on_mx(Result<DnsAnswer> answer) {
     return;
   }
   const std::string own = relay.backup_mx.empty() ? context_.hostname : relay.backup_mx;
-  MxSelection selection = select_mx(records, no_records, attempt_.domain, relay.backup, own);
+  MxSelection selection =
+      select_mx(records, no_records, attempt_.domain, relay.backup, own, context_.backup_unlisted);
+  if (!selection.warning.empty()) context_.log.warning(selection.warning);
   if (selection.hops.empty()) {
     fail_all(selection.permanent ? DeliveryStatus::permanent : DeliveryStatus::temporary,
              (selection.permanent ? "550 5.1.2 " : "") + selection.error);

@@ -52,6 +52,7 @@
 #include "smtp/client_session.h"
 #include "smtp/config.h"
 #include "smtp/envelope.h"
+#include "smtp/relay_profile.h"
 #include "smtp/route_penalty.h"
 
 namespace tether::node {
@@ -87,6 +88,9 @@ struct OutboundDeliveryContext {
   // The least time between starting one server and starting the next
   // (RelayBehaviour::route_delay).
   Duration route_delay = Duration::zero();
+  // A `relay backup` whose own name is not an MX host of the domain
+  // (RelayBehaviour::backup_unlisted).
+  smtp::BackupUnlisted backup_unlisted = smtp::BackupUnlisted::defer;
   // The action's client TLS context (its `pki`, `ca`, `tls [no-verify]`).
   std::shared_ptr<const crypto::TlsContext> tls_context;
   // Round-robin position among an action's `src` addresses.

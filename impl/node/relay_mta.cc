@@ -99,6 +99,7 @@ void RelayMta::start(RelayAttempt attempt) {
                                   ? smtp::ClientTimeouts::uniform(*behaviour.session_timeout)
                                   : context_.options.client_timeouts;
   delivery_context.route_delay = behaviour.route_delay;
+  delivery_context.backup_unlisted = behaviour.backup_unlisted;
   delivery_context.tls_context = tls_.client_for(attempt.action->name);
   delivery_context.source_cursor = &source_cursor_;
   delivery_context.on_accepted = [this](EnvelopeId id) { outcomes_.record_delivery(id); };

@@ -17,10 +17,20 @@ bool same_name(std::string a, std::string b) {
   return a == b;
 }
 
+// "backup MX: this host's name vm is not among example.org's MX hosts
+// (mail.example.org, mx2.example.org); ...": what to fix, and where.
+std::string unlisted_backup_problem(const std::vector<MxRecord>& sorted, const std::string& domain,
+                                    const std::string& own_name) {
+  std::string hosts;
+  for (const MxRecord& r : sorted) hosts += (hosts.empty() ? "" : ", ") + r.exchange;
+  return "backup MX: this host's name " + own_name + " is not among " + domain + "'s MX hosts (" + hosts +
+         "); give it with `relay backup mx NAME`";
+}
+
 }  // namespace
 
 MxSelection select_mx(const std::vector<MxRecord>& records, bool no_records, const std::string& domain, bool backup,
-                      const std::string& own_name) {
+                      const std::string& own_name, smtp::BackupUnlisted unlisted) {
   MxSelection out;
   if (no_records || records.empty()) {
     if (backup) {
@@ -47,6 +57,14 @@ MxSelection select_mx(const std::vector<MxRecord>& records, bool no_records, con
         own_preference = r.preference;
         break;
       }
+    if (own_preference < 0) {
+      const std::string problem = unlisted_backup_problem(sorted, domain, own_name);
+      if (unlisted == smtp::BackupUnlisted::defer) {
+        out.error = problem;
+        return out;
+      }
+      out.warning = problem;
+    }
   }
   for (const MxRecord& r : sorted) {
     if (r.exchange.empty() || r.exchange == ".") continue;

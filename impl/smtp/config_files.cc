@@ -1,13 +1,19 @@
 #include "smtp/config_files.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 namespace tether::smtp {
 
 Result<std::string> read_text_file(const std::string& path) {
+  // An ifstream opens a directory and reads nothing from it: the config
+  // would be an empty one, reported as "no match rules" (issue 14).
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return Error(ErrorCode::invalid_argument, path + ": Is a directory");
   errno = 0;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -20,7 +26,15 @@ Result<std::string> read_text_file(const std::string& path) {
   std::ostringstream out;
   out << in.rdbuf();
   if (in.bad()) return Error(ErrorCode::io, path + ": read error");
-  return out.str();
+  std::string text = out.str();
+  // Not a text file, or a damaged one. The line is named and the byte never
+  // echoed: a NUL in a diagnostic cuts it short on most terminals.
+  if (auto nul = text.find('\0'); nul != std::string::npos) {
+    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n');
+    return Error(ErrorCode::invalid_argument,
+                 path + ":" + std::to_string(line) + ": NUL byte (0x00): a config file must be text");
+  }
+  return text;
 }
 
 ConfigFileLoader real_file_loader() {

@@ -9,7 +9,8 @@
 
 namespace tether::smtp {
 
-// Reads the whole file. Errors: not_found, permission_denied, io.
+// Reads the whole file. Errors: not_found, permission_denied, io, and
+// invalid_argument for a directory or a NUL byte ("PATH:LINE: NUL byte ...").
 Result<std::string> read_text_file(const std::string& path);
 
 // Reads paths as they are written in the config (the daemon's default).

@@ -187,8 +187,17 @@ void Parser::mta_statement() {
     if (!d) fail(t.line, "invalid duration '" + t.text + "' for mta route-delay: " + d.error().message);
     if (*d < Duration::zero()) fail(t.line, "invalid duration '" + t.text + "' for mta route-delay: must not be negative");
     st_.config.knobs.route_delay = *d;
+  } else if (what.kind == TokenKind::word && what.text == "backup-unlisted") {
+    // What `relay backup` does when its own name is not an MX host of the
+    // domain (relay_profile.h, BackupUnlisted).
+    Token mode = take();
+    if (mode.kind == TokenKind::word && mode.text == "defer") st_.config.knobs.backup_unlisted = BackupUnlisted::defer;
+    else if (mode.kind == TokenKind::word && mode.text == "every-mx")
+      st_.config.knobs.backup_unlisted = BackupUnlisted::every_mx;
+    else fail_unknown(mode, " after 'mta backup-unlisted'", "defer or every-mx");
   } else {
-    fail_unknown(what, " after 'mta'", "max-deferred, connect-timeout, session-timeout or route-delay");
+    fail_unknown(what, " after 'mta'",
+                 "max-deferred, connect-timeout, session-timeout, route-delay or backup-unlisted");
   }
   end_statement("the mta directive");
 }

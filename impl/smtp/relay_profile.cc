@@ -34,6 +34,14 @@ const char* to_string(PauseMode mode) {
   return "?";
 }
 
+const char* to_string(BackupUnlisted mode) {
+  switch (mode) {
+    case BackupUnlisted::defer: return "defer";
+    case BackupUnlisted::every_mx: return "every-mx";
+  }
+  return "?";
+}
+
 RelayBehaviour RelayBehaviour::of(RelayProfile profile) {
   RelayBehaviour b;
   switch (profile) {
@@ -69,6 +77,7 @@ RelayBehaviour RelayBehaviour::of(RelayProfile profile) {
       // smtp_session.c: a failed AUTH only waits up to a second before its
       // 535 (smtp_auth_failure_pause()); nothing counts across sessions.
       b.auth_failures.allowed = 0;
+      b.backup_unlisted = BackupUnlisted::every_mx;  // BackupUnlisted cites where
       break;
     case RelayProfile::postfix:
       // qmgr's backoff: a deferred message waits as long as it has been
@@ -101,6 +110,11 @@ RelayBehaviour RelayBehaviour::of(RelayProfile profile) {
       // smtpd.c: smtpd_client_auth_rate_limit (mail_params.h: 0, off)
       // would count AUTH commands per client through anvil.
       b.auth_failures.allowed = 0;
+      // smtp_addr.c, smtp_domain_addr(): Postfix finds itself among the MX
+      // hosts by its own addresses (smtp_find_self), not by name, and cuts
+      // the list there; a host name missing from the MX list cannot make it
+      // relay to itself. By name, the nearest is to defer.
+      b.backup_unlisted = BackupUnlisted::defer;
       break;
   }
   return b;
@@ -122,6 +136,7 @@ RelayBehaviour RelayKnobs::resolve() const {
   if (client_connection_limit) b.client_connection_limit = *client_connection_limit;
   if (client_connection_rate) b.client_connection_rate = *client_connection_rate;
   if (auth_failures) b.auth_failures = *auth_failures;
+  if (backup_unlisted) b.backup_unlisted = *backup_unlisted;
   return b;
 }
 

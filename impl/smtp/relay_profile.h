@@ -40,6 +40,22 @@ enum class PauseMode {
 };
 const char* to_string(PauseMode mode);
 
+// What `relay backup` does when its own name (`mx NAME`, else the host
+// name) is not among the destination's MX hosts, so it cannot tell which
+// of them are preferred to itself (issue 14: on a host named "vm", mx2
+// relayed to every MX, itself among them, until the hop count stopped it).
+enum class BackupUnlisted {
+  // tether: a temporary failure that names the problem; the mail stays
+  // queued until the name is set right or a better MX takes it.
+  defer,
+  // OpenSMTPD: dns.c, dns_dispatch_mx_preference() answers DNS_ENOTFOUND;
+  // mta.c (IMSG_MTA_DNS_MX_PREFERENCE) logs "Couldn't find backup
+  // preference" and takes INT_MAX as its preference, so mta_find_route()
+  // cuts no MX: every one is a candidate.
+  every_mx,
+};
+const char* to_string(BackupUnlisted mode);
+
 // How long a deferred envelope waits before its next try (`queue retry`,
 // tether-specific; the profile's default when the config does not say).
 // OpenSMTPD hard-codes its schedule; the seeds had to patch
@@ -117,6 +133,7 @@ struct RelayBehaviour {
   std::size_t client_connection_rate = 0;
   // `smtp auth-failures`: guessing passwords across sessions.
   AuthFailureLimit auth_failures;
+  BackupUnlisted backup_unlisted = BackupUnlisted::defer;
 
   static RelayBehaviour of(RelayProfile profile);
 };
@@ -137,6 +154,7 @@ struct RelayKnobs {
   std::optional<std::size_t> client_connection_limit;
   std::optional<std::size_t> client_connection_rate;
   std::optional<AuthFailureLimit> auth_failures;
+  std::optional<BackupUnlisted> backup_unlisted;  // `mta backup-unlisted defer|every-mx`
 
   // The profile's defaults (tether when none), then each knob set here.
   RelayBehaviour resolve() const;

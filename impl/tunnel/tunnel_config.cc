@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "core/ascii.h"
+#include "crypto/x25519.h"
 
 namespace tether::tunnel {
 
@@ -153,6 +154,7 @@ class Parser {
   PeerSection& peer() { return config().peers.back(); }
 
   void process(int n, std::string_view raw) {
+    if (reject_nul(n, raw)) return;
     // '#' starts a comment anywhere, except that wg-quick hands hook
     // commands (PostUp etc.) the raw text after '=', comment included.
     std::string_view stripped = raw.substr(0, raw.find('#'));
@@ -211,6 +213,7 @@ class Parser {
       config().peers.emplace_back();
       peer().line = n;
       peer_has_key_.push_back(false);
+      peer_key_line_.push_back(0);
     } else {
       section_ = Section::unknown;
       error(n, "unknown section '" + compact + "' (expected [Interface] or [Peer])");
@@ -375,6 +378,7 @@ class Parser {
       if (auto k = key_value(n, *name, value)) {
         p.public_key = *k;
         peer_has_key_.back() = true;
+        peer_key_line_.back() = n;
         auto [it, first] = peer_lines_.emplace(crypto::encode_base64_key(*k), p.line);
         if (!first && it->second != p.line)
           error(n, prefix + "the same peer is already defined by the [Peer] at line " + std::to_string(it->second));
@@ -441,8 +445,30 @@ class Parser {
       error(interface_line_, "[Interface] has no PrivateKey (tether runs no PostUp command that could set one)");
     for (std::size_t i = 0; i < config().peers.size(); ++i)
       if (!peer_has_key_[i]) error(config().peers[i].line, "[Peer] has no PublicKey");
+    check_no_peer_is_self();
     std::stable_sort(out_.errors.begin(), out_.errors.end(),
               [](const ConfigDiagnostic& a, const ConfigDiagnostic& b) { return a.line < b.line; });
+  }
+
+  // Linux's netlink.c, set_peer(): a peer with the device's own public key
+  // is silently ignored, so that one set of API calls can serve every peer.
+  // In a config file it is a mistake (the other end's key was meant), and
+  // the tunnel would silently have no such peer: an error here.
+  void check_no_peer_is_self() {
+    if (!config().interface.private_key) return;
+    const crypto::PublicKey own = crypto::derive_public_key(*config().interface.private_key);
+    for (std::size_t i = 0; i < config().peers.size(); ++i)
+      if (peer_key_line_[i] > 0 && config().peers[i].public_key == own)
+        error(peer_key_line_[i], "PublicKey: this is the interface's own public key (from its PrivateKey); "
+                                 "a [Peer] needs the other end's");
+  }
+
+  // A NUL byte is named by its line, never echoed: it would cut the
+  // diagnostic short on a terminal. The line is skipped.
+  bool reject_nul(int n, std::string_view raw) {
+    if (raw.find('\0') == std::string_view::npos) return false;
+    error(n, "NUL byte (0x00) in this line: a config file must be text");
+    return true;
   }
 
   std::string_view file_;
@@ -452,6 +478,7 @@ class Parser {
   bool private_key_given_ = false;  // even if invalid (then already reported)
   std::map<std::string, int> seen_keys_;               // key -> first line, in this section
   std::vector<bool> peer_has_key_;                     // per peer
+  std::vector<int> peer_key_line_;                     // per peer: its PublicKey line, 0 if none valid
   std::map<std::string, int> peer_lines_;              // public key -> [Peer] line
   std::map<std::string, std::size_t> allowed_owner_;   // prefix -> peer index
 };

@@ -15,7 +15,8 @@ namespace {
 const std::string kTetherd = TETHERD_PATH;
 
 const std::string kPrivate = "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=";
-const std::string kPeer = "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=";
+// Not kPrivate's own public key: a peer with that is an error.
+const std::string kPeer = "6BKdJWRd/KyJ/S3/Hqs9Qngr7On6S3smBxwjQvUbA0E=";
 
 std::string good_conf() {
   return "[Interface]\n"

@@ -90,6 +90,18 @@ BOOST_AUTO_TEST_CASE(a_knob_written_on_its_own_wins_over_the_profile_in_either_o
   BOOST_TEST(tether.route_delay == Duration::seconds(2));
 }
 
+BOOST_AUTO_TEST_CASE(an_unlisted_backup_defers_or_relays_to_every_mx_by_profile_or_its_own_line) {
+  BOOST_TEST((behaviour_of("").backup_unlisted == BackupUnlisted::defer));
+  BOOST_TEST((behaviour_of("profile opensmtpd").backup_unlisted == BackupUnlisted::every_mx));
+  BOOST_TEST((behaviour_of("profile postfix").backup_unlisted == BackupUnlisted::defer));
+  BOOST_TEST((behaviour_of("mta backup-unlisted every-mx\n").backup_unlisted == BackupUnlisted::every_mx));
+  BOOST_TEST((behaviour_of("mta backup-unlisted defer\nprofile opensmtpd\n").backup_unlisted ==
+              BackupUnlisted::defer));
+  BOOST_TEST(only_error("\nmta backup-unlisted loop\n")
+                 .find("smtpd.conf:2: unknown keyword 'loop' after 'mta backup-unlisted' (expected defer or every-mx)") ==
+             0);
+}
+
 BOOST_AUTO_TEST_CASE(bad_values_name_the_file_line_and_knob) {
   BOOST_TEST(only_error("\nsmtp pause-mode later\n")
                  .find("smtpd.conf:2: unknown keyword 'later' after 'smtp pause-mode' "

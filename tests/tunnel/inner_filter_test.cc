@@ -186,7 +186,7 @@ BOOST_AUTO_TEST_CASE(allow_inner_in_the_tunnel_config) {
   BOOST_TEST(bad.errors[1].to_string().rfind("wg0.conf:4: AllowInner: empty value", 0) == 0u);
 
   auto misplaced = parse_tunnel_config("[Interface]\nPrivateKey = " + key + "\n[Peer]\nPublicKey = " +
-                                           "vZmY+Mp56hZyaBH7VjEnxRj6u+zO5lfs+dFG9HRggmY=\nAllowInner = tcp 25\n",
+                                           "6BKdJWRd/KyJ/S3/Hqs9Qngr7On6S3smBxwjQvUbA0E=\nAllowInner = tcp 25\n",
                                        "wg0.conf");
   BOOST_REQUIRE(misplaced.errors.size() == 1u);
   BOOST_TEST(misplaced.errors[0].message == "unknown key 'AllowInner' in [Peer] (it belongs in [Interface])");
