@@ -95,3 +95,8 @@ def fake_build_id():
 
 def other_build_id():
     return "fake-build-2"
+
+
+def pid_build_id():
+    """A build that differs in every process: a worker never matches the sweep."""
+    return f"pid-{os.getpid()}"

@@ -1,0 +1,175 @@
+"""tether.sweep: grids, the cache, failures, local workers and Dask.
+
+Runs that must be counted, fail or crash on demand use the stand-ins of
+sweep_fakes (through tether.sweep.run_sweep, which takes the run as a
+parameter); the rest sweep the real nat-expiry scenario, cut short.
+"""
+
+import json
+import os
+import threading
+
+import pytest
+
+import sweep_fakes as fakes
+import tether
+from tether.sweep import run_sweep
+
+
+@pytest.fixture
+def fake(tmp_path):
+    """A fake scenario whose runs leave a file each in `markers`."""
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    scenario = fakes.FakeScenario.load(fakes.write_scenario(str(tmp_path), marker_dir=str(markers)))
+    return scenario, str(markers)
+
+
+def fake_sweep(scenario, grid, seeds, **options):
+    options.setdefault("progress", False)
+    options.setdefault("run", fakes.fake_run)
+    options.setdefault("build_id", fakes.fake_build_id)
+    return run_sweep(scenario, grid, seeds, **options)
+
+
+def cache_files(directory):
+    found = {}
+    for root, _, names in os.walk(directory):
+        for name in names:
+            path = os.path.join(root, name)
+            found[path] = os.stat(path).st_mtime_ns
+    return found
+
+
+def test_rows_are_the_grid_cross_product_by_point_then_seed(fake):
+    scenario, _ = fake
+    frame = fake_sweep(scenario, {"a": [3, 1], "b": ["x", "y"]}, [2, 0, 1], jobs=2)
+    assert list(frame.columns[:3]) == ["a", "b", "seed"] and frame.columns[-1] == "error"
+    points = list(zip(frame["a"], frame["b"], frame["seed"]))
+    assert points == [(a, b, s) for a in (3, 1) for b in ("x", "y") for s in (0, 1, 2)]
+    assert frame["error"].isna().all()
+    # A summary column named like a grid key keeps its value under another name.
+    assert list(frame["summary.a"]) == list(frame["a"])
+
+
+def test_a_repeated_sweep_runs_nothing_and_an_extended_one_only_the_new_runs(fake, tmp_path):
+    scenario, markers = fake
+    cache = str(tmp_path / "cache")
+    first = fake_sweep(scenario, {"a": [1, 2]}, range(3), cache=cache, jobs=2)
+    assert len(fakes.runs_made(markers)) == 6
+    assert first.attrs["sweep"]["runs"] == 6 and first.attrs["sweep"]["cached"] == 0
+    files = cache_files(cache)
+    assert len(files) == 6
+
+    again = fake_sweep(scenario, {"a": [1, 2]}, range(3), cache=cache, jobs=2)
+    assert len(fakes.runs_made(markers)) == 6, "a repeated sweep ran something"
+    assert cache_files(cache) == files, "a repeated sweep rewrote its cache"
+    assert again.equals(first)
+
+    extended = fake_sweep(scenario, {"a": [1, 2, 5]}, range(4), cache=cache, jobs=2)
+    made = fakes.runs_made(markers)
+    assert len(made) == 12
+    assert extended.attrs["sweep"]["runs"] == 6 and extended.attrs["sweep"]["cached"] == 6
+    # Exactly the missing runs: a=5 with every seed, and seed 3 of a=1 and a=2.
+    new = sorted((json.loads(run["overrides"][-1].split("=", 1)[1]), run["seed"]) for run in made
+                 if not (run["seed"] < 3 and run["overrides"][-1] in ("a=1", "a=2")))
+    assert new == [(1, 3), (2, 3), (5, 0), (5, 1), (5, 2), (5, 3)]
+    assert extended[extended["seed"] < 3].iloc[:6].reset_index(drop=True).equals(first)
+
+
+def test_a_new_build_runs_again(fake, tmp_path):
+    scenario, markers = fake
+    cache = str(tmp_path / "cache")
+    fake_sweep(scenario, {"a": [1]}, range(2), cache=cache, jobs=0)
+    fake_sweep(scenario, {"a": [1]}, range(2), cache=cache, jobs=0, build_id=fakes.other_build_id)
+    assert len(fakes.runs_made(markers)) == 4
+
+
+def test_a_cache_file_cut_short_is_a_miss(fake, tmp_path):
+    scenario, markers = fake
+    cache = str(tmp_path / "cache")
+    first = fake_sweep(scenario, {"a": [1]}, range(2), cache=cache, jobs=0)
+    victim = sorted(cache_files(cache))[0]
+    with open(victim, "r+", encoding="utf-8") as file:
+        file.truncate(10)
+    again = fake_sweep(scenario, {"a": [1]}, range(2), cache=cache, jobs=0)
+    assert len(fakes.runs_made(markers)) == 3
+    assert again.equals(first)
+    with open(victim, encoding="utf-8") as file:
+        assert json.load(file)["row"]
+
+
+def test_two_sweeps_sharing_a_cache_leave_it_whole(fake, tmp_path):
+    scenario, _ = fake
+    cache = str(tmp_path / "cache")
+    frames = []
+    threads = [threading.Thread(target=lambda: frames.append(
+        fake_sweep(scenario, {"a": [1, 2, 3], "b": ["x", "y"]}, range(5), cache=cache, jobs=0)))
+        for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(frames) == 2 and frames[0].equals(frames[1])
+    files = cache_files(cache)
+    assert len(files) == 30, "a temporary file was left, or a run stored twice"
+    for path in files:
+        with open(path, encoding="utf-8") as file:
+            assert json.load(file)["row"]["scenario"] == "fake"
+
+
+def test_a_bad_grid_key_is_refused_before_any_run(fake):
+    scenario, markers = fake
+    with pytest.raises(tether.ScenarioError) as raised:
+        fake_sweep(scenario, {"a": [1], "hosts.nobody.persistent_keepalive": [10]}, range(2))
+    assert raised.value.field == "hosts.nobody.persistent_keepalive"
+    assert fakes.runs_made(markers) == []
+
+
+@pytest.mark.parametrize("grid, message", [
+    ({"a": []}, "has no values"),
+    ({"a": "10,20"}, "needs a list of values"),
+    ({"a": 10}, "needs a list of values"),
+    ({"a": [10, 10]}, "given twice"),
+    ({"a": [{"x": 1}]}, "is not an int, float, bool, str"),
+    ({"seed": [1, 2]}, "seeds argument"),
+])
+def test_a_grid_that_is_not_one_names_its_key(fake, grid, message):
+    scenario, markers = fake
+    with pytest.raises(tether.ScenarioError, match=message) as raised:
+        fake_sweep(scenario, grid, range(2))
+    assert raised.value.field == next(iter(grid))
+    assert fakes.runs_made(markers) == []
+
+
+@pytest.mark.parametrize("seeds", [5, [], ["1"], [-1], [True]])
+def test_seeds_that_are_not_a_list_of_seeds_are_refused(fake, seeds):
+    scenario, _ = fake
+    with pytest.raises((TypeError, ValueError), match="seeds"):
+        fake_sweep(scenario, {"a": [1]}, seeds)
+
+
+def test_a_run_that_fails_is_a_row_with_its_error_and_is_not_cached(fake, tmp_path):
+    scenario, markers = fake
+    cache = str(tmp_path / "cache")
+    frame = fake_sweep(scenario, {"fail": [False, True]}, range(2), cache=cache, jobs=2)
+    assert list(frame["error"].isna()) == [True, True, False, False]
+    assert list(frame["error"].dropna()) == ["RunError: the run failed at seed 0", "RunError: the run failed at seed 1"]
+    assert frame.attrs["sweep"]["failed"] == 2
+    assert len(cache_files(cache)) == 2
+    fake_sweep(scenario, {"fail": [False, True]}, range(2), cache=cache, jobs=2)
+    assert len(fakes.runs_made(markers)) == 6, "the failed runs were not tried again"
+
+
+def test_a_run_that_kills_its_worker_is_a_row_and_the_others_finish(fake):
+    scenario, _ = fake
+    frame = fake_sweep(scenario, {"crash": [False, True]}, range(3), jobs=2)
+    errors = list(frame["error"])
+    assert errors[:3] == [None, None, None] and errors[3] is None and errors[5] is None
+    assert errors[4] == "the worker process died running it (killed by SIGSEGV)"
+
+
+def test_a_worker_on_another_build_says_so(fake):
+    scenario, _ = fake
+    frame = fake_sweep(scenario, {"a": [1]}, range(1), jobs=1, build_id=fakes.pid_build_id)
+    assert frame["error"][0].startswith("the worker runs tether build pid-")
