@@ -7,7 +7,10 @@ parameter); the rest sweep the real nat-expiry scenario, cut short.
 
 import json
 import os
+import shutil
+import subprocess
 import threading
+import time
 
 import pytest
 
@@ -173,3 +176,73 @@ def test_a_worker_on_another_build_says_so(fake):
     scenario, _ = fake
     frame = fake_sweep(scenario, {"a": [1]}, range(1), jobs=1, build_id=fakes.pid_build_id)
     assert frame["error"][0].startswith("the worker runs tether build pid-")
+
+
+# --- Dask --------------------------------------------------------------------
+
+PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(tether.__file__)))
+TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+@pytest.fixture(scope="module")
+def local_cluster():
+    distributed = pytest.importorskip("distributed", reason="needs python3-distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+def _stop_process(process):
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def hand_started_cluster(tmp_path_factory):
+    """A scheduler and a worker started as users start them (`dask
+    scheduler`, `dask worker`), on loopback, stopped by PID at the end."""
+    distributed = pytest.importorskip("distributed", reason="needs python3-distributed")
+    dask = shutil.which("dask")
+    if dask is None:
+        pytest.skip("no `dask` command (python3-distributed)")
+    work = tmp_path_factory.mktemp("dask")
+    scheduler_file = str(work / "scheduler.json")
+    # The worker imports tether (and the tests' stand-ins) as a user's
+    # worker would: from its PYTHONPATH.
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [PYTHON_DIR, TESTS_DIR] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    processes = []
+    try:
+        with open(work / "scheduler.log", "w") as log:
+            processes.append(subprocess.Popen(
+                [dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                 "--scheduler-file", scheduler_file], stdout=log, stderr=subprocess.STDOUT, env=environment))
+        deadline = time.monotonic() + 60
+        while not os.path.exists(scheduler_file):
+            assert processes[0].poll() is None, (work / "scheduler.log").read_text()
+            assert time.monotonic() < deadline, "the scheduler wrote no scheduler file in 60 s"
+            time.sleep(0.2)
+        with open(work / "worker.log", "w") as log:
+            processes.append(subprocess.Popen(
+                [dask, "worker", "--scheduler-file", scheduler_file, "--host", "127.0.0.1", "--nworkers", "1",
+                 "--nthreads", "1", "--no-dashboard"], stdout=log, stderr=subprocess.STDOUT, env=environment))
+        with distributed.Client(scheduler_file=scheduler_file, timeout="30s") as client:
+            client.wait_for_workers(1, timeout=60)
+            yield client
+    finally:
+        for process in reversed(processes):
+            _stop_process(process)
+
+
+def test_a_sweep_on_a_hand_started_scheduler_gives_the_local_rows(fake, hand_started_cluster):
+    scenario, markers = fake
+    grid = {"a": [1, 2], "fail": [False, True]}
+    on_dask = fake_sweep(scenario, grid, range(2), client=hand_started_cluster)
+    assert on_dask.equals(fake_sweep(scenario, grid, range(2), jobs=0))
+    assert on_dask["error"].notna().sum() == 4
+    assert {run["pid"] for run in fakes.runs_made(markers)} - {os.getpid()}, "nothing ran on the worker"
