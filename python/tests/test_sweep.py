@@ -55,6 +55,15 @@ def test_rows_are_the_grid_cross_product_by_point_then_seed(fake):
     assert list(frame["summary.a"]) == list(frame["a"])
 
 
+def test_grid_keys_apply_in_their_order_in_the_workers_too(fake):
+    # Overrides apply in order, so a point's scenario (and its digest, which
+    # the workers check) depends on the keys' order: not sorted on the way.
+    scenario, _ = fake
+    frame = fake_sweep(scenario, {"b": ["x"], "a": [2, 1]}, range(2), jobs=1)
+    assert frame["error"].isna().all(), frame["error"].tolist()
+    assert list(frame.columns[:3]) == ["b", "a", "seed"]
+
+
 def test_a_repeated_sweep_runs_nothing_and_an_extended_one_only_the_new_runs(fake, tmp_path):
     scenario, markers = fake
     cache = str(tmp_path / "cache")

@@ -13,7 +13,7 @@ import itertools
 import json
 import numbers
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Tuple
+from typing import Any, Dict, List, Mapping
 
 # The largest seed a scenario takes (scenario_parser.cc reads it as uint64).
 MAX_SEED = 2**64 - 1
@@ -40,9 +40,11 @@ def grid_error(key: str, message: str) -> Exception:
 
 
 def canonical(value: Any) -> str:
-    """The JSON text of an override value: how a value is compared (so that
-    10, 10.0 and True stay distinct) and how it enters a cache key."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    """The JSON text of an override value: how values are compared (so that
+    10, 10.0 and True stay distinct) and a point is sent to its workers. A
+    point's keys keep their order: overrides apply in order, as --set's do,
+    and the scenario's digest depends on it."""
+    return json.dumps(value, separators=(",", ":"))
 
 
 def _plain(value: Any) -> Any:
@@ -124,10 +126,32 @@ def plan_points(scenario: Any, grid: Dict[str, List[Any]]) -> List[Point]:
     points = []
     for index, values in enumerate(itertools.product(*(grid[key] for key in keys))):
         overrides = dict(zip(keys, values))
-        points.append(Point(index, overrides, scenario.with_overrides(overrides) if overrides else scenario))
+        try:
+            point_scenario = scenario.with_overrides(overrides) if overrides else scenario
+        except Exception as error:
+            renamed = _naming_keys(error, keys)
+            if renamed is error:
+                raise
+            raise renamed from None
+        points.append(Point(index, overrides, point_scenario))
     return points
 
 
-def point_label(overrides: Dict[str, Any]) -> Tuple[str, ...]:
-    """The point as `key=value` texts, for messages."""
-    return tuple(f"{key}={canonical(value)}" for key, value in overrides.items())
+def _naming_keys(error: Exception, keys: List[str]) -> Exception:
+    """The error with each override's problem naming its grid key as its
+    field. The parser names the field it stopped at, which for a key whose
+    parent does not exist (hosts.nobody.persistent_keepalive) is only the
+    parent, or none; a sweep's user looks for the grid key."""
+    problems = getattr(error, "problems", None)
+    if not problems:
+        return error
+    renamed, changed = [], False
+    for problem in problems:
+        key = next((k for k in keys if str(problem.file).startswith(f"--set {k}=")), None)
+        if key is not None and problem.field != key:
+            message = f"{problem.field}: {problem.message}" if problem.field else problem.message
+            problem = type(problem)(problem.file, problem.line, key, message)
+            changed = True
+        renamed.append(problem)
+    return type(error)(renamed) if changed else error
+

@@ -12,6 +12,7 @@ task never raises, so one bad point never stops a sweep.
 
 import functools
 import json
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Optional, Tuple
 
@@ -100,6 +101,12 @@ def execute(task: RunTask) -> Dict[str, Optional[Any]]:
             return {"row": None, "error": f"the worker reads {task.scenario_path} (or a file it names) "
                                           "with other contents than the sweep's: "
                                           f"digest {scenario.digest}, expected {task.expected_digest}"}
-        return {"row": _json_row(task.run(scenario, task.seed)), "error": None}
+        # A run's warnings are not shown: repeated by every run of a sweep,
+        # they would bury its progress bar, and what the sweep returns is
+        # the row (tether.simulate shows them to whoever runs it alone).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            row = task.run(scenario, task.seed)
+        return {"row": _json_row(row), "error": None}
     except Exception as error:  # noqa: BLE001 - every failure is the run's row
         return {"row": None, "error": describe_error(error)}
