@@ -255,3 +255,126 @@ def test_a_sweep_on_a_hand_started_scheduler_gives_the_local_rows(fake, hand_sta
     assert on_dask.equals(fake_sweep(scenario, grid, range(2), jobs=0))
     assert on_dask["error"].notna().sum() == 4
     assert {run["pid"] for run in fakes.runs_made(markers)} - {os.getpid()}, "nothing ran on the worker"
+
+
+# --- the real simulation -------------------------------------------------------
+
+KEEPALIVE = "hosts.carinho.persistent_keepalive"
+
+
+@pytest.fixture(scope="module")
+def nat_expiry_short():
+    """nat-expiry for 30 simulated minutes (three messages): runs of a tenth
+    of a second."""
+    from conftest import SCENARIOS
+    return tether.Scenario.load(SCENARIOS / "nat-expiry.yaml").with_overrides({"duration": "30m"})
+
+
+def test_a_bad_override_in_the_grid_raises_naming_its_key_before_any_run(nat_expiry_short, tmp_path):
+    cache = tmp_path / "cache"
+    for grid, key in [({KEEPALIVE: [10], "hosts.nobody.persistent_keepalive": [10]},
+                       "hosts.nobody.persistent_keepalive"),
+                      ({KEEPALIVE: [10, -5]}, KEEPALIVE),
+                      ({"nat.timeouts.udp": ["30s", 120]}, "nat.timeouts.udp")]:
+        with pytest.raises(tether.ScenarioError) as raised:
+            tether.sweep(nat_expiry_short, grid, range(2), cache=cache, progress=False)
+        assert raised.value.field == key
+        assert key in str(raised.value)
+    assert cache_files(cache) == {}
+
+
+def test_the_same_point_and_seed_give_the_same_row_in_process_in_a_child_and_on_dask(nat_expiry_short,
+                                                                                     local_cluster):
+    grid = {KEEPALIVE: [0, 25]}
+    in_process = tether.sweep(nat_expiry_short, grid, [1, 2], progress=False, jobs=0)
+    in_a_child = tether.sweep(nat_expiry_short, grid, [1, 2], progress=False, jobs=1)
+    on_dask = tether.sweep(nat_expiry_short, grid, [1, 2], client=local_cluster, progress=False)
+    assert in_process["error"].isna().all(), in_process["error"].tolist()
+    assert in_a_child.equals(in_process)
+    assert on_dask.equals(in_process)
+    # And each is tether.simulate's own row for that point and seed.
+    for row in in_process.to_dict("records"):
+        alone = tether.simulate(nat_expiry_short.with_overrides({KEEPALIVE: row[KEEPALIVE]}), seed=row["seed"]).row()
+        assert {name: row[name] for name in alone} == alone
+    # The keepalive does what it should: with it the tunnel stays up.
+    availability = in_process.groupby(KEEPALIVE)["tunnel.availability"].mean()
+    assert availability[25] > availability[0]
+
+
+def test_a_local_cluster_gives_the_rows_of_local_workers(nat_expiry_short, local_cluster):
+    grid = {KEEPALIVE: [0, 10, 25], "nat.timeouts.udp": ["30s", "2m"]}
+    local = tether.sweep(nat_expiry_short, grid, range(2), progress=False, jobs=2)
+    on_dask = tether.sweep(nat_expiry_short, grid, range(2), client=local_cluster, progress=False)
+    assert local["error"].isna().all() and len(local) == 12
+    assert on_dask.equals(local)
+
+
+def test_a_hand_started_cluster_gives_the_rows_of_local_workers(nat_expiry_short, hand_started_cluster):
+    grid = {KEEPALIVE: [0, 25]}
+    local = tether.sweep(nat_expiry_short, grid, range(2), progress=False, jobs=0)
+    on_dask = tether.sweep(nat_expiry_short, grid, range(2), client=hand_started_cluster, progress=False)
+    assert on_dask.equals(local) and local["error"].isna().all()
+
+
+def test_a_real_sweep_repeated_runs_nothing(nat_expiry_short, tmp_path):
+    cache = tmp_path / "cache"
+    first = tether.sweep(nat_expiry_short, {KEEPALIVE: [0, 25]}, range(2), cache=cache, progress=False)
+    files = cache_files(cache)
+    again = tether.sweep(nat_expiry_short, {KEEPALIVE: [0, 25]}, range(2), cache=cache, progress=False)
+    assert len(files) == 4 and cache_files(cache) == files
+    assert (first.attrs["sweep"]["runs"], again.attrs["sweep"]["runs"], again.attrs["sweep"]["cached"]) == (4, 0, 4)
+    assert again.equals(first)
+
+
+# --- tether-sweep ----------------------------------------------------------------
+
+def tether_sweep(*arguments, cwd=None):
+    return subprocess.run([tether.tool_path("tether-sweep"), *map(str, arguments)], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+def test_tether_sweep_writes_a_csv_and_an_hdf5_file(tmp_path):
+    from conftest import SCENARIOS
+    import pandas as pd
+    scenario = SCENARIOS / "nat-expiry.yaml"
+    done = tether_sweep(scenario, "--grid", f"{KEEPALIVE}=0,25", "--grid", "duration=30m", "--seeds", "2",
+                        "--from-seed", "3", "--out", tmp_path / "rows.csv", "--cache", tmp_path / "cache",
+                        "--no-progress")
+    assert done.returncode == 0, done.stderr
+    rows = pd.read_csv(tmp_path / "rows.csv")
+    assert list(rows.columns[:3]) == [KEEPALIVE, "duration", "seed"] and rows.columns[-1] == "error"
+    assert {"tunnel.availability", "latency_s.p99", "relays.namorar.retries"} <= set(rows.columns)
+    assert list(zip(rows[KEEPALIVE], rows["seed"])) == [(0, 3), (0, 4), (25, 3), (25, 4)]
+    assert rows["error"].isna().all()
+    assert "4 runs (4 run, 0 from the cache), 0 failed" in done.stderr
+
+    done = tether_sweep(scenario, "--grid", f"{KEEPALIVE}=0,25", "--grid", "duration=30m", "--seeds", "2",
+                        "--from-seed", "3", "--out", tmp_path / "rows.h5", "--cache", tmp_path / "cache",
+                        "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert "(0 run, 4 from the cache)" in done.stderr
+    table = pd.read_hdf(tmp_path / "rows.h5", "sweep")
+    assert table["tunnel.availability"].tolist() == rows["tunnel.availability"].tolist()
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--seeds", "2", "--bogus"], "unknown option '--bogus'"),
+    (["--grid", f"{KEEPALIVE}=0,25"], "--seeds is required"),
+    (["--seeds", "zero"], "--seeds: 'zero' is not an integer"),
+    (["--seeds", "2", "--grid", KEEPALIVE], f"--grid {KEEPALIVE}: expected KEY=V1,V2,..."),
+    (["--seeds", "2", "--out", "rows.parquet"], "--out rows.parquet: writes .csv or .h5"),
+    (["--seeds", "2", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:1"], "--jobs is for local runs"),
+    (["--seeds", "1", "--grid", "hosts.nobody.persistent_keepalive=1"], "hosts.nobody.persistent_keepalive"),
+])
+def test_tether_sweep_refuses_bad_usage_naming_the_option(arguments, message, tmp_path):
+    from conftest import SCENARIOS
+    done = tether_sweep(SCENARIOS / "nat-expiry.yaml", *arguments, cwd=tmp_path)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert not done.stdout
+
+
+def test_tether_sweep_help():
+    done = tether_sweep("--help")
+    assert done.returncode == 0 and done.stdout.startswith("usage: tether-sweep SCENARIO.yaml --grid")
+    assert "--scheduler ADDRESS" in done.stdout
