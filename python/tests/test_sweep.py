@@ -130,6 +130,19 @@ def test_two_sweeps_sharing_a_cache_leave_it_whole(fake, tmp_path):
             assert json.load(file)["row"]["scenario"] == "fake"
 
 
+def test_a_cache_that_cannot_be_written_costs_a_warning_not_the_results(fake, tmp_path):
+    from tether._sweep_cache import SweepCache
+
+    class FullDisk(SweepCache):
+        def put(self, key, row):
+            raise OSError(28, "No space left on device")
+
+    scenario, _ = fake
+    with pytest.warns(RuntimeWarning, match="cannot be written"):
+        frame = fake_sweep(scenario, {"a": [1, 2]}, range(2), cache=FullDisk(tmp_path / "cache"), jobs=0)
+    assert len(frame) == 4 and frame["error"].isna().all()
+
+
 def test_a_bad_grid_key_is_refused_before_any_run(fake):
     scenario, markers = fake
     with pytest.raises(tether.ScenarioError) as raised:

@@ -11,6 +11,7 @@ runs only the new runs.
 
 import json
 import os
+import warnings
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import pandas as pd
@@ -86,10 +87,19 @@ def run_sweep(scenario, grid, seeds, client=None, cache=None, progress: bool = T
     cached = len(results)
     bar = _local_bar(scenario, len(keys), cached) if progress and client is None else None
 
+    cache_failure: List[str] = []
+
     def on_result(task: RunTask, result: Dict[str, Any]) -> None:
         results[task.order] = result
-        if store is not None and result.get("error") is None and result.get("row") is not None:
-            store.put(keys[task.order], result["row"])
+        if store is not None and not cache_failure and result.get("error") is None and result.get("row") is not None:
+            try:
+                store.put(keys[task.order], result["row"])
+            except OSError as error:
+                # A full disk must not cost the sweep its results: they are
+                # returned, only no longer kept.
+                cache_failure.append(str(error))
+                warnings.warn(f"tether.sweep: the cache {store.directory} cannot be written ({error}); "
+                              "the rest of the sweep is not cached", RuntimeWarning, stacklevel=2)
         if bar is not None:
             bar.update(1)
 
