@@ -72,6 +72,7 @@ Result<void> MailRelay::start() {
   auto step = [&]() -> Result<void> {
     if (auto r = tls_.load(*config_); !r) return r;
     if (auto r = open_queue(); !r) return r;
+    admission_ = smtp::ConnectionAdmission(admission_limits());
     timer_ = std::make_unique<DeadlineTimer>(host_, [this] { on_scheduler_timer(); });
     if (auto r = create_listeners(); !r) return r;
     if (auto r = open_listeners(); !r) return r;
@@ -95,6 +96,8 @@ void MailRelay::stop() {
   // Sessions hold incoming messages of the store; attempts hold timers.
   listeners_.clear();
   inbound_.clear();
+  admission_.clear();
+  refusing_ = 0;
   mta_.cancel_all();
   mda_.cancel_all();
   timer_.reset();
@@ -175,28 +178,10 @@ void MailRelay::on_accept(RelayListener& listener, std::unique_ptr<TcpStream> st
   if (!running()) return;
   const smtp::Listener& l = listener.config();
   const std::string hostname = l.hostname.empty() ? host_.hostname() : l.hostname;
-  std::string refusal;
-  if (smtp_paused_) {
-    refusal = "421 4.3.2 " + hostname + " Service paused, try again later\r\n";
-  } else if (inbound_.size() >= options_.max_inbound_sessions) {
-    refusal = "421 4.3.2 " + hostname + " Too many connections, try again later\r\n";
-    log_.warning("too many sessions (" + std::to_string(inbound_.size()) + "): turning away " +
-                 stream->remote_endpoint().to_string());
-  }
-  if (!refusal.empty()) {
-    ++clt_connect_;
-    auto session = std::make_unique<RelayInboundSession>(
-        host_, std::move(stream), refusal, log_.child("smtp"),
-        [this](RelayInboundSession& s) {
-          ++clt_disconnect_;
-          inbound_.erase(&s);
-        },
-        Duration::seconds(5));
-    RelayInboundSession* raw = session.get();
-    inbound_.emplace(raw, std::move(session));
-    raw->start();
-    return;
-  }
+  if (smtp_paused_) return refuse(std::move(stream), "421 4.3.2 " + hostname + " Service paused, try again later\r\n");
+  if (std::string refusal = admit(listener, stream->remote_endpoint(), hostname); !refusal.empty())
+    return refuse(std::move(stream), refusal);
+  const std::size_t line = listener_index(listener);
   smtp::ServerSessionOptions o;
   o.local = stream->local_endpoint();
   o.remote = stream->remote_endpoint();
@@ -208,6 +193,7 @@ void MailRelay::on_accept(RelayListener& listener, std::unique_ptr<TcpStream> st
   o.limits.max_messages = config_->smtp.max_mails_per_session;
   o.limits.max_recipients = config_->smtp.max_rcpt_per_transaction;
   o.timeouts = options_.server_timeouts;
+  o.timeouts.min_data_rate = config_->knobs.resolve().min_data_rate;
   o.logger = log_.child("smtp");
 
   smtp::ServerHooks hooks;
@@ -232,10 +218,12 @@ void MailRelay::on_accept(RelayListener& listener, std::unique_ptr<TcpStream> st
   };
 
   const std::string remote = o.remote.to_string();
+  const IpAddress client = o.remote.address();
   auto session = std::make_unique<RelayInboundSession>(
       host_, std::move(stream), std::move(o), std::move(hooks), std::move(queue),
-      [this, remote](RelayInboundSession& s) {
+      [this, remote, line, client](RelayInboundSession& s) {
         ++clt_disconnect_;
+        admission_.release(line, client);
         MailRelayEvent e = event(MailRelayEvent::Kind::session_closed);
         e.detail = remote;
         inbound_.erase(&s);  // destroys it; it asked for that

@@ -10,7 +10,9 @@
 // object and file, after OpenSMTPD's usr.sbin/smtpd/:
 //
 //   listeners   `listen on` lines (relay_listener.h), each accepted
-//               connection a RelayInboundSession: the client's reverse DNS
+//               connection admitted by the limits per client address, in
+//               all and per listener (relay_admission.cc), then a
+//               RelayInboundSession: the client's reverse DNS
 //               (PTR, then forward-confirmed; relay_rdns.h), then a
 //               ServerSession with the Router, the listener's credentials,
 //               filters and TLS (relay_tls.h builds the contexts); messages
@@ -78,6 +80,7 @@
 #include "smtp/alias_expansion.h"
 #include "smtp/client_session.h"
 #include "smtp/config.h"
+#include "smtp/connection_admission.h"
 #include "smtp/queue_listing.h"
 #include "smtp/queue_store.h"
 #include "smtp/route_penalty.h"
@@ -177,6 +180,12 @@ class MailRelay {
 
   // inbound
   void on_accept(RelayListener& listener, std::unique_ptr<TcpStream> stream);
+  // relay_admission.cc: "" when the connection may become a session (then
+  // counted until release), else the 421 it gets.
+  smtp::AdmissionLimits admission_limits() const;
+  std::size_t listener_index(const RelayListener& listener) const;
+  std::string admit(const RelayListener& listener, const Endpoint& remote, const std::string& hostname);
+  void refuse(std::unique_ptr<TcpStream> stream, const std::string& refusal);
   void commit(smtp::IncomingMessage message, const smtp::MessageToCommit& content,
               std::function<void(Result<smtp::MessageId>)> done);
   void accepted(const smtp::CommitJob& job, WallTime wall, const std::string& remote, const std::string& message_id);
@@ -213,6 +222,8 @@ class MailRelay {
   std::vector<std::unique_ptr<RelayListener>> listeners_;
   bool smtp_paused_ = false;
   std::map<RelayInboundSession*, std::unique_ptr<RelayInboundSession>> inbound_;
+  smtp::ConnectionAdmission admission_;  // the sessions in inbound_ that are not refusals
+  std::size_t refusing_ = 0;             // refusals in inbound_, still saying their 421
   std::uint64_t clt_connect_ = 0;
   std::uint64_t clt_disconnect_ = 0;
   // A reload waiting for the local deliveries and queue writes in flight.

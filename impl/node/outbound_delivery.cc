@@ -339,6 +339,7 @@ void OutboundDelivery::on_timer() {
 
 void OutboundDelivery::pump() {
   if (!session_ || finished_) return;
+  announce_accepted();  // before the QUIT goes out
   const Time now = context_.host->now();
   if (connected_ && stream_) {
     while (session_->has_output() && stream_->pending_write_bytes() < kWriteHighWater) {
@@ -352,6 +353,17 @@ void OutboundDelivery::pump() {
     return;
   }
   timer_->arm_at(session_->next_deadline());
+}
+
+void OutboundDelivery::announce_accepted() {
+  if (!context_.on_accepted || !session_->finished()) return;
+  const std::vector<smtp::RecipientResult>& results = session_->results();
+  announced_.resize(attempt_.envelopes.size(), false);
+  for (std::size_t i = 0; i < results.size() && i < announced_.size(); ++i) {
+    if (results[i].status != DeliveryStatus::delivered || announced_[i]) continue;
+    announced_[i] = true;
+    context_.on_accepted(attempt_.envelopes[i]);
+  }
 }
 
 void OutboundDelivery::session_over() {

@@ -31,7 +31,12 @@
 //      relay profile's where it sets them (relay_mta.cc).
 //
 // The outcome has one result per recipient. Everything runs on the Host's
-// loop; the outcome is reported from the loop, never from start().
+// loop; the outcome is reported from the loop, never from start(). A
+// recipient the server took is also announced the moment its 250 arrives
+// (OutboundDeliveryContext::on_accepted), before the QUIT is even sent, so
+// the relay can record the delivery before anything else happens (issue 14,
+// hole 4; OpenSMTPD's mta_session.c reports IMSG_MTA_DELIVERY_OK from its
+// end-of-message reply, not from the session's end).
 
 #include <functional>
 #include <memory>
@@ -86,6 +91,10 @@ struct OutboundDeliveryContext {
   std::shared_ptr<const crypto::TlsContext> tls_context;
   // Round-robin position among an action's `src` addresses.
   std::size_t* source_cursor = nullptr;
+  // Called on the loop, from inside the delivery, once per envelope whose
+  // recipient the server took (250), as soon as the reply is read; the
+  // outcome reports it again at the end. It must not destroy the delivery.
+  std::function<void(smtp::EnvelopeId)> on_accepted;
 };
 
 class OutboundDelivery {
@@ -129,6 +138,7 @@ class OutboundDelivery {
   void on_closed(const Error& reason);
   void on_timer();
   void pump();
+  void announce_accepted();
   void session_over();
   void server_failed(const std::string& why, bool from_session = false);
   void fail_all(smtp::DeliveryStatus status, const std::string& why);
@@ -162,6 +172,7 @@ class OutboundDelivery {
   bool connected_ = false;
   std::string last_error_;
   bool finished_ = false;
+  std::vector<bool> announced_;  // per envelope: on_accepted was called
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -4,6 +4,7 @@
 
 #include "smtp/delivery_path.h"
 #include "smtp/maildir_delivery.h"
+#include "smtp/maildir_tmp_cleanup.h"
 #include "smtp/mbox_delivery.h"
 #include "smtp/table.h"
 
@@ -70,12 +71,22 @@ LocalDeliveryResult deliver_to_user(const LocalDeliveryContext& context, const s
     case smtp::LocalDelivery::Method::maildir: {
       auto dir = smtp::maildir_path(local.path, who, *user, delimiter);
       if (!dir) return fail(Status::permanent, "550 5.3.0 bad maildir path: " + dir.error().message);
+      if (context.tmp_sweeps && context.tmp_sweeps->claim(*dir)) {
+        smtp::MaildirTmpCleanup cleaned = smtp::clean_maildir_tmp(*dir, now);
+        r.swept_maildir = *dir;
+        r.tmp_files_removed = cleaned.removed;
+        r.sweep_errors = std::move(cleaned.errors);
+      }
       smtp::MaildirDeliveryOptions options;
       if (context.give_to_recipient) options.owner = smtp::FileOwner{user->uid, user->gid};
       options.durability = context.durability;
       auto path = smtp::deliver_to_maildir(*dir, message, now, smtp::format_envelope_id(envelope.id),
                                            context.hostname, options);
-      if (!path) return fail(Status::temporary, "451 4.3.0 maildir delivery failed: " + path.error().message);
+      if (!path) {
+        r.status = Status::temporary;
+        r.error = "451 4.3.0 maildir delivery failed: " + path.error().message;
+        return r;
+      }
       r.status = Status::delivered;
       r.path = *path;
       return r;

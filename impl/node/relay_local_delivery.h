@@ -19,6 +19,7 @@
 
 #include "core/bytes.h"
 #include "core/time.h"
+#include "node/maildir_tmp_sweeps.h"
 #include "smtp/alias_expansion.h"
 #include "smtp/config.h"
 #include "smtp/durable_file.h"
@@ -40,6 +41,9 @@ struct LocalDeliveryContext {
   // Every sync of the delivery goes through it: the Host's (the relay sets
   // it), so the simulated world does not wait for the machine's disk.
   const Durability* durability = &smtp::fsync_durability();
+  // Maildirs whose tmp/ is cleaned before their first delivery since the
+  // relay started (maildir_tmp_sweeps.h); null: none is.
+  MaildirTmpSweeps* tmp_sweeps = nullptr;
 };
 
 struct LocalDeliveryResult {
@@ -50,6 +54,11 @@ struct LocalDeliveryResult {
   std::string user;                      // delivered: to whom
   std::vector<smtp::AliasTarget> targets;  // expanded
   std::vector<smtp::RefusedAliasTarget> refused;  // targets that cannot be delivered (logged)
+  // The maildir whose tmp/ this delivery cleaned first (empty: none), how
+  // many dead files went, and the files that would not go.
+  std::filesystem::path swept_maildir;
+  std::size_t tmp_files_removed = 0;
+  std::vector<std::string> sweep_errors;
 };
 
 LocalDeliveryResult deliver_locally(const LocalDeliveryContext& context, const smtp::Action& action,

@@ -18,6 +18,7 @@ using Kind = MailRelayEvent::Kind;
 struct RelayMda::Job {
   std::shared_ptr<const smtp::Config> config;
   std::shared_ptr<const smtp::UserDatabase> users;
+  std::shared_ptr<MaildirTmpSweeps> tmp_sweeps;
   const smtp::Action* action = nullptr;  // in *config
   LocalDeliveryContext context;
   Envelope envelope;
@@ -92,6 +93,7 @@ bool RelayMda::deliver(EnvelopeId id) {
   auto job = std::make_shared<Job>();
   job->config = context_.config;
   job->users = users_;
+  job->tmp_sweeps = tmp_sweeps_;
   job->action = action;
   job->envelope = *found;
   job->message_path = store.message_path(found->msgid());
@@ -108,6 +110,7 @@ bool RelayMda::deliver(EnvelopeId id) {
   job->context.give_to_recipient = context_.options.give_files_to_recipient;
   job->context.hostname = context_.host.hostname();
   job->context.durability = &context_.host.durability();
+  job->context.tmp_sweeps = job->tmp_sweeps.get();
   job->now = context_.host.wall_now();
   ++in_flight_;
   mbox_in_flight_ = mbox_in_flight_ || mbox;
@@ -124,7 +127,20 @@ bool RelayMda::deliver(EnvelopeId id) {
   return true;
 }
 
+// One line per maildir cleaned, at info when something went (at warning
+// for a file that would not go), so the log says what the cleaning did.
+void RelayMda::log_tmp_sweep(const LocalDeliveryResult& result) {
+  if (result.swept_maildir.empty()) return;
+  const std::string where = "maildir " + result.swept_maildir.string() + ": ";
+  context_.log.log(result.tmp_files_removed ? LogLevel::info : LogLevel::debug,
+                   where + "removed " + std::to_string(result.tmp_files_removed) + " file" +
+                       (result.tmp_files_removed == 1 ? "" : "s") +
+                       " left in tmp/ by deliveries that died (untouched for 36 h)");
+  for (const std::string& e : result.sweep_errors) context_.log.warning(where + "cannot clean tmp/: " + e);
+}
+
 void RelayMda::on_done(const Job& job) {
+  log_tmp_sweep(job.result);
   const Envelope& env = job.envelope;
   const EnvelopeId id = env.id;
   if (!context_.queue.store().find(id)) {

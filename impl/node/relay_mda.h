@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "node/maildir_tmp_sweeps.h"
 #include "node/relay_context.h"
 #include "smtp/alias_expansion.h"
 #include "smtp/user_database.h"
@@ -20,6 +21,7 @@
 namespace tether::node {
 
 class RelayOutcomes;
+struct LocalDeliveryResult;
 
 class RelayMda {
  public:
@@ -44,11 +46,14 @@ class RelayMda {
   // False if it must wait for a delivery in flight (an mbox one).
   bool deliver(smtp::EnvelopeId id);
   void on_done(const Job& job);
+  void log_tmp_sweep(const LocalDeliveryResult& result);
   void expand(const smtp::Envelope& envelope, const std::vector<smtp::AliasTarget>& targets);
 
   RelayContext& context_;
   RelayOutcomes& outcomes_;
   std::shared_ptr<const smtp::UserDatabase> users_;
+  // Shared with the jobs in flight, which may outlive a stopped relay.
+  std::shared_ptr<MaildirTmpSweeps> tmp_sweeps_ = std::make_shared<MaildirTmpSweeps>();
   std::deque<smtp::EnvelopeId> waiting_;
   bool posted_ = false;
   std::size_t in_flight_ = 0;

@@ -61,6 +61,7 @@ void RelayMta::start_waiting() {
 
 void RelayMta::cancel_all() {
   outbound_.clear();
+  outcomes_.forget_recorded();
   waiting_.clear();
   batch_.clear();
   penalties_.clear_all();
@@ -100,6 +101,7 @@ void RelayMta::start(RelayAttempt attempt) {
   delivery_context.route_delay = behaviour.route_delay;
   delivery_context.tls_context = tls_.client_for(attempt.action->name);
   delivery_context.source_cursor = &source_cursor_;
+  delivery_context.on_accepted = [this](EnvelopeId id) { outcomes_.record_delivery(id); };
   auto delivery = std::make_unique<OutboundDelivery>(
       std::move(delivery_context), std::move(attempt),
       [this](OutboundDelivery& d, RelayAttemptOutcome outcome) { on_done(&d, std::move(outcome)); });

@@ -11,11 +11,24 @@ using Kind = MailRelayEvent::Kind;
 
 RelayOutcomes::RelayOutcomes(RelayContext& context, RelayReports& reports) : context_(context), reports_(reports) {}
 
-void RelayOutcomes::delivered(EnvelopeId id, const std::string& detail, const std::filesystem::path& path) {
+void RelayOutcomes::record_delivery(EnvelopeId id) {
   const Envelope* found = context_.queue.store().find(id);
-  const std::string destination = found ? found->destination : std::string();
-  context_.scheduler.on_delivered(id, context_.host.now());
+  if (!found) return;  // removed by the operator meanwhile: delivered() will say so
+  recorded_[id] = found->destination;
   context_.queue.forget(id, "delivered");
+}
+
+void RelayOutcomes::delivered(EnvelopeId id, const std::string& detail, const std::filesystem::path& path) {
+  std::string destination;
+  if (auto recorded = recorded_.find(id); recorded != recorded_.end()) {
+    destination = recorded->second;
+    recorded_.erase(recorded);
+  } else {
+    const Envelope* found = context_.queue.store().find(id);
+    if (found) destination = found->destination;
+    context_.queue.forget(id, "delivered");
+  }
+  context_.scheduler.on_delivered(id, context_.host.now());
   ++context_.counters.delivered;
   context_.log.info("envelope " + smtp::format_envelope_id(id) + ": " + detail);
   MailRelayEvent e = context_.event(Kind::delivered, id);

@@ -57,10 +57,12 @@ void RelayQueue::forget(smtp::EnvelopeId id, const char* why) {
     return;
   }
   std::shared_ptr<smtp::RemovalJob> job = std::move(*prepared);
+  // An unlink that fails here is tried again by the job, whose error is logged.
+  (void)job->unlink_envelope_now();
   std::weak_ptr<bool> open = open_;
   ++writes_in_flight_;
   host_.run_blocking([job] { job->run(); }, [this, open, job, why = std::string(why)] {
-    if (open.expired()) return;  // a file left behind comes back at recovery: delivered again, never lost
+    if (open.expired()) return;  // files left behind go at recovery (an envelope that outlived its unlink comes back: never lost)
     --writes_in_flight_;
     if (auto r = store_->finish_remove(*job); !r)
       log_.warning("envelope " + smtp::format_envelope_id(job->id()) + " " + why +

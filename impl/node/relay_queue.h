@@ -9,8 +9,8 @@
 // or reload an envelope whose files are being removed (a second delivery).
 // Closing the queue forgets them: a commit finishing afterwards is told the
 // relay is stopping (what it renamed into queue/ is found by the next
-// recovery), a removal finishing afterwards leaves its file to recovery
-// (delivered again, never lost).
+// recovery), a removal finishing afterwards leaves the message's files to
+// recovery (its envelope file went when it was forgotten).
 
 #include <cstddef>
 #include <filesystem>
@@ -47,8 +47,10 @@ class RelayQueue {
   // the loop. `done` runs on the loop, from a posted call when the commit
   // fails before its file work starts.
   void commit(smtp::IncomingMessage message, ByteView content, std::vector<smtp::Envelope> envelopes, Committed done);
-  // Takes the envelope out of the store's index now and its files off the
-  // loop; `why` is for the log ("delivered", "removed").
+  // Takes the envelope out of the store's index and unlinks its file now
+  // (a delivery is recorded the moment it is known: a kill after this
+  // cannot make it happen again), the rest of its files and the directory
+  // fsyncs off the loop; `why` is for the log ("delivered", "removed").
   void forget(smtp::EnvelopeId id, const char* why);
   // Expires when the queue closes: work off the loop that finds it expired
   // leaves its outcome to the next recovery.

@@ -123,9 +123,22 @@ void Parser::smtp_statement() {
     st_.config.knobs.listen_backlog = static_cast<std::size_t>(
         parse_number(expect_value("a number after 'listen-backlog'"), 65535, "smtp listen-backlog"));
     if (*st_.config.knobs.listen_backlog == 0) fail(what.line, "smtp listen-backlog must be at least 1");
+  } else if (w == "min-data-rate") {
+    // tether-specific (relay_profile.h): Postfix's smtpd_min_data_rate, bytes/s; 0: none.
+    st_.config.knobs.min_data_rate = static_cast<std::uint32_t>(
+        parse_number(expect_value("a number of bytes per second after 'min-data-rate'"), 1u << 30,
+                     "smtp min-data-rate"));
+  } else if (w == "client-connection-limit" || w == "client-connection-rate") {
+    // tether-specific (relay_profile.h): Postfix's smtpd_client_connection_
+    // count_limit and _rate_limit (a minute), per client address; 0: none.
+    const std::size_t n = static_cast<std::size_t>(
+        parse_number(expect_value("a number after '" + w + "'"), 1000000, ("smtp " + w).c_str()));
+    if (w == "client-connection-limit") st_.config.knobs.client_connection_limit = n;
+    else st_.config.knobs.client_connection_rate = n;
   } else {
     fail_unknown(what, " after 'smtp'",
-                 "limit, max-message-size, ciphers, sub-addr-delim, pause-mode or listen-backlog");
+                 "limit, max-message-size, ciphers, sub-addr-delim, pause-mode, listen-backlog, min-data-rate, "
+                 "client-connection-limit or client-connection-rate");
   }
   end_statement("the smtp directive");
 }

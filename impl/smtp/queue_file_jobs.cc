@@ -98,6 +98,8 @@ void RemovalJob::run() {
   if (Result<void> done = unlink_files(); !done) error_ = done.error();
 }
 
+Result<void> RemovalJob::unlink_envelope_now() { return unlink_if_present(dir_ / format_envelope_id(id_)); }
+
 Result<void> RemovalJob::unlink_files() {
   if (auto r = unlink_if_present(dir_ / format_envelope_id(id_)); !r) return r;
   if (!last_) return durability_ ? sync_directory_if_present(*durability_, dir_) : Result<void>();

@@ -73,6 +73,15 @@ class RemovalJob {
   // file of the message and its directory; then fsyncs the directory that
   // changed. Call once, from any thread.
   void run();
+  // Unlinks the envelope file alone, now, on the caller's thread: the one
+  // system call that records a delivery against a crash of the process,
+  // made the moment the delivery is known rather than when a worker gets to
+  // run() (which may wait behind other jobs' fsyncs). run() then finds it
+  // gone and does the rest, the directory fsync that makes the record
+  // survive a power cut too. OpenSMTPD's queue process likewise unlinks in
+  // its event loop (queue.c: queue_envelope_delete on IMSG_MTA_DELIVERY_OK,
+  // queue_fs.c: queue_fs_envelope_delete).
+  Result<void> unlink_envelope_now();
 
   EnvelopeId id() const { return id_; }
 

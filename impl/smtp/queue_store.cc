@@ -8,6 +8,8 @@
 #include <cstring>
 #include <system_error>
 
+#include "smtp/queue_write_check.h"
+
 namespace tether::smtp {
 
 namespace fs = std::filesystem;
@@ -404,6 +406,9 @@ Result<void> QueueStore::recover() {
     if (ec) return make_error(ErrorCode::io, "mkdir " + p.string() + ": " + ec.message());
   }
   if (auto r = sync_dir(root_); !r) return r;
+  for (const char* sub : {"incoming", "queue"})
+    if (auto r = check_directory_records(root_ / sub); !r)
+      return cannot_record_progress(r.error());
 
   // Never committed, so never acknowledged: the client still holds it.
   const fs::path incoming = root_ / "incoming";
@@ -428,6 +433,7 @@ Result<void> QueueStore::recover() {
       recovery_.stray.push_back(relative(bdir));
       continue;
     }
+    if (auto w = check_directory_writable(bdir); !w) return cannot_record_progress(w.error());
     durable_buckets_[std::stoul(bucket, nullptr, 16)] = true;
     for (const auto& name : list_names(bdir)) {
       const fs::path mdir = bdir / name;
@@ -440,6 +446,7 @@ Result<void> QueueStore::recover() {
         recovery_.stray.push_back(relative(mdir));
         continue;
       }
+      if (auto w = check_directory_writable(mdir); !w) return cannot_record_progress(w.error());
       recover_message(mdir, static_cast<MessageId>(*id));
     }
   }
@@ -452,6 +459,14 @@ Result<void> QueueStore::recover() {
             std::to_string(recovery_.incoming_removed) + " uncommitted messages; quarantined " +
             std::to_string(recovery_.quarantined.size()) + " files");
   return {};
+}
+
+Error QueueStore::cannot_record_progress(const Error& why) const {
+  const std::string text = "cannot record progress in the queue at " + root_.string() +
+                           ", so it is not run (delivered mail could not be removed and every start would "
+                           "deliver it again): " + why.message;
+  log_.error(text);
+  return make_error(ErrorCode::io, text);
 }
 
 void QueueStore::recover_message(const fs::path& dir, MessageId msgid) {

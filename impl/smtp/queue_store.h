@@ -114,7 +114,8 @@ class QueueStore {
   // Random 64-bit values; the store keeps drawing until an id is free.
   using IdSource = std::function<std::uint64_t()>;
 
-  // Creates the layout if missing, then recovers: loads every envelope,
+  // Creates the layout if missing, refuses a queue it could not record
+  // progress in (queue_write_check.h), then recovers: loads every envelope,
   // quarantines what cannot be read, deletes what was never committed.
   static Result<std::unique_ptr<QueueStore>> open(const std::filesystem::path& root, IdSource ids,
                                                   Logger log = Logger(),
@@ -170,7 +171,9 @@ class QueueStore {
   // (find() no longer sees it); its files go in the job's run(); until
   // finish_remove the message id stays reserved, so no new message is made
   // in a directory that may still exist. A crash before run() only brings
-  // the envelope back on recovery, to be delivered again: never a loss.
+  // the envelope back on recovery, to be delivered again: never a loss;
+  // RemovalJob::unlink_envelope_now() on the loop closes that window for a
+  // delivery (RelayQueue::forget).
   Result<std::shared_ptr<RemovalJob>> prepare_remove(EnvelopeId id);
   Result<void> finish_remove(RemovalJob& job);
 
@@ -184,6 +187,9 @@ class QueueStore {
   QueueStore(std::filesystem::path root, IdSource ids, Logger log, QueueStoreOptions options);
 
   Result<void> recover();
+  // The error (also logged) that refuses a queue whose directories take no
+  // writes (queue_write_check.h).
+  Error cannot_record_progress(const Error& why) const;
   void recover_message(const std::filesystem::path& dir, MessageId msgid);
   void quarantine(const std::filesystem::path& file, MessageId msgid, const std::string& error);
   Result<void> write_envelope_file(const std::filesystem::path& dir, const Envelope& envelope, bool replace);

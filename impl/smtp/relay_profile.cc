@@ -60,6 +60,12 @@ RelayBehaviour RelayBehaviour::of(RelayProfile profile) {
       // 15s"), so the next MX is tried 2 s after the first started, or at
       // once when the failure itself took longer.
       b.route_delay = Duration::seconds(2);
+      // smtp_session.c, smtp_session_init(): one io_set_timeout of
+      // SMTPD_SESSION_TIMEOUT (300 s) per read, and no rate in DATA.
+      b.min_data_rate = 0;
+      // smtp.c, smtp_accept(): no limit per client, only smtp_can_accept()'s
+      // maxsessions for all (from getdtablesize()).
+      b.client_connection_limit = 0;
       break;
     case RelayProfile::postfix:
       // qmgr's backoff: a deferred message waits as long as it has been
@@ -85,6 +91,10 @@ RelayBehaviour RelayBehaviour::of(RelayProfile profile) {
       // session_timeout stays unset. smtp_connect.c tries the next address
       // or MX at once within the same delivery: no route delay.
       b.connect_timeout = Duration::seconds(30);
+      // smtpd_min_data_rate counts only with smtpd_per_request_deadline,
+      // which is "${stress?{yes}:{no}}" (mail_params.h): off unless the
+      // server is overloaded. tether keeps it on.
+      b.min_data_rate = 0;
       break;
   }
   return b;
@@ -102,6 +112,9 @@ RelayBehaviour RelayKnobs::resolve() const {
   if (connect_timeout) b.connect_timeout = *connect_timeout;
   if (session_timeout) b.session_timeout = *session_timeout;
   if (route_delay) b.route_delay = *route_delay;
+  if (min_data_rate) b.min_data_rate = *min_data_rate;
+  if (client_connection_limit) b.client_connection_limit = *client_connection_limit;
+  if (client_connection_rate) b.client_connection_rate = *client_connection_rate;
   return b;
 }
 

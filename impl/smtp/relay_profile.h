@@ -12,6 +12,7 @@
 // `profile NAME` line in that host's smtpd.conf.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -62,6 +63,15 @@ struct RetryPolicy {
 constexpr Duration kPostfixMinimalBackoff = Duration::seconds(300);
 constexpr Duration kPostfixMaximalBackoff = Duration::seconds(4000);
 
+// Postfix 3.7's smtpd_min_data_rate (mail_params.h, DEF_SMTPD_MIN_DATA_RATE):
+// bytes per second in DATA, in effect with smtpd_per_request_deadline.
+constexpr std::uint32_t kPostfixMinDataRate = 500;
+
+// Postfix's smtpd_client_connection_count_limit (mail_params.h,
+// DEF_SMTPD_CCONN_LIMIT: half of default_process_limit's 100, plus one,
+// halved). Its smtpd_client_connection_rate_limit defaults to 0, none.
+constexpr std::size_t kPostfixClientConnectionLimit = 50;
+
 // The knobs, each resolved. RelayBehaviour::of(profile) gives a profile's
 // defaults; RelayKnobs are what a config wrote, applied over them.
 struct RelayBehaviour {
@@ -86,6 +96,15 @@ struct RelayBehaviour {
   // The least time between the starts of two connections of one delivery
   // attempt: a server that failed is followed by the next one no sooner.
   Duration route_delay = Duration::zero();
+  // Inbound DATA: the rate a client must keep up, in bytes per second, or
+  // its session ends as a timeout (smtp/data_deadline.h); 0: none, only the
+  // per-read and total timeouts. `smtp min-data-rate N`.
+  std::uint32_t min_data_rate = kPostfixMinDataRate;
+  // Inbound connections from one client address (smtp/connection_admission.h):
+  // at once, and new ones a minute; 0: no limit. `smtp client-connection-limit
+  // N`, `smtp client-connection-rate N`.
+  std::size_t client_connection_limit = kPostfixClientConnectionLimit;
+  std::size_t client_connection_rate = 0;
 
   static RelayBehaviour of(RelayProfile profile);
 };
@@ -102,6 +121,9 @@ struct RelayKnobs {
   std::optional<Duration> connect_timeout;  // zero: the stack's own
   std::optional<Duration> session_timeout;
   std::optional<Duration> route_delay;
+  std::optional<std::uint32_t> min_data_rate;
+  std::optional<std::size_t> client_connection_limit;
+  std::optional<std::size_t> client_connection_rate;
 
   // The profile's defaults (tether when none), then each knob set here.
   RelayBehaviour resolve() const;

@@ -235,8 +235,9 @@ void ServerSession::process(Time now) {
   const ServerLimits& limits = options_.limits;
   while (pos < input_.size()) {
     if (state_ == State::data) {
-      data_last_ = now;
-      pos += data_->consume(ByteView(input_).subview(pos));
+      const std::size_t used = data_->consume(ByteView(input_).subview(pos));
+      data_deadline_.received(used, now);
+      pos += used;
       if (data_->fatal()) {
         reply(Reply{500, "5.5.2", "Line too long"});
         close("line too long in DATA");
@@ -529,7 +530,7 @@ Time ServerSession::next_deadline() const {
     case State::auth_checking:  // the app's check takes bounded CPU
       return Time::never();
     case State::data:
-      return std::min(data_last_ + options_.timeouts.data_idle, data_started_ + options_.timeouts.data_total);
+      return std::min(data_deadline_.deadline(), data_started_ + options_.timeouts.data_total);
     default:
       return last_command_ + options_.timeouts.command;
   }

@@ -40,7 +40,10 @@
 //   command trickled a byte at a time cannot hold the session. In DATA,
 //   `data_idle` between two reads, and `data_total` from the 354 to the end
 //   of data, so a slowloris sending a byte every few seconds is cut off at
-//   `data_total` although it is never idle. No deadline runs while the app
+//   `data_total` although it is never idle. With `min_data_rate`, `data_idle`
+//   is a budget that waiting spends and bytes earn back (data_deadline.h,
+//   Postfix's smtpd_min_data_rate): a byte a second is cut off after about
+//   `data_idle`, not `data_total`. No deadline runs while the app
 //   commits a message. On expiry: "421 4.4.2 <host> Timeout" and close.
 // * AUTH PLAIN and LOGIN only after STARTTLS (538 5.7.11 before), only when
 //   the listener has `auth`; with `auth` (not `auth-optional`) MAIL needs it
@@ -68,6 +71,7 @@
 #include "crypto/tls.h"
 #include "smtp/command_parser.h"
 #include "smtp/config.h"
+#include "smtp/data_deadline.h"
 #include "smtp/data_reader.h"
 #include "smtp/reply.h"
 #include "smtp/router.h"
@@ -79,6 +83,9 @@ struct ServerTimeouts {
   Duration command = Duration::minutes(5);     // RFC 5321 4.5.3.2.7
   Duration data_idle = Duration::minutes(10);  // between two reads of message text
   Duration data_total = Duration::minutes(30); // from 354 to the end of data
+  // Bytes per second a client must keep up in DATA, 0: none (data_deadline.h).
+  // tether's; a relay sets its profile's (RelayBehaviour::min_data_rate).
+  std::uint32_t min_data_rate = kPostfixMinDataRate;
 };
 
 struct ServerLimits {
@@ -324,7 +331,7 @@ class ServerSession {
 
   Time last_command_;             // start of the command timeout
   Time data_started_;
-  Time data_last_;
+  DataDeadline data_deadline_;  // data_idle, or what the minimum rate leaves
 };
 
 const char* to_string(ServerSession::State state);

@@ -136,7 +136,7 @@ void ServerSession::cmd_data(const CommandLine& cmd, Time now) {
   data_.emplace(limits);
   state_ = State::data;
   data_started_ = now;
-  data_last_ = now;
+  data_deadline_.start(now, options_.timeouts.data_idle, options_.timeouts.min_data_rate);
 }
 
 void ServerSession::end_of_data() {

@@ -7,6 +7,7 @@ from .scenario import Problem, Scenario, ScenarioError
 from .simulate import RunError, simulate
 from .summary import flatten_summary
 from .sweep import sweep
+from . import lab, pcap  # noqa: E402 (they use the names above)
 
-__all__ = ["Problem", "Run", "RunError", "Scenario", "ScenarioError", "build_id", "flatten_summary", "simulate",
-           "sweep", "tool_path"]
+__all__ = ["Problem", "Run", "RunError", "Scenario", "ScenarioError", "build_id", "flatten_summary", "lab", "pcap",
+           "simulate", "sweep", "tool_path"]

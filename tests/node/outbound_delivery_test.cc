@@ -13,6 +13,7 @@
 
 #include "crypto/tls.h"
 #include "smtp/config_parser.h"
+#include "node/scripted_smtp_server.h"
 #include "support/manual_host.h"
 
 using namespace tether;
@@ -37,55 +38,6 @@ DnsAnswer mx(std::vector<MxRecord> records) {
   answer.mx = std::move(records);
   return answer;
 }
-
-// An SMTP server just good enough to take one message: 250 to everything,
-// 354 to DATA, 250 after the final dot.
-class AcceptingServer {
- public:
-  AcceptingServer(ManualHost& host, const IpAddress& address) : host_(host) {
-    auto listening = host.tcp_listen(Endpoint(address, 25), [this](std::unique_ptr<TcpStream> s) { accept(std::move(s)); });
-    BOOST_TEST_REQUIRE(listening.ok());
-    listener_ = std::move(*listening);
-  }
-  int messages = 0;
-  std::vector<Time> accepted_at;
-
- private:
-  void accept(std::unique_ptr<TcpStream> stream) {
-    accepted_at.push_back(host_.now());
-    TcpStream* s = stream.get();
-    TcpStream::Handlers handlers;
-    handlers.on_data = [this, s](ByteView data) { receive(*s, std::string(data.as_string())); };
-    handlers.on_closed = [](const Error&) {};
-    s->set_handlers(std::move(handlers));
-    s->write(ByteView(std::string_view("220 mx.example.org ESMTP\r\n")));
-    streams_.push_back(std::move(stream));
-  }
-  void receive(TcpStream& s, const std::string& data) {
-    buffer_ += data;
-    for (std::size_t end; (end = buffer_.find("\r\n")) != std::string::npos;) {
-      const std::string line = buffer_.substr(0, end);
-      buffer_.erase(0, end + 2);
-      std::string reply = "250 ok\r\n";
-      if (in_data_) {
-        if (line != ".") continue;
-        in_data_ = false;
-        ++messages;
-      } else if (line == "DATA") {
-        in_data_ = true;
-        reply = "354 go on\r\n";
-      } else if (line == "QUIT") {
-        reply = "221 bye\r\n";
-      }
-      s.write(ByteView(std::string_view(reply)));
-    }
-  }
-  ManualHost& host_;
-  std::unique_ptr<TcpListener> listener_;
-  std::vector<std::unique_ptr<TcpStream>> streams_;
-  std::string buffer_;
-  bool in_data_ = false;
-};
 
 struct World {
   ManualWorld world;
@@ -202,7 +154,7 @@ BOOST_AUTO_TEST_CASE(the_next_address_takes_the_mail_when_the_first_refuses) {
   World w;
   w.relay.set_dns("example.org", DnsRecordType::mx, mx({MxRecord{10, "mx.example.org"}}));
   w.relay.set_dns("mx.example.org", DnsRecordType::a, addresses({kFirst, kSecond}));
-  AcceptingServer server(w.exchangers, kSecond);
+  ScriptedSmtpServer server(w.exchangers, kSecond);
   const auto& outcome = w.deliver();
   check_all(outcome, DeliveryStatus::delivered, "");
   BOOST_TEST(server.messages == 1);
@@ -224,7 +176,7 @@ BOOST_AUTO_TEST_CASE(the_next_server_waits_for_the_route_delay_after_the_failed_
                       mx({MxRecord{10, "mx1.example.org"}, MxRecord{20, "mx2.example.org"}}));
       w.relay.set_dns("mx1.example.org", DnsRecordType::a, addresses({kFirst}));
       w.relay.set_dns("mx2.example.org", DnsRecordType::a, addresses({kSecond}));
-      AcceptingServer server(w.exchangers, kSecond);
+      ScriptedSmtpServer server(w.exchangers, kSecond);
       const auto& outcome = w.deliver();
       check_all(outcome, DeliveryStatus::delivered, "");
       BOOST_TEST(outcome.servers_tried == 2);
@@ -250,9 +202,9 @@ BOOST_AUTO_TEST_CASE(penalised_routes_are_tried_last_in_the_order_their_penaltie
   w.penalties.on_failure("192.0.2.10:25", w.world.now());
   w.penalties.on_failure("192.0.2.10:25", w.world.now());
   w.penalties.on_failure("192.0.2.11:25", w.world.now());
-  AcceptingServer first(w.exchangers, kFirst);
-  AcceptingServer second(w.exchangers, kSecond);
-  AcceptingServer sixth(w.exchangers, kSixth);
+  ScriptedSmtpServer first(w.exchangers, kFirst);
+  ScriptedSmtpServer second(w.exchangers, kSecond);
+  ScriptedSmtpServer sixth(w.exchangers, kSixth);
   const auto& outcome = w.deliver();
   // The unpenalised IPv6 address goes first and takes the mail.
   check_all(outcome, DeliveryStatus::delivered, "");
@@ -268,8 +220,8 @@ BOOST_AUTO_TEST_CASE(penalised_routes_are_still_tried_the_shortest_penalty_first
   w.penalties.on_failure("192.0.2.10:25", w.world.now());
   w.penalties.on_failure("192.0.2.10:25", w.world.now());
   w.penalties.on_failure("192.0.2.11:25", w.world.now());
-  AcceptingServer first(w.exchangers, kFirst);
-  AcceptingServer second(w.exchangers, kSecond);
+  ScriptedSmtpServer first(w.exchangers, kFirst);
+  ScriptedSmtpServer second(w.exchangers, kSecond);
   const auto& outcome = w.deliver();
   // Every route penalised: never skipped, the one whose penalty ends first
   // (the second address, one failure) is tried first.

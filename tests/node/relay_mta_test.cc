@@ -5,7 +5,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "node/mail_relay.h"
 #include "node/relay_mta.h"
@@ -13,6 +16,7 @@
 #include "node/relay_parts.h"
 #include "node/relay_reports.h"
 #include "node/relay_tls.h"
+#include "node/scripted_smtp_server.h"
 
 using namespace tether;
 using namespace tether::node;
@@ -169,6 +173,42 @@ BOOST_AUTO_TEST_CASE(cancelled_transactions_report_nothing) {
   m.p.run(Duration::seconds(30));
   BOOST_TEST(m.p.count(Kind::delivered) == 0u);
   BOOST_TEST(m.p.count(Kind::temporary_failure) == 0u);
+}
+
+// Issue 14, hole 4: the envelope leaves the queue's files the moment the
+// next hop's 250 arrives, as OpenSMTPD's mta_session.c reports
+// IMSG_MTA_DELIVERY_OK at the end-of-message reply (before its QUIT) and
+// queue.c deletes the envelope on receiving it; not after the QUIT's 221,
+// nor after a worker thread gets to the removal. A kill in between
+// delivered the message twice.
+BOOST_AUTO_TEST_CASE(the_next_hops_250_takes_the_envelope_out_of_the_queue_before_quit) {
+  Mta m;
+  ScriptedSmtpServer server(m.server_host, kServer, /*answer_quit=*/false);
+  const smtp::EnvelopeId id = m.p.queue_message("alice@example.net", {"bob@example.org"}, "out").front();
+  const std::filesystem::path envelope_file =
+      m.p.queue.store().message_path(smtp::message_of(id)).parent_path() / smtp::format_envelope_id(id);
+  BOOST_TEST_REQUIRE(std::filesystem::exists(envelope_file));
+  const std::string destination = m.p.queue.store().find(id)->destination;
+  m.dispatch_due();
+  BOOST_TEST_REQUIRE(m.p.world.run_until([&] { return server.quit_seen; }, Duration::seconds(30)), m.p.log());
+  m.p.run(Duration::seconds(5));
+  BOOST_TEST(server.messages == 1);
+  BOOST_TEST(m.mta.sessions() == 1u);  // still waiting for the 221
+  BOOST_TEST(!std::filesystem::exists(envelope_file), "the envelope was still queued after the next hop's 250");
+
+  // The session ends without its 221: delivered once, and nothing about a
+  // removal that found the envelope gone.
+  server.hang_up();
+  m.p.release();
+  BOOST_TEST_REQUIRE(m.p.world.run_until([&] { return m.p.count(Kind::delivered) == 1u; }, Duration::seconds(30)),
+                     m.p.log());
+  m.p.release();
+  BOOST_TEST(m.p.count(Kind::temporary_failure) == 0u);
+  BOOST_TEST(m.p.counters.delivered == 1u);
+  BOOST_TEST(m.p.last(Kind::delivered)->destination == destination, m.p.log());
+  BOOST_TEST(m.p.log().find("not removed") == std::string::npos, m.p.log());
+  BOOST_TEST(m.p.queue.writes_in_flight() == 0u);
+  BOOST_TEST(m.p.queue.store().message_count() == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -43,7 +43,8 @@ std::size_t complete_reply_length(const std::string& buffer) {
 
 }  // namespace
 
-std::optional<SmtpWire> SmtpWire::connect(std::uint16_t port, Duration timeout, std::string* error) {
+std::optional<SmtpWire> SmtpWire::connect(std::uint16_t port, Duration timeout, std::string* error,
+                                          const std::string& source) {
   auto fail = [&](const std::string& what) -> std::optional<SmtpWire> {
     if (error) *error = what;
     return std::nullopt;
@@ -53,6 +54,13 @@ std::optional<SmtpWire> SmtpWire::connect(std::uint16_t port, Duration timeout, 
   SmtpWire wire(fd);
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (!source.empty()) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source.c_str(), &from.sin_addr) != 1) return fail("bad source address " + source);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0)
+      return fail("bind to " + source + ": " + std::strerror(errno));
+  }
   sockaddr_in sin{};
   sin.sin_family = AF_INET;
   sin.sin_port = htons(port);

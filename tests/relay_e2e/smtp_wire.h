@@ -26,8 +26,10 @@ struct WireReply {
 
 class SmtpWire {
  public:
-  // Connects to 127.0.0.1:port; nullopt (and `error`) when it cannot.
-  static std::optional<SmtpWire> connect(std::uint16_t port, Duration timeout, std::string* error = nullptr);
+  // Connects to 127.0.0.1:port, from `source` (another 127.x address: a
+  // second client) when given; nullopt (and `error`) when it cannot.
+  static std::optional<SmtpWire> connect(std::uint16_t port, Duration timeout, std::string* error = nullptr,
+                                         const std::string& source = "");
   ~SmtpWire();
   SmtpWire(SmtpWire&& other) noexcept;
   SmtpWire& operator=(SmtpWire&& other) noexcept;

@@ -60,7 +60,10 @@ struct TimeoutLab {
     ho.hostname = "mx.relay-e2e.test";
     ho.log_threshold = LogLevel::warning;
     host = std::make_unique<posix::PosixHost>(ho);
-    auto parsed = smtp::parse_config("listen on 127.0.0.1 port " + std::to_string(kPort) + "\n"
+    // No minimum DATA rate: the slowloris case is about data_total (the
+    // rate is server_session_data_rate_test.cc's).
+    auto parsed = smtp::parse_config("smtp min-data-rate 0\n"
+                                     "listen on 127.0.0.1 port " + std::to_string(kPort) + "\n"
                                      "action \"local\" maildir \"" + (dir / "Maildir").string() + "\"\n"
                                      "match from any for domain \"example.org\" action \"local\"\n",
                                      "smtpd.conf");

@@ -111,4 +111,37 @@ BOOST_AUTO_TEST_CASE(bad_values_name_the_file_line_and_knob) {
   BOOST_TEST(only_error("mta route-delay\n").find("smtpd.conf:1: ") == 0);
 }
 
+// The inbound limits (issue 14, holes 1 and 10): connections per client
+// address and DATA's minimum rate.
+BOOST_AUTO_TEST_CASE(each_profile_has_its_implementations_inbound_limits) {
+  const RelayBehaviour tether = RelayBehaviour::of(RelayProfile::tether);
+  BOOST_TEST(tether.client_connection_limit == 50u);
+  BOOST_TEST(tether.client_connection_rate == 0u);
+  BOOST_TEST(tether.min_data_rate == 500u);
+  const RelayBehaviour opensmtpd = RelayBehaviour::of(RelayProfile::opensmtpd);
+  BOOST_TEST(opensmtpd.client_connection_limit == 0u);
+  BOOST_TEST(opensmtpd.min_data_rate == 0u);
+  const RelayBehaviour postfix = RelayBehaviour::of(RelayProfile::postfix);
+  BOOST_TEST(postfix.client_connection_limit == 50u);
+  BOOST_TEST(postfix.client_connection_rate == 0u);
+  BOOST_TEST(postfix.min_data_rate == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(inbound_limit_lines_override_the_profile_in_either_order) {
+  RelayBehaviour b = behaviour_of(
+      "smtp client-connection-limit 5\nsmtp client-connection-rate 30\nsmtp min-data-rate 100\nprofile opensmtpd\n");
+  BOOST_TEST(b.client_connection_limit == 5u);
+  BOOST_TEST(b.client_connection_rate == 30u);
+  BOOST_TEST(b.min_data_rate == 100u);
+  b = behaviour_of("profile postfix\nsmtp min-data-rate 500\nsmtp client-connection-limit 0\n");
+  BOOST_TEST(b.min_data_rate == 500u);
+  BOOST_TEST(b.client_connection_limit == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_inbound_limits_name_the_line) {
+  BOOST_TEST(only_error("smtp min-data-rate fast").find("smtpd.conf:1") == 0u);
+  BOOST_TEST(only_error("\nsmtp client-connection-limit").find("smtpd.conf:2") == 0u);
+  BOOST_TEST(only_error("smtp client-connection-rate -1").find("smtpd.conf:1") == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

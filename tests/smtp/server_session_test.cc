@@ -583,6 +583,7 @@ BOOST_AUTO_TEST_CASE(idle_timeouts) {
 BOOST_AUTO_TEST_CASE(slowloris_in_data_meets_the_total_timeout) {
   SessionHarness h;
   h.options.timeouts.data_total = Duration::minutes(30);
+  h.options.timeouts.min_data_rate = 0;  // the total alone (the rate: server_session_data_rate_test.cc)
   h.start();
   open_transaction(h);
   h.send("DATA\r\n");
