@@ -18,10 +18,20 @@ from .summary import flatten_summary
 _MESSAGE_TIMES = ("submitted", "first_attempt", "delivered")
 
 
+def _as_timedelta(seconds: pd.Series) -> pd.Series:
+    """Seconds (NaN where the CSV cell was empty) as timedeltas (NaT).
+    They are printed with three decimals: whole microseconds, so that float
+    noise never shows as stray nanoseconds; and NaN never goes through an
+    integer cast, which numpy warns of."""
+    micros = (seconds.astype("float64") * 1e6).round()
+    out = pd.Series(pd.NaT, index=seconds.index, dtype="timedelta64[ns]")
+    known = micros.notna()
+    out[known] = pd.to_timedelta(micros[known].astype("int64"), unit="us")
+    return out
+
+
 def _at_epoch(seconds: pd.Series, epoch: pd.Timestamp) -> pd.Series:
-    # Seconds are printed with three decimals: round to the microsecond so
-    # that float noise never shows as stray nanoseconds.
-    return epoch + pd.to_timedelta(seconds.round(6), unit="s")
+    return epoch + _as_timedelta(seconds)
 
 
 def read_messages(path: str | os.PathLike, epoch: pd.Timestamp) -> pd.DataFrame:
@@ -31,7 +41,7 @@ def read_messages(path: str | os.PathLike, epoch: pd.Timestamp) -> pd.DataFrame:
     frame = pd.DataFrame({"index": raw["index"].astype("int64"), "message_id": raw["message_id"]})
     for column in _MESSAGE_TIMES:
         frame[column] = _at_epoch(raw[f"{column}_s"].astype("float64"), epoch)
-    frame["latency"] = pd.to_timedelta(raw["latency_s"].astype("float64").round(6), unit="s")
+    frame["latency"] = _as_timedelta(raw["latency_s"])
     frame["status"] = raw["status"].astype("category")
     frame["via_backup"] = raw["via_backup"].astype(int).astype(bool)
     frame["copies"] = raw["copies"].astype("int64")

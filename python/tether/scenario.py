@@ -50,10 +50,13 @@ _FROM_SET = re.compile(r"^(?P<file>--set [^=]+=.*?): (?:(?P<field>[\w.\-\[\]]+):
 
 
 def _problem(line: str) -> Problem:
-    for pattern in (_FROM_SET, _AT_LINE):
-        if m := pattern.match(line):
-            number = int(m.group("line")) if "line" in pattern.groupindex else 0
-            return Problem(m.group("file"), number, m.group("field") or "", m.group("message"))
+    if m := _FROM_SET.match(line):
+        # Some messages say the path in their words ("hosts.nobody does not
+        # exist in the file"): the field is then the override's key.
+        key = m.group("file")[len("--set "):].split("=", 1)[0]
+        return Problem(m.group("file"), 0, m.group("field") or key, m.group("message"))
+    if m := _AT_LINE.match(line):
+        return Problem(m.group("file"), int(m.group("line")), m.group("field") or "", m.group("message"))
     return Problem("", 0, "", line)
 
 
