@@ -1,0 +1,11 @@
+"""tether from Python: scenarios, runs in the ns-3 world and the lab,
+captures, and sweeps. See python/README.md."""
+
+from .build import build_id, tool_path
+from .run import Run
+from .scenario import Problem, Scenario, ScenarioError
+from .simulate import RunError, simulate
+from .summary import flatten_summary
+
+__all__ = ["Problem", "Run", "RunError", "Scenario", "ScenarioError", "build_id", "flatten_summary", "simulate",
+           "tool_path"]
