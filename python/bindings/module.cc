@@ -4,6 +4,7 @@
 
 #include <pybind11/pybind11.h>
 
+#include "python/bindings/pcap_bindings.h"
 #include "python/bindings/scenario_bindings.h"
 #include "python/bindings/simulate_bindings.h"
 
@@ -11,4 +12,5 @@ PYBIND11_MODULE(_tether, m) {
   m.doc() = "tether's C++ libraries (use the `tether` package, not this module)";
   tether::python::bind_scenario(m);
   tether::python::bind_simulate(m);
+  tether::python::bind_pcap(m);
 }

@@ -6,6 +6,7 @@ from .run import Run
 from .scenario import Problem, Scenario, ScenarioError
 from .simulate import RunError, simulate
 from .summary import flatten_summary
+from . import lab, pcap  # noqa: E402 (they use the names above)
 
-__all__ = ["Problem", "Run", "RunError", "Scenario", "ScenarioError", "build_id", "flatten_summary", "simulate",
-           "tool_path"]
+__all__ = ["Problem", "Run", "RunError", "Scenario", "ScenarioError", "build_id", "flatten_summary", "lab", "pcap",
+           "simulate", "tool_path"]
