@@ -26,6 +26,10 @@ NAMES = ["keepalive-tuning", "backoff-tuning", "pcap-validation", "seed-traces"]
 # 2-core machine; pcap-validation's lab cell runs a 2-minute scenario in
 # real time, after building the namespaces.
 CELL_TIMEOUT_S = 900
+# The parts of the module a notebook calls beyond Scenario and simulate,
+# which land separately (issue 13): without one the notebook cannot run.
+NEEDS = {"keepalive-tuning": ["sweep"], "backoff-tuning": ["sweep"], "pcap-validation": ["pcap", "lab"],
+         "seed-traces": ["pcap"]}
 
 
 def _tether_python_dir() -> str:
@@ -85,6 +89,11 @@ def test_the_notebook_is_saved_without_outputs(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_the_notebook_runs_end_to_end_and_draws_its_figures(name, kernel, out_dir):
     kernel_name, env = kernel
+    import tether
+
+    missing = [part for part in NEEDS[name] if not hasattr(tether, part)]
+    if missing:
+        pytest.skip(f"{name}.ipynb needs tether.{', tether.'.join(missing)}, which this build lacks")
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     client = nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name=kernel_name,
                                      resources={"metadata": {"path": str(NOTEBOOKS)}})
