@@ -42,6 +42,9 @@ class FakeScenario:
             added.append(f"{key}={text}")
         return FakeScenario(self.path, self._spec, self.overrides + tuple(added))
 
+    def with_sets(self, texts):
+        return FakeScenario(self.path, self._spec, self.overrides + tuple(texts))
+
     def value(self, key, default=None):
         for text in reversed(self.overrides):
             name, _, value = text.partition("=")

@@ -51,21 +51,13 @@ class RunTask:
         return (self.point_index, self.seed)
 
 
-def _split_override(text: str) -> Tuple[str, str]:
-    key, _, value = text.partition("=")
-    return key, value
-
-
 @functools.lru_cache(maxsize=64)
 def _point_scenario(scenario_class: type, path: str, base_overrides: Tuple[str, ...], point_json: str) -> Any:
     """The point's scenario, rebuilt once per worker process and point (a
     worker runs every seed of a point)."""
-    scenario = scenario_class.load(path)
-    # One at a time and in order, as --set applies them: a key set twice
-    # keeps its last value. A value is passed as its YAML text.
-    for text in base_overrides:
-        key, value = _split_override(text)
-        scenario = scenario.with_overrides({key: value})
+    # All together and in order, as --set applies them (a key set twice
+    # keeps its last value; values only valid together pass).
+    scenario = scenario_class.load(path).with_sets(base_overrides)
     point = json.loads(point_json)
     return scenario.with_overrides(point) if point else scenario
 

@@ -102,6 +102,13 @@ class Scenario:
         added = [f"{key}={_yaml_text(value)}" for key, value in overrides.items()]
         return Scenario(self.path, self.overrides + tuple(added))
 
+    def with_sets(self, texts: Iterable[str]) -> "Scenario":
+        """A new Scenario with "KEY=VALUE" texts applied after this one's
+        overrides, exactly as `--set KEY=VALUE ...` takes them: checked
+        together, so values only valid together (an event after a longer
+        duration) pass."""
+        return Scenario(self.path, self.overrides + tuple(texts))
+
     @property
     def digest(self) -> str:
         """A cache key: sha256 over the file, the overrides and every
