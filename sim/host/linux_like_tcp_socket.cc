@@ -277,4 +277,13 @@ void LinuxLikeTcpSocket::abort() {
   CloseAndNotify();
 }
 
+void LinuxLikeTcpSocket::PersistTimeout() {
+  // ns-3 arms the timer on any segment that leaves the peer's window at
+  // zero, in any state: seen on a restarted relay's listener, which a
+  // segment of a connection from before the restart reached (tether-sim
+  // backup-mx-fallback --set events.1.at=9h --set duration=10h crashed).
+  if (m_txBuffer->SizeFromSequence(m_tcb->m_nextTxSequence) == 0) return;
+  ns3::TcpSocketBase::PersistTimeout();
+}
+
 }  // namespace tether::sim

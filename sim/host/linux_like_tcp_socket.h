@@ -52,6 +52,15 @@
 //    only.) A close from inside a segment without FIN still runs at once:
 //    ns-3 then puts the FIN on data just written, where Linux has sent
 //    that data already.
+// 7. No zero-window probe without a byte to probe with. ns-3's
+//    PersistTimeout copies the byte at the next sequence to send and
+//    dereferences the copy unchecked; with nothing unsent at that sequence
+//    (the peer's window went to zero after the last byte had gone out)
+//    the copy is null and the simulation crashes. Linux's tcp_probe_timer
+//    (net/ipv4/tcp_timer.c) returns without probing when packets are in
+//    flight or nothing is queued to send (!tcp_send_head), and
+//    tcp_check_probe_timer arms the timer only with data waiting; so here
+//    the persist state ends until there is a byte to send.
 
 #include <ns3/node.h>
 #include <ns3/nstime.h>
@@ -96,6 +105,8 @@ class LinuxLikeTcpSocket : public ns3::TcpSocketBase {
   // Each received segment: notes a FIN that came in ESTABLISHED, whose ACK
   // may wait and during which an app's close is held back (behaviour 6).
   void DoForwardUp(ns3::Ptr<ns3::Packet> packet, const ns3::Address& from, const ns3::Address& to) override;
+  // Behaviour 7: probes only with a byte waiting to be sent.
+  void PersistTimeout() override;
 
  private:
   void abort();
